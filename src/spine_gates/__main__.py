@@ -1,0 +1,3 @@
+from spine_gates.cli import main
+
+raise SystemExit(main())

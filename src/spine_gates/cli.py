@@ -1,0 +1,193 @@
+"""The thin command line: parse arguments, call the engine, pick the format, map exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from spine_gates import __version__
+from spine_gates.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, GatesError, InputError
+
+FORMATS = ("text", "json", "sarif", "junit", "github", "spine")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are bad input: one line, exit 3 (argparse's default is exit 2 = drift)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError(f"{message} (see `{self.prog} --help`)")
+
+
+def _add_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", metavar="DIR",
+                        help="spine root (default: current directory, else the bundled spine)")
+
+
+def _add_format(parser: argparse.ArgumentParser, choices: Sequence[str] = FORMATS) -> None:
+    parser.add_argument("--format", choices=choices, default="text")
+    parser.add_argument("--output", metavar="FILE", help="write the report to FILE")
+
+
+def _colour(stream: Any) -> bool:
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def _emit(text: str, output: str | None, stream: Any = None) -> None:
+    if output:
+        from spine_gates.atomic import write_atomic
+
+        path = Path(output)
+        if path.is_dir():
+            raise InputError("--output is a directory", output)
+        if not path.parent.is_dir():
+            raise InputError("--output folder does not exist", output)
+        write_atomic(path, text)
+        return
+    (stream or sys.stdout).write(text)
+
+
+def _root(args: argparse.Namespace) -> Path:
+    from spine_gates.model.spine import find_root
+
+    root, bundled = find_root(args.root)
+    if bundled:
+        print(f"gates: no spine in the current directory; checking the bundled reference spine "
+              f"at {root}", file=sys.stderr)
+    return root
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from spine_gates.gates import combine, load_gates, prepare, run_gate
+    from spine_gates.report import renderer
+
+    gates = load_gates()
+    if args.gate != "all" and args.gate not in gates:
+        raise InputError(f"unknown gate {args.gate!r} (known: {', '.join(gates)}, all)")
+    ctx = prepare(_root(args), {"live": args.live, "no_baseline": args.no_baseline})
+    selected = list(gates.values()) if args.gate == "all" else [gates[args.gate]]
+    results = [run_gate(gate, ctx) for gate in selected]
+    result = results[0] if args.gate != "all" else combine(results)
+    text = renderer(args.format)(result, _colour(sys.stdout) and not args.output)
+    stream = sys.stderr if args.format == "spine" and not result.passed else sys.stdout
+    _emit(text, args.output, stream)
+    return result.exit_code
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    import json
+
+    from spine_gates.gates import load_gates
+
+    gates = load_gates()
+    if args.format == "json":
+        data = [{"name": g.name, "kind": g.kind, "ring": g.ring, "fail_on": g.fail_on.value,
+                 "spine_gate_id": g.spine_gate_id, "checks": [c["kind"] for c in g.checks],
+                 "description": g.description} for g in gates.values()]
+        print(json.dumps(data, indent=2))
+        return 0
+    width = max((len(name) for name in gates), default=4)
+    for gate in gates.values():
+        checks = ",".join(c["kind"] for c in gate.checks)
+        spine = gate.spine_gate_id or "-"
+        print(f"{gate.name:<{width}}  {gate.ring:<8} {spine:<5} {checks:<24} "
+              f"{gate.description.splitlines()[0] if gate.description else ''}")
+    return 0
+
+
+def cmd_policy_test(args: argparse.Namespace) -> int:
+    from spine_gates.policy.policy_test import render_results, run_policy_tests
+
+    report = run_policy_tests()
+    print(render_results(report, args.format), end="")
+    if not report.passed:
+        return 1
+    if args.require_coverage and report.uncovered:
+        return 1
+    return 0
+
+
+def cmd_policy_rules(args: argparse.Namespace) -> int:
+    from spine_gates.policy.catalogue import render_catalogue
+
+    print(render_catalogue(args.format), end="")
+    return 0
+
+
+def cmd_baseline_create(args: argparse.Namespace) -> int:
+    from spine_gates.gates import load_gates, prepare, run_gate
+    from spine_gates.policy.baseline import BASELINE_FILE, write_baseline
+
+    ctx = prepare(_root(args), {"no_baseline": True})
+    findings = [f for gate in load_gates().values() for f in run_gate(gate, ctx).findings]
+    path = write_baseline(ctx.root, findings)
+    active = len({f.fingerprint for f in findings if not f.suppressed})
+    print(f"wrote {BASELINE_FILE} with {active} finding(s) to {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gates", description="Policy-as-code gates for an LLM provider spine.")
+    parser.add_argument("--version", action="version", version=f"spine-gates {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a gate (or all) on a spine")
+    run.add_argument("gate", help="gate name from `gates list`, or all")
+    _add_root(run)
+    _add_format(run)
+    run.add_argument("--live", metavar="PATH", help="live proxy config (drift gates)")
+    run.add_argument("--no-baseline", action="store_true",
+                     help="report findings accepted in the baseline too")
+    run.set_defaults(func=cmd_run)
+
+    lst = sub.add_parser("list", help="list the gates")
+    lst.add_argument("--format", choices=("text", "json"), default="text")
+    lst.set_defaults(func=cmd_list)
+
+    policy = sub.add_parser("policy", help="rule packs: test them, list them")
+    policy_sub = policy.add_subparsers(dest="policy_command", parser_class=_Parser,
+                                       metavar="SUBCOMMAND", required=True)
+    ptest = policy_sub.add_parser("test", help="run the rule packs' fixture tests")
+    ptest.add_argument("--format", choices=("text", "json"), default="text")
+    ptest.add_argument("--require-coverage", action="store_true",
+                       help="fail unless every rule has a passing and a failing case")
+    ptest.set_defaults(func=cmd_policy_test)
+    prules = policy_sub.add_parser("rules", help="the rule catalogue")
+    prules.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    prules.set_defaults(func=cmd_policy_rules)
+
+    baseline = sub.add_parser("baseline", help="accept current findings when adopting")
+    baseline_sub = baseline.add_subparsers(dest="baseline_command", parser_class=_Parser,
+                                           metavar="SUBCOMMAND", required=True)
+    create = baseline_sub.add_parser("create", help="write .spine-gates-baseline.json")
+    _add_root(create)
+    create.set_defaults(func=cmd_baseline_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+        if func is None:
+            parser.print_help()
+            return EXIT_BAD_INPUT
+        return func(args)
+    except GatesError as exc:
+        print(f"gates: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("gates: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the one place that turns a bug into exit 4, not a traceback
+        if os.environ.get("SPINE_GATES_DEBUG"):
+            raise
+        print(f"gates: internal error: {type(exc).__name__}: {exc} "
+              f"(set SPINE_GATES_DEBUG=1 for a traceback)", file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,1 @@
+"""Registries loaded with line marks, schema-checked, into one typed GovernanceModel."""

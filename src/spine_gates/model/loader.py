@@ -1,0 +1,208 @@
+"""Safe YAML loading with a line for every node, duplicate keys rejected and hard limits.
+
+The C loader composes the node graph; this module builds plain Python data from it so that it can
+record `JSON pointer -> line`, refuse duplicate keys and count nodes after alias expansion (a
+"billion laughs" document is refused, never expanded).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from spine_gates.errors import InputError
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 250_000
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def escape_pointer_token(token: object) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def join_pointer(base: str, token: object) -> str:
+    return f"{base}/{escape_pointer_token(token)}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML file: its data and the line of every node, keyed by JSON pointer."""
+
+    path: Path
+    name: str
+    data: Any
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, pointer: str) -> int | None:
+        """The line of `pointer`, or of its nearest ancestor that has one."""
+        while True:
+            if pointer in self.lines:
+                return self.lines[pointer]
+            if not pointer:
+                return None
+            pointer = pointer.rsplit("/", 1)[0]
+
+
+@dataclass
+class _Context:
+    name: str
+    loader: Any
+    lines: dict[str, int]
+    nodes: int = 0
+
+
+def read_text(path: Path, name: str, max_bytes: int = MAX_BYTES) -> str:
+    """Read a file as UTF-8 text with the checks every input gets (exists, is a file, size)."""
+    try:
+        if path.is_dir():
+            raise InputError("is a directory, expected a file", name)
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError("file not found", name) from None
+    except PermissionError:
+        raise InputError("permission denied", name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", name) from None
+    if size > max_bytes:
+        raise InputError(
+            f"file is {size / 1048576:.1f} MiB, over the {max_bytes // 1048576} MiB limit", name
+        )
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except PermissionError:
+        raise InputError("permission denied", name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", name) from None
+    if len(raw) > max_bytes:
+        raise InputError(f"file is over the {max_bytes // 1048576} MiB limit", name)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", name, line
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def load_yaml(path: Path, name: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
+    """Load one YAML document from `path`; any problem is an InputError with file and line."""
+    name = name or str(path)
+    text = read_text(path, name, max_bytes)
+    return parse_yaml(text, path, name)
+
+
+def parse_yaml(text: str, path: Path, name: str) -> Document:
+    loader = _Loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark is not None else None
+            problem = exc.problem or exc.context or "invalid YAML"
+            raise InputError(f"YAML syntax error: {problem}", name, line) from None
+        except yaml.YAMLError as exc:
+            raise InputError(f"YAML error: {str(exc).splitlines()[0]}", name) from None
+        except RecursionError:
+            raise InputError(f"nesting deeper than {MAX_DEPTH} levels", name) from None
+        lines: dict[str, int] = {}
+        if node is None:
+            return Document(path, name, None, lines)
+        ctx = _Context(name, loader, lines)
+        data = _build(node, "", 0, ctx)
+        return Document(path, name, data, lines)
+    finally:
+        loader.dispose()
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _build(node: yaml.Node, pointer: str, depth: int, ctx: _Context) -> Any:
+    ctx.nodes += 1
+    if ctx.nodes > MAX_NODES:
+        raise InputError(
+            f"more than {MAX_NODES} nodes after alias expansion (an alias bomb?)",
+            ctx.name,
+            _line(node),
+        )
+    if depth > MAX_DEPTH:
+        raise InputError(f"nesting deeper than {MAX_DEPTH} levels", ctx.name, _line(node))
+    ctx.lines.setdefault(pointer, _line(node))
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node, ctx)
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _build(item, join_pointer(pointer, index), depth + 1, ctx)
+            for index, item in enumerate(node.value)
+        ]
+    if isinstance(node, yaml.MappingNode):
+        return _mapping(node, pointer, depth, ctx)
+    raise InputError(f"unsupported YAML node {type(node).__name__}", ctx.name, _line(node))
+
+
+def _scalar(node: yaml.ScalarNode, ctx: _Context) -> Any:
+    try:
+        value = ctx.loader.construct_object(node)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"cannot read value: {problem}", ctx.name, _line(node)) from None
+    except ValueError as exc:
+        raise InputError(f"cannot read value: {exc}", ctx.name, _line(node)) from None
+    if isinstance(value, _dt.datetime | _dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        raise InputError("binary values are not allowed", ctx.name, _line(node))
+    return value
+
+
+def _key(node: yaml.Node, ctx: _Context) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        raise InputError("mapping keys must be plain scalars", ctx.name, _line(node))
+    value = _scalar(node, ctx)
+    return value if isinstance(value, str) else str(node.value)
+
+
+def _mapping(node: yaml.MappingNode, pointer: str, depth: int, ctx: _Context) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+    merges: list[yaml.Node] = []
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE_TAG:
+            merges.append(value_node)
+            continue
+        key = _key(key_node, ctx)
+        if key in key_lines:
+            raise InputError(
+                f"duplicate key {key!r} (first defined at line {key_lines[key]})",
+                ctx.name,
+                _line(key_node),
+            )
+        key_lines[key] = _line(key_node)
+        child = join_pointer(pointer, key)
+        ctx.lines.setdefault(child, _line(key_node))
+        result[key] = _build(value_node, child, depth + 1, ctx)
+    for merge in merges:
+        sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise InputError("a merge key (<<) must refer to a mapping", ctx.name, _line(source))
+            merged = _mapping(source, pointer, depth + 1, ctx)
+            for key, value in merged.items():
+                result.setdefault(key, value)
+    return result

@@ -1,0 +1,182 @@
+"""Cerberus schemas for the four registries; violations become SCHEMA-001 findings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spine_gates.finding import Finding, Severity
+from spine_gates.model.loader import Document, join_pointer
+
+CCR_SLOTS = ["default", "background", "think", "longContext", "webSearch", "image"]
+API_FORMATS = ["anthropic", "openai"]
+
+_ID = {"type": "string", "regex": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"}
+_DATE = {"type": "string", "regex": r"^\d{4}-\d{2}-\d{2}([T ].*)?$"}
+
+_HEADER = {
+    "version": {"type": ["string", "number"], "required": True},
+    "updated_at": {**_DATE, "required": True},
+    "owner": {"type": "string", "required": True, "empty": False},
+    "scope": {"type": "string", "required": True, "empty": False},
+    "description": {"type": "string"},
+    "notes": {"type": "string"},
+}
+
+PROVIDER_ENTRY = {
+    "type": {"type": "string", "required": True, "allowed": ["hosted", "hosted-free", "local"]},
+    "api_format": {"type": "string", "required": True, "allowed": API_FORMATS},
+    "api_base": {"type": "string", "required": True, "regex": r"^https?://[^\s]+$"},
+    "quota_type": {
+        "type": "string",
+        "required": True,
+        "allowed": [
+            "daily_message",
+            "requests_per_minute",
+            "tokens_per_minute",
+            "credits",
+            "plan",
+            "monthly_budget",
+            "none",
+        ],
+    },
+    "rate_limit_rpm": {"type": "integer", "min": 1},
+    "models": {"type": "list", "required": True, "schema": {"type": "string", "empty": False}},
+    "open_catalogue": {"type": "boolean"},
+    "cost_tier": {"type": "string", "required": True, "allowed": ["free", "paid", "mixed"]},
+    "api_key_ref": {"type": "string", "nullable": True, "empty": False},
+    "rate_limit_signal": {"type": "string"},
+    "notes": {"type": "string"},
+}
+
+CLI_ENTRY = {
+    "api_format": {"type": "string", "required": True, "allowed": API_FORMATS},
+    "proxy_compatible": {"type": "boolean", "required": True},
+    "agent_inject": {"type": "string", "required": True, "empty": False},
+    "roles": {"type": "list", "schema": {"type": "string"}},
+    "notes": {"type": "string"},
+}
+
+ROLE_ENTRY = {
+    "primary": {"type": "string", "required": True, "empty": False},
+    "fallback_chain": {
+        "type": "list",
+        "required": True,
+        "schema": {"type": "string", "empty": False},
+    },
+    "inject": {"type": "string", "required": True, "empty": False},
+    "ccr_slots": {"type": "list", "schema": {"type": "string", "allowed": CCR_SLOTS}},
+    "cost_policy": {"type": "string", "allowed": ["free-only", "paid-allowed"]},
+    "notes": {"type": "string"},
+}
+
+SSOT_ENTRY = {
+    "id": {"type": "string", "required": True, "regex": r"^[a-z0-9]+(-[a-z0-9]+)*$"},
+    "name": {"type": "string", "required": True, "empty": False},
+    "path": {"type": "string", "required": True, "empty": False},
+    "scope": {"type": "string", "required": True, "empty": False},
+    "priority": {"type": "integer", "required": True, "min": 1, "max": 5},
+    "applies_to": {"type": "list", "required": True, "schema": {"type": "string"}},
+    "owner": {"type": "string", "required": True, "empty": False},
+    "last_reviewed": {**_DATE, "required": True},
+    "notes": {"type": "string", "required": True},
+    "archived": {"type": "boolean", "required": True},
+    "authority_plane": {"type": "string"},
+    "authority_repo": {"type": "string"},
+    "authority_path": {"type": "string"},
+}
+
+
+def _registry(key: str, entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **_HEADER,
+        key: {
+            "type": "dict",
+            "required": True,
+            "keysrules": _ID,
+            "valuesrules": {"type": "dict", "schema": entry},
+        },
+    }
+
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "providers": _registry("providers", PROVIDER_ENTRY),
+    "cli_interfaces": _registry("cli_interfaces", CLI_ENTRY),
+    "roles": _registry("roles", ROLE_ENTRY),
+    "ssot": {
+        "version": {"type": ["string", "number"], "required": True},
+        "updated_at": _DATE,
+        "owner": {"type": "string"},
+        "scope": {"type": "string"},
+        "description": {"type": "string"},
+        "ssots": {
+            "type": "list",
+            "required": True,
+            "schema": {"type": "dict", "schema": SSOT_ENTRY},
+        },
+    },
+}
+
+SCHEMA_RULE = "SCHEMA-001"
+SCHEMA_TITLE = "Registry matches its schema"
+
+
+def validate_document(kind: str, document: Document) -> list[Finding]:
+    """Check one registry against its schema; each violation is a finding with a pointer."""
+    import cerberus  # lazy: ~45 ms of import, only needed once a spine is checked
+
+    if not isinstance(document.data, dict):
+        return [
+            Finding(
+                rule=SCHEMA_RULE,
+                severity=Severity.ERROR,
+                title=SCHEMA_TITLE,
+                message="the document must be a mapping at the top level",
+                file=document.name,
+                line=1,
+                pointer="",
+                fix="Start the file with the registry's header fields and its main key.",
+            )
+        ]
+    validator = cerberus.Validator(SCHEMAS[kind], allow_unknown=False)
+    validator.validate(document.data)
+    findings = []
+    for path, message in _flatten(validator._errors, validator):
+        pointer = "".join(join_pointer("", part) for part in path)
+        findings.append(
+            Finding(
+                rule=SCHEMA_RULE,
+                severity=Severity.ERROR,
+                title=SCHEMA_TITLE,
+                message=f"{pointer or '/'}: {message}",
+                file=document.name,
+                line=document.line_of(pointer),
+                pointer=pointer,
+                fix="Correct the field to match the registry schema (docs/guides/registries.md).",
+            )
+        )
+    return sorted(findings, key=lambda f: (f.line or 0, f.pointer))
+
+
+def _flatten(errors: Any, validator: Any) -> list[tuple[tuple[Any, ...], str]]:
+    from cerberus.errors import BasicErrorHandler
+
+    handler = BasicErrorHandler()
+    out: list[tuple[tuple[Any, ...], str]] = []
+    for error in errors:
+        if error.is_group_error:
+            out.extend(_flatten(error.child_errors, validator))
+            continue
+        template = handler.messages.get(error.code, "invalid value")
+        try:
+            text = template.format(*error.info, constraint=error.constraint, field=error.field,
+                                   value=error.value)
+        except (IndexError, KeyError):
+            text = template
+        if error.code == 0x03:  # unknown field: name it
+            text = f"unknown field {error.field!r}"
+        elif error.code == 0x02:
+            text = f"required field {error.field!r} is missing"
+        elif error.code == 0x24:
+            text = f"must be of {error.constraint} type, not {type(error.value).__name__}"
+        out.append((tuple(error.document_path), text))
+    return out

@@ -1,0 +1,83 @@
+"""Where a spine's registries live, and loading them into a GovernanceModel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spine_gates.errors import InputError
+from spine_gates.model.loader import Document, load_yaml
+
+REGISTRY_PATHS: dict[str, str] = {
+    "providers": "docs/governance/PROVIDER_REGISTRY.yaml",
+    "cli_interfaces": "docs/governance/CLI_INTERFACE_REGISTRY.yaml",
+    "roles": "docs/governance/ROLE_PROVIDER_MAPS.yaml",
+    "ssot": "docs/governance/SSOT_REGISTRY.yaml",
+}
+CONFIG_FILE = "spine-gates.yaml"
+
+
+@dataclass(frozen=True)
+class SpineConfig:
+    """Per-spine settings from `<root>/spine-gates.yaml` (all optional)."""
+
+    registries: dict[str, str] = field(default_factory=lambda: dict(REGISTRY_PATHS))
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def bundled_dir(name: str) -> Path:
+    """A folder shipped with the tool: in the wheel under `_bundled/`, else the source tree."""
+    package = Path(__file__).resolve().parent.parent
+    wheel = package / "_bundled" / name
+    if wheel.is_dir():
+        return wheel
+    return package.parent.parent / ("." if name == "spine" else name)
+
+
+def find_root(root: str | None) -> tuple[Path, bool]:
+    """The spine root: `--root`, else the current directory, else the bundled reference spine.
+
+    Returns (root, is_bundled_default).
+    """
+    if root is not None:
+        path = Path(root)
+        if not path.is_dir():
+            raise InputError("--root is not a directory", root)
+        return path.resolve(), False
+    cwd = Path.cwd()
+    if (cwd / REGISTRY_PATHS["providers"]).exists() or (cwd / CONFIG_FILE).exists():
+        return cwd, False
+    return bundled_dir("spine").resolve(), True
+
+
+def load_config(root: Path) -> SpineConfig:
+    path = root / CONFIG_FILE
+    if not path.exists():
+        return SpineConfig()
+    document = load_yaml(path, CONFIG_FILE)
+    data = document.data or {}
+    if not isinstance(data, dict):
+        raise InputError("must be a mapping", CONFIG_FILE, 1)
+    registries = dict(REGISTRY_PATHS)
+    overrides = data.get("registries") or {}
+    if not isinstance(overrides, dict):
+        raise InputError("'registries' must map a kind to a path", CONFIG_FILE,
+                         document.line_of("/registries"))
+    for kind, rel in overrides.items():
+        if kind not in REGISTRY_PATHS or not isinstance(rel, str):
+            raise InputError(
+                f"unknown registry kind {kind!r} (expected one of {', '.join(REGISTRY_PATHS)})",
+                CONFIG_FILE,
+                document.line_of(f"/registries/{kind}"),
+            )
+        registries[kind] = rel
+    settings = {k: v for k, v in data.items() if k != "registries"}
+    return SpineConfig(registries, settings)
+
+
+def load_documents(root: Path, config: SpineConfig) -> dict[str, Document]:
+    """Load every registry; a missing or unparsable file is an InputError (exit 3)."""
+    return {
+        kind: load_yaml(root / rel, rel) for kind, rel in config.registries.items()
+    }

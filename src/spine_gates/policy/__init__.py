@@ -1,0 +1,1 @@
+"""Declarative rule packs (policies/*.yaml), their evaluator, waivers, baselines and tests."""

@@ -1,0 +1,58 @@
+"""Baselines: accept today's findings when adopting the tool, flag only new ones.
+
+Keyed by finding fingerprints (rule, file, pointer, message), which do not change when lines move.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from spine_gates.atomic import write_atomic
+from spine_gates.errors import InputError
+from spine_gates.finding import Finding
+from spine_gates.model.loader import read_text
+
+BASELINE_FILE = ".spine-gates-baseline.json"
+
+
+def load_baseline(root: Path, name: str = BASELINE_FILE) -> dict[str, str]:
+    path = root / name
+    if not path.exists():
+        return {}
+    text = read_text(path, name)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", name, exc.lineno) from None
+    entries = data.get("findings") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise InputError("expected {\"findings\": [...]}", name, 1)
+    out = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
+            raise InputError("each baseline entry needs a 'fingerprint'", name)
+        out[entry["fingerprint"]] = str(entry.get("rule", ""))
+    return out
+
+
+def apply_baseline(findings: list[Finding], baseline: dict[str, str]) -> list[Finding]:
+    return [
+        f.suppress("baseline", "accepted in the baseline")
+        if not f.suppressed and f.fingerprint in baseline
+        else f
+        for f in findings
+    ]
+
+
+def write_baseline(root: Path, findings: list[Finding], name: str = BASELINE_FILE) -> Path:
+    """Write the baseline atomically; entries are sorted so the file diffs cleanly."""
+    entries = sorted(
+        ({"fingerprint": f.fingerprint, "rule": f.rule, "file": f.file, "pointer": f.pointer}
+         for f in findings if not f.suppressed),
+        key=lambda e: (e["file"], e["pointer"], e["rule"], e["fingerprint"]),
+    )
+    path = root / name
+    payload = json.dumps({"version": 1, "findings": entries}, indent=2) + "\n"
+    write_atomic(path, payload)
+    return path

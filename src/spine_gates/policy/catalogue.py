@@ -1,0 +1,30 @@
+"""The rule catalogue, generated from the shipped packs (README section, `gates policy rules`)."""
+
+from __future__ import annotations
+
+import json
+
+from spine_gates.model.spine import bundled_dir
+from spine_gates.policy.rules import load_packs
+
+
+def render_catalogue(fmt: str = "text") -> str:
+    packs = load_packs(bundled_dir("policies"))
+    rows = [(rule.id, rule.severity.value, rule.title, rule.rationale, pack.name)
+            for pack in packs for rule in pack.rules]
+    rows.insert(0, ("SCHEMA-001", "error", "Registry matches its schema",
+                    "Types, required fields, allowed values and no unknown fields (cerberus).",
+                    "built-in"))
+    rows.append(("WAIVER-001", "warning", "Waiver has expired",
+                 "An expired waiver waives nothing; its findings count again.", "built-in"))
+    if fmt == "json":
+        return json.dumps([dict(zip(("id", "severity", "title", "rationale", "pack"), row,
+                                    strict=True)) for row in rows], indent=2) + "\n"
+    if fmt == "markdown":
+        lines = ["| id | severity | pack | rule | why |", "|---|---|---|---|---|"]
+        for rule_id, severity, title, rationale, pack in rows:
+            why = " ".join(rationale.split()).replace("|", "\\|")
+            lines.append(f"| `{rule_id}` | {severity} | {pack} | {title} | {why} |")
+        return "\n".join(lines) + "\n"
+    width = max(len(r[0]) for r in rows)
+    return "".join(f"{r[0]:<{width}}  {r[1]:<7}  {r[2]}\n" for r in rows)

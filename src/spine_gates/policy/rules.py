@@ -1,0 +1,157 @@
+"""Rule packs: loading `policies/*.yaml` into validated, pre-compiled Rule objects."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jmespath
+import jmespath.exceptions
+
+from spine_gates.errors import InputError
+from spine_gates.finding import Severity
+from spine_gates.model.loader import Document, load_yaml
+
+RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d{3}$")
+_RULE_FIELDS = {"id", "title", "severity", "rationale", "select", "assert", "message", "fix",
+                "params"}
+_REQUIRED = ("id", "title", "severity", "select", "assert", "message", "fix")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: Severity
+    rationale: str
+    select: Any  # compiled JMESPath expression
+    select_text: str
+    assertion: str
+    args: dict[str, Any]
+    message: str
+    fix: str
+    pack: str
+    source: str
+    line: int | None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RulePack:
+    name: str
+    description: str
+    rules: tuple[Rule, ...]
+    source: str
+
+
+_EXPRESSIONS: dict[str, Any] = {}
+
+
+def compile_expression(text: str, where: str, line: int | None) -> Any:
+    """Compile a JMESPath expression once; a syntax error is an input error at its rule."""
+    if text not in _EXPRESSIONS:
+        try:
+            _EXPRESSIONS[text] = jmespath.compile(text)
+        except jmespath.exceptions.JMESPathError as exc:
+            detail = str(exc).splitlines()[0]
+            raise InputError(f"bad JMESPath {text!r}: {detail}", where, line) from None
+    return _EXPRESSIONS[text]
+
+
+def load_pack(path: Path, name: str | None = None) -> RulePack:
+    from spine_gates.policy.assertions import ASSERTIONS
+
+    document = load_yaml(path, name or str(path))
+    data = document.data
+    where = document.name
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise InputError("a rule pack needs a 'rules:' list", where, 1)
+    pack_name = str(data.get("pack") or path.stem)
+    rules = []
+    for index, raw in enumerate(data["rules"]):
+        pointer = f"/rules/{index}"
+        line = document.line_of(pointer)
+        rules.append(_rule(raw, pack_name, document, pointer, line, ASSERTIONS))
+    return RulePack(pack_name, str(data.get("description", "")), tuple(rules), where)
+
+
+def _rule(raw: Any, pack: str, document: Document, pointer: str, line: int | None,
+          assertions: dict[str, Any]) -> Rule:
+    where = document.name
+    if not isinstance(raw, dict):
+        raise InputError("each rule must be a mapping", where, line)
+    unknown = set(raw) - _RULE_FIELDS
+    if unknown:
+        field_name = sorted(unknown)[0]
+        raise InputError(f"unknown rule field {field_name!r}", where,
+                         document.line_of(f"{pointer}/{field_name}"))
+    for required in _REQUIRED:
+        if required not in raw:
+            raise InputError(f"rule is missing {required!r}", where, line)
+    rule_id = raw["id"]
+    if not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
+        raise InputError(f"rule id {rule_id!r} must look like ABC-001", where, line)
+    try:
+        severity = Severity.parse(str(raw["severity"]))
+    except ValueError as exc:
+        raise InputError(str(exc), where, document.line_of(f"{pointer}/severity")) from None
+    spec = raw["assert"]
+    if not isinstance(spec, dict) or len(spec) != 1:
+        raise InputError(f"{rule_id}: 'assert' must hold exactly one assertion", where,
+                         document.line_of(f"{pointer}/assert"))
+    (kind, args), = spec.items()
+    if kind not in assertions:
+        raise InputError(
+            f"{rule_id}: unknown assertion {kind!r} (known: {', '.join(sorted(assertions))})",
+            where,
+            document.line_of(f"{pointer}/assert"),
+        )
+    args = assertions[kind].prepare(args, rule_id, where, document.line_of(f"{pointer}/assert"))
+    select_text = raw["select"]
+    if not isinstance(select_text, str):
+        raise InputError(f"{rule_id}: 'select' must be a JMESPath string", where, line)
+    params = raw.get("params") or {}
+    if not isinstance(params, dict):
+        raise InputError(f"{rule_id}: 'params' must be a mapping", where, line)
+    return Rule(
+        id=rule_id,
+        title=str(raw["title"]),
+        severity=severity,
+        rationale=str(raw.get("rationale", "")).strip(),
+        select=compile_expression(select_text, where, document.line_of(f"{pointer}/select")),
+        select_text=select_text,
+        assertion=kind,
+        args=args,
+        message=str(raw["message"]),
+        fix=str(raw["fix"]).strip(),
+        pack=pack,
+        source=where,
+        line=line,
+        params=params,
+    )
+
+
+def load_packs(directory: Path, names: list[str] | None = None) -> list[RulePack]:
+    """Load the packs in `directory` (all, or those named), refusing duplicate rule ids."""
+    if not directory.is_dir():
+        raise InputError("policy directory not found", str(directory))
+    paths = sorted(directory.glob("*.yaml"))
+    packs = []
+    for path in paths:
+        packs.append(load_pack(path, f"{directory.name}/{path.name}"))
+    if names is not None:
+        known = {pack.name: pack for pack in packs}
+        missing = [n for n in names if n not in known]
+        if missing:
+            raise InputError(f"unknown policy pack {missing[0]!r} (known: {', '.join(known)})")
+        packs = [known[n] for n in names]
+    seen: dict[str, str] = {}
+    for pack in packs:
+        for rule in pack.rules:
+            if rule.id in seen:
+                raise InputError(f"rule id {rule.id} also defined in {seen[rule.id]}",
+                                 pack.source, rule.line)
+            seen[rule.id] = pack.source
+    return packs

@@ -1,0 +1,18 @@
+"""Output formats, one module each, all rendered from a GateResult's findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from spine_gates.gates import GateResult
+
+Renderer = Callable[[GateResult, bool], str]
+FORMATS = ("text", "json", "sarif", "junit", "github", "spine")
+
+
+def renderer(name: str) -> Renderer:
+    """Import only the chosen format's module (keeps the hook path light)."""
+    import importlib
+
+    module = importlib.import_module(f"spine_gates.report.{name}_format")
+    return module.render  # type: ignore[no-any-return]

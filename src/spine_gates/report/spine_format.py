@@ -1,0 +1,23 @@
+"""The spine's drift-gate convention: `D<N> PASS: …` on stdout or `D<N> FAIL: …` on stderr.
+
+The CLI prints PASS lines to stdout and FAIL lines to stderr; this module only builds the lines.
+"""
+
+from __future__ import annotations
+
+from spine_gates.gates import GateResult
+
+
+def gate_id(result: GateResult) -> str:
+    return result.spine_gate_id or "D0"
+
+
+def render(result: GateResult, colour: bool = False) -> str:
+    summary = result.summary()
+    if result.passed:
+        return (f"{gate_id(result)} PASS: spine-gates {result.gate}: {len(result.files)} files, "
+                f"{summary['warning']} warning(s), {summary['waived']} waived\n")
+    first = result.active[0] if result.active else None
+    detail = f"; first: {first.location()} {first.rule} {first.message}" if first else ""
+    return (f"{gate_id(result)} FAIL: spine-gates {result.gate}: {summary['error']} error(s), "
+            f"{summary['warning']} warning(s){detail}\n")
