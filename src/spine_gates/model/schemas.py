@@ -157,6 +157,10 @@ def validate_document(kind: str, document: Document) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.line or 0, f.pointer))
 
 
+def path_key(error: Any) -> Any:
+    return error.document_path[-1] if error.document_path else None
+
+
 def _flatten(errors: Any, validator: Any) -> list[tuple[tuple[Any, ...], str]]:
     from cerberus.errors import BasicErrorHandler
 
@@ -176,6 +180,11 @@ def _flatten(errors: Any, validator: Any) -> list[tuple[tuple[Any, ...], str]]:
             text = f"unknown field {error.field!r}"
         elif error.code == 0x02:
             text = f"required field {error.field!r} is missing"
+        elif error.code in (0x44, 0x45):  # unallowed value(s): never echo the value itself
+            allowed = ", ".join(map(str, error.constraint))
+            text = f"value is not one of: {allowed}"
+        elif error.code == 0x41 and error.field == path_key(error):
+            text = f"id does not match {error.constraint!r}"
         elif error.code == 0x24:
             text = f"must be of {error.constraint} type, not {type(error.value).__name__}"
         out.append((tuple(error.document_path), text))

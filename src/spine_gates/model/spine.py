@@ -76,8 +76,26 @@ def load_config(root: Path) -> SpineConfig:
     return SpineConfig(registries, settings)
 
 
+_MAIN_KEYS = {"providers": "providers", "cli_interfaces": "cli_interfaces", "roles": "roles",
+              "ssot": "ssots"}
+
+
 def load_documents(root: Path, config: SpineConfig) -> dict[str, Document]:
-    """Load every registry; a missing or unparsable file is an InputError (exit 3)."""
-    return {
-        kind: load_yaml(root / rel, rel) for kind, rel in config.registries.items()
-    }
+    """Load every registry; a missing, unparsable or non-mapping file is an InputError (exit 3).
+
+    A registry that parses as a mapping but breaks its schema is not an input error: the schema
+    check reports it as findings.
+    """
+    documents = {}
+    for kind, rel in config.registries.items():
+        document = load_yaml(root / rel, rel)
+        if not isinstance(document.data, dict):
+            found = "an empty document" if document.data is None else \
+                f"a {type(document.data).__name__}"
+            raise InputError(
+                f"expected a mapping with '{_MAIN_KEYS[kind]}:' at the top level, found {found}",
+                rel,
+                1,
+            )
+        documents[kind] = document
+    return documents

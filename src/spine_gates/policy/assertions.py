@@ -222,6 +222,26 @@ class Unique(Assertion):
         return out
 
 
+class Distinct(Assertion):
+    """The elements of the list `value` are distinct within each item."""
+
+    fields = {"value": True}
+
+    def check(self, item: dict[str, Any], args: dict[str, Any],
+              ctx: EvalContext) -> list[Violation]:
+        value = _search(args, "value", item)
+        if not isinstance(value, list):
+            return []
+        seen: set[Any] = set()
+        out = []
+        for index, element in enumerate(value):
+            key = _hashable(element)
+            if key in seen:
+                out.append(Violation(item, {"value": element}, _sub_pointer(item, args, index)))
+            seen.add(key)
+        return out
+
+
 class Count(Assertion):
     """The length of `value` (a list or mapping; missing counts as 0) is within min..max."""
 
@@ -352,6 +372,7 @@ ASSERTIONS: dict[str, Assertion] = {
     "matches": Matches(),
     "not_matches": NotMatches(),
     "unique": Unique(),
+    "distinct": Distinct(),
     "count": Count(),
     "path_exists": PathExists(),
     "max_age_days": MaxAgeDays(),
