@@ -36,7 +36,15 @@ def _colour(stream: Any) -> bool:
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
+def _redact(text: str) -> str:
+    """Every byte the CLI writes passes here: secrets leave only as sha256 fingerprints."""
+    from spine_gates.secrets.redact import redact_text
+
+    return redact_text(text)
+
+
 def _emit(text: str, output: str | None, stream: Any = None) -> None:
+    text = _redact(text)
     if output:
         from spine_gates.atomic import write_atomic
 
@@ -178,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         return func(args)
     except GatesError as exc:
-        print(f"gates: error: {exc}", file=sys.stderr)
+        print(_redact(f"gates: error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("gates: interrupted", file=sys.stderr)
@@ -188,6 +196,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one place that turns a bug into exit 4, not a traceback
         if os.environ.get("SPINE_GATES_DEBUG"):
             raise
-        print(f"gates: internal error: {type(exc).__name__}: {exc} "
-              f"(set SPINE_GATES_DEBUG=1 for a traceback)", file=sys.stderr)
+        print(_redact(f"gates: internal error: {type(exc).__name__}: {exc} "
+                      f"(set SPINE_GATES_DEBUG=1 for a traceback)"), file=sys.stderr)
         return EXIT_INTERNAL

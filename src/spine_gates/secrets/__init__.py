@@ -1,0 +1,1 @@
+"""Secrets: inline-key detection, references (`infisical://…`, `env:…`), resolvers, redaction."""
