@@ -8,6 +8,7 @@ record `JSON pointer -> line`, refuse duplicate keys and count nodes after alias
 from __future__ import annotations
 
 import datetime as _dt
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ MAX_DEPTH = 64
 MAX_NODES = 250_000
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_PLAIN_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 
 
 def escape_pointer_token(token: object) -> str:
@@ -68,7 +70,11 @@ def read_text(path: Path, name: str, max_bytes: int = MAX_BYTES) -> str:
     try:
         if path.is_dir():
             raise InputError("is a directory, expected a file", name)
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # a FIFO or device would block or never end: refuse before opening it
+            raise InputError("not a regular file", name)
+        size = info.st_size
     except FileNotFoundError:
         raise InputError("file not found", name) from None
     except PermissionError:
@@ -146,6 +152,8 @@ def _build(node: yaml.Node, pointer: str, depth: int, ctx: _Context) -> Any:
     ctx.lines.setdefault(pointer, _line(node))
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node, ctx)
+    if node.tag not in _PLAIN_TAGS:
+        raise InputError(f"unsupported tag {node.tag!r}", ctx.name, _line(node))
     if isinstance(node, yaml.SequenceNode):
         return [
             _build(item, join_pointer(pointer, index), depth + 1, ctx)
