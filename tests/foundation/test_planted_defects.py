@@ -1,4 +1,4 @@
-"""Each defect planted in a copy of the reference spine is reported by the right rule, file, line."""
+"""A defect planted in a copy of the reference spine is reported with rule, file and line."""
 
 from __future__ import annotations
 

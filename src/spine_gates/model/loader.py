@@ -209,7 +209,8 @@ def _mapping(node: yaml.MappingNode, pointer: str, depth: int, ctx: _Context) ->
         sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
         for source in sources:
             if not isinstance(source, yaml.MappingNode):
-                raise InputError("a merge key (<<) must refer to a mapping", ctx.name, _line(source))
+                raise InputError("a merge key (<<) must refer to a mapping", ctx.name,
+                                 _line(source))
             merged = _mapping(source, pointer, depth + 1, ctx)
             for key, value in merged.items():
                 result.setdefault(key, value)

@@ -34,11 +34,8 @@ class Waiver:
             return False
         if self.file and finding.file != self.file:
             return False
-        if self.pointer:
-            if not (finding.pointer == self.pointer
-                    or finding.pointer.startswith(self.pointer.rstrip("/") + "/")):
-                return False
-        return True
+        under = finding.pointer.startswith(self.pointer.rstrip("/") + "/")
+        return not self.pointer or finding.pointer == self.pointer or under
 
 
 def load_waivers(root: Path, name: str = WAIVERS_FILE) -> list[Waiver]:
