@@ -96,6 +96,30 @@ def effective_cost_tier(provider: dict[str, Any], model: str) -> str | None:
     return tier if isinstance(tier, str) else None
 
 
+def _string_leaves(documents: dict[str, Document]) -> list[dict[str, Any]]:
+    """Every string value of every governed file, with the mapping keys above it.
+
+    Secret detection (`policies/secrets.yaml`) scans these: it needs each value's field name and
+    its place, wherever in a file a key might have been pasted.
+    """
+    leaves: list[dict[str, Any]] = []
+
+    def walk(node: Any, pointer: str, keys: tuple[str, ...], file: str) -> None:
+        if isinstance(node, str):
+            leaves.append({"value": node, "field": keys[-1] if keys else "",
+                           "keys": list(keys), "_file": file, "_pointer": pointer})
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, join_pointer(pointer, key), (*keys, str(key)), file)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, join_pointer(pointer, index), keys, file)
+
+    for document in documents.values():
+        walk(document.data, "", (), document.name)
+    return leaves
+
+
 def build_view(model: GovernanceModel) -> dict[str, Any]:
     docs = model.documents
     providers = _entries(docs["providers"], "providers")
@@ -214,6 +238,7 @@ def build_view(model: GovernanceModel) -> dict[str, Any]:
         "cli_role_reach": cli_role_reach,
         "ssot_entries": ssot_entries,
         "governed": governed,
+        "string_leaves": _string_leaves(docs),
         "registries": {
             "providers": registry("providers", "providers", providers),
             "cli_interfaces": registry("cli_interfaces", "cli_interfaces", clis),

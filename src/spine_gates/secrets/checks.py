@@ -1,0 +1,99 @@
+"""Named policy checks for `policies/secrets.yaml`: the SEC rules select `string_leaves[]`.
+
+Each leaf is scanned once (the hits are memoised on the leaf) and each rule keeps the hits of its
+kind. Violations carry `fingerprint`, `label`, `problem`, `path` and `namespace` for the rule's
+message; the leaf's `value` is registered for redaction, so no template can leak it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spine_gates.policy.assertions import EvalContext, Violation, register_check
+from spine_gates.secrets import detect, refs
+
+
+def _hits(leaf: dict[str, Any]) -> list[detect.SecretHit]:
+    cached = leaf.get("_secret_hits")
+    if cached is None:
+        keys = tuple(str(k) for k in leaf.get("keys") or ())
+        value = leaf.get("value")
+        cached = (detect.scan_value(keys[-1] if keys else "", value, keys[:-1])
+                  if isinstance(value, str) else [])
+        leaf["_secret_hits"] = cached
+    return cached  # type: ignore[no-any-return]
+
+
+def _violations(items: list[dict[str, Any]], kind: str) -> list[Violation]:
+    out = []
+    for leaf in items:
+        for hit in _hits(leaf):
+            if hit.kind == kind:
+                out.append(Violation(leaf, {"field": hit.field, "fingerprint": hit.fingerprint,
+                                            "label": hit.label, "problem": hit.problem}))
+    return out
+
+
+@register_check("secret_literal_in_key_field")
+def secret_literal_in_key_field(items: list[dict[str, Any]], args: dict[str, Any],
+                                ctx: EvalContext) -> list[Violation]:
+    """A key-bearing field holds a literal instead of a reference (SEC-001)."""
+    return _violations(items, detect.LITERAL)
+
+
+@register_check("secret_key_format")
+def secret_key_format(items: list[dict[str, Any]], args: dict[str, Any],
+                      ctx: EvalContext) -> list[Violation]:
+    """A known API-key format anywhere outside key-bearing fields (SEC-002)."""
+    return _violations(items, detect.KEY_FORMAT)
+
+
+@register_check("secret_in_url")
+def secret_in_url(items: list[dict[str, Any]], args: dict[str, Any],
+                  ctx: EvalContext) -> list[Violation]:
+    """A password in a URL's userinfo or a key in its query string (SEC-003)."""
+    return _violations(items, detect.URL_CREDENTIAL)
+
+
+@register_check("secret_reference_scheme")
+def secret_reference_scheme(items: list[dict[str, Any]], args: dict[str, Any],
+                            ctx: EvalContext) -> list[Violation]:
+    """A reference that is malformed or uses a scheme other than infisical:// or env: (SEC-005)."""
+    return _violations(items, detect.BAD_REFERENCE)
+
+
+@register_check("secret_high_entropy")
+def secret_high_entropy(items: list[dict[str, Any]], args: dict[str, Any],
+                        ctx: EvalContext) -> list[Violation]:
+    """A random-looking value in a field whose name mentions a credential (SEC-007)."""
+    return _violations(items, detect.HIGH_ENTROPY)
+
+
+def namespaces(params: dict[str, Any], args: dict[str, Any]) -> list[str]:
+    """The allowed Infisical folders: rule params (spine-gates.yaml) over the rule's args."""
+    value = params.get("namespace", args.get("namespace", refs.DEFAULT_NAMESPACE))
+    listed = value if isinstance(value, list) else [value]
+    return [refs.normalise_namespace(str(v)) for v in listed if str(v).strip()]
+
+
+@register_check("secret_reference_namespace")
+def secret_reference_namespace(items: list[dict[str, Any]], args: dict[str, Any],
+                               ctx: EvalContext) -> list[Violation]:
+    """Infisical references stay under the namespace policy and never at the root (SEC-006)."""
+    allowed = namespaces(ctx.params, args)
+    out = []
+    for leaf in items:
+        for hit in _hits(leaf):
+            if hit.kind != detect.REFERENCE or hit.ref is None or hit.ref.scheme != "infisical":
+                continue
+            path = hit.ref.path
+            if path == "/":
+                problem = "sits at the root path, which must stay empty"
+            elif not any(refs.under_namespace(path, ns) for ns in allowed):
+                problem = f"is outside the namespace {', '.join(allowed) or '(none)'}"
+            else:
+                continue
+            out.append(Violation(leaf, {"field": hit.field, "path": path, "problem": problem,
+                                        "namespace": ", ".join(allowed),
+                                        "secret_name": hit.ref.name}))
+    return out

@@ -1,0 +1,208 @@
+"""Inline-secret detection: classify each string by the field it sits in and what it looks like.
+
+Field kinds decide how suspicious a literal is:
+- `ref`: `api_key_ref`, `token_ref`, … — only `infisical://` and `env:` references are valid;
+- `strict`: `api_key`, `*_key`, `token`, `secret`, `password`, `authorization`, any header value —
+  any literal that is not a reference or a `$NAME` placeholder is a finding;
+- `loose`: names that merely mention a credential (`auth_mode`, `cookie_name`) — only
+  high-entropy values are findings;
+- anything else: known key formats and credentials inside URLs are findings.
+Hits carry the secret's fingerprint, never the secret; every hit's secret is registered with the
+redaction service so no later output can echo it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from spine_gates.secrets import refs
+from spine_gates.secrets.patterns import KEY_FORMATS, secret_span
+from spine_gates.secrets.redact import fingerprint, register_secret
+
+LITERAL = "literal"  # SEC-001: a literal in a key-bearing field
+KEY_FORMAT = "key-format"  # SEC-002: a known key format outside key-bearing fields
+URL_CREDENTIAL = "url-credential"  # SEC-003: userinfo or a key in a URL's query
+BAD_REFERENCE = "bad-reference"  # SEC-005: a reference with a scheme not allowed here
+REFERENCE = "reference"  # a valid reference (SEC-006 checks its namespace)
+HIGH_ENTROPY = "high-entropy"  # SEC-007: a random-looking value in a credential-like field
+
+_STRICT_EXACT = {"api_key", "apikey", "key", "token", "secret", "password", "passwd",
+                 "authorization", "auth_token", "bearer", "x_api_key", "client_secret",
+                 "private_key", "access_key", "secret_key", "credentials", "credential"}
+_STRICT_SUFFIX = ("_key", "_token", "_secret", "_password", "_passwd", "_apikey")
+_LOOSE_PARTS = {"key", "keys", "token", "tokens", "secret", "secrets", "password", "pass",
+                "passwd", "pwd", "auth", "credential", "credentials", "cookie", "signature",
+                "apikey", "bearer", "session"}
+_HEADER_CONTAINERS = {"headers", "header", "extra_headers", "default_headers"}
+_URL_FORMATS = tuple(f for f in KEY_FORMATS if f.name in ("url-userinfo", "url-query"))
+_TOKEN_FORMATS = tuple(f for f in KEY_FORMATS if f.name not in ("url-userinfo", "url-query"))
+_PREFILTER = re.compile(r"sk-|nvapi-|xai-|pplx-|gsk_|hf_|r8_|AIza|AKIA|ASIA|gh[pousr]_|"
+                        r"github_pat_|glpat-|xox|_live_|_test_|SG\.|st\.|eyJ|[0-9a-f]{32}\.|"
+                        r"(?i:bearer)|PRIVATE KEY")
+_URLISH = re.compile(r"://|[?&][A-Za-z_\-]+=")
+_TOKEN_SPLIT = re.compile(r"[\s,;'\"()<>\[\]{}]+")
+_RANDOM_CHARS = re.compile(r"^[A-Za-z0-9+/=_\-.~]+$")
+
+
+@dataclass(frozen=True)
+class SecretHit:
+    kind: str  # one of the constants above
+    field: str
+    fingerprint: str
+    label: str = ""  # what was found, e.g. "an Anthropic API key"
+    problem: str = ""  # for BAD_REFERENCE
+    ref: refs.SecretRef | None = None
+
+
+def _norm(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
+
+
+def field_kind(key: str, ancestors: tuple[str, ...] = ()) -> str:
+    """`ref`, `strict`, `loose` or `` for a value under mapping key `key`."""
+    name = _norm(key)
+    if name.endswith("_ref") and _is_strict(name[:-4]):
+        return "ref"
+    if _is_strict(name):
+        return "strict"
+    credential_like = bool(_LOOSE_PARTS & set(re.split(r"[_.]", name)))
+    # Header values are credentials when the header's name says so (X-Api-Key, Cookie); the
+    # others (Content-Type, HTTP-Referer) are only suspicious when they look random.
+    if ancestors and _norm(ancestors[-1]) in _HEADER_CONTAINERS:
+        return "strict" if credential_like else "loose"
+    return "loose" if credential_like else ""
+
+
+def _is_strict(name: str) -> bool:
+    return name in _STRICT_EXACT or name.endswith(_STRICT_SUFFIX)
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character; random base64 keys sit above 4.5, English words below 3.5."""
+    if not text:
+        return 0.0
+    counts: dict[str, int] = {}
+    for char in text:
+        counts[char] = counts.get(char, 0) + 1
+    size = len(text)
+    return -sum(c / size * math.log2(c / size) for c in counts.values())
+
+
+def looks_random(token: str) -> bool:
+    """A token long and varied enough to be a generated key rather than a word or an id."""
+    if len(token) < 16 or not _RANDOM_CHARS.match(token):
+        return False
+    has_digit = any(c.isdigit() for c in token)
+    has_alpha = any(c.isalpha() for c in token)
+    if not (has_digit and has_alpha):
+        return False
+    hexish = all(c in "0123456789abcdefABCDEF" for c in token)
+    threshold = 3.0 if hexish else 3.7
+    return shannon_entropy(token) >= threshold
+
+
+def known_formats(text: str) -> Iterator[tuple[str, str]]:
+    """(label, secret) for every known key format in `text`, URLs excluded."""
+    if not _PREFILTER.search(text):
+        return
+    taken: list[tuple[int, int]] = []
+    for key_format in _TOKEN_FORMATS:
+        for match in key_format.regex.finditer(text):
+            start, end = secret_span(match)
+            if any(s < end and start < e for s, e in taken):
+                continue
+            taken.append((start, end))
+            yield key_format.label, text[start:end]
+
+
+def url_credentials(text: str) -> Iterator[tuple[str, str]]:
+    if not _URLISH.search(text):
+        return
+    for key_format in _URL_FORMATS:
+        for match in key_format.regex.finditer(text):
+            start, end = secret_span(match)
+            secret = text[start:end]
+            if not refs.looks_like_reference(secret):
+                yield key_format.label, secret
+
+
+def _article(label: str) -> str:
+    vowel_sound = label[:1].lower() in "aeiou" or label.startswith(("NVIDIA", "xAI"))
+    return ("an " if vowel_sound else "a ") + label
+
+
+def scan_value(key: str, value: str, ancestors: tuple[str, ...] = ()) -> list[SecretHit]:
+    """Classify one string under mapping key `key`; secrets found are registered for redaction."""
+    kind = field_kind(key, ancestors)
+    stripped = value.strip()
+    if not stripped:
+        return []
+    if kind in ("ref", "strict"):
+        return [_key_field_hit(kind, key, stripped)]
+    hits: list[SecretHit] = []
+    for label, secret in known_formats(value):
+        register_secret(secret)
+        hits.append(SecretHit(KEY_FORMAT, key, fingerprint(secret), _article(label)))
+    for label, secret in url_credentials(value):
+        register_secret(secret)
+        hits.append(SecretHit(URL_CREDENTIAL, key, fingerprint(secret), _article(label)))
+    if kind == "loose" and not hits:
+        for token in _TOKEN_SPLIT.split(value):
+            if looks_random(token) and not refs.looks_like_reference(token):
+                register_secret(token)
+                hits.append(SecretHit(HIGH_ENTROPY, key, fingerprint(token),
+                                      "a high-entropy value"))
+    return hits
+
+
+def _key_field_hit(kind: str, key: str, value: str) -> SecretHit:
+    if value.startswith(("infisical://", "env:")) or (kind == "strict"
+                                                     and refs.is_placeholder(value)):
+        try:
+            return SecretHit(REFERENCE, key, "", ref=refs.parse_ref(value)
+                             if not refs.is_placeholder(value) else None)
+        except refs.RefError as exc:
+            return SecretHit(BAD_REFERENCE, key, "", problem=str(exc))
+    if refs.looks_like_reference(value):
+        try:
+            refs.parse_ref(value)
+        except refs.RefError as exc:
+            return SecretHit(BAD_REFERENCE, key, "", problem=str(exc))
+    register_secret(value)
+    label = next((lbl for lbl, _ in known_formats(value)), "")
+    if label:
+        described = _article(label)
+    elif any(looks_random(t) for t in _TOKEN_SPLIT.split(value)):
+        described = "a high-entropy literal"
+    else:
+        described = "a literal value"
+    return SecretHit(LITERAL, key, fingerprint(value), described)
+
+
+def walk_strings(data: Any, pointer: str = "",
+                 keys: tuple[str, ...] = ()) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """(pointer, value, mapping keys above it) for every string leaf of JSON-like data."""
+    if isinstance(data, str):
+        yield pointer, data, keys
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            token = str(key).replace("~", "~0").replace("/", "~1")
+            yield from walk_strings(value, f"{pointer}/{token}", (*keys, str(key)))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from walk_strings(value, f"{pointer}/{index}", keys)
+
+
+def scan_data(data: Any) -> list[tuple[str, SecretHit]]:
+    """(pointer, hit) for every inline secret in JSON-like data (a live proxy config, a diff)."""
+    out = []
+    for pointer, value, keys in walk_strings(data):
+        key = keys[-1] if keys else ""
+        for hit in scan_value(key, value, keys[:-1]):
+            if hit.kind != REFERENCE:
+                out.append((pointer, hit))
+    return out
