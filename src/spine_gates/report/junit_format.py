@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from spine_gates.finding import Finding
 from spine_gates.gates import GateResult
 
 
 def render(result: GateResult, colour: bool = False) -> str:
-    by_rule: dict[str, list] = {meta.id: [] for meta in result.rules}
+    by_rule: dict[str, list[Finding]] = {meta.id: [] for meta in result.rules}
     for finding in result.findings:
         by_rule.setdefault(finding.rule, []).append(finding)
     titles = {meta.id: meta.title for meta in result.rules}
