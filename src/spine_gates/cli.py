@@ -68,6 +68,18 @@ def _root(args: argparse.Namespace) -> Path:
     return root
 
 
+def _signing_key(args: argparse.Namespace) -> Any:
+    """The receipt signing key, or None when no receipt is wanted (cryptography stays unloaded)."""
+    wanted = args.receipt
+    if wanted is None:  # on by default in CI
+        wanted = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
+    if not wanted:
+        return None
+    from spine_gates.receipts.emit import signing_key_for_run
+
+    return signing_key_for_run(args.signing_key, explicit=args.receipt is True)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from spine_gates.gates import combine, load_gates, prepare, run_gate
     from spine_gates.report import renderer
@@ -75,10 +87,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     gates = load_gates()
     if args.gate != "all" and args.gate not in gates:
         raise InputError(f"unknown gate {args.gate!r} (known: {', '.join(gates)}, all)")
+    signing_key = _signing_key(args)
     ctx = prepare(_root(args), {"live": args.live, "no_baseline": args.no_baseline})
     selected = list(gates.values()) if args.gate == "all" else [gates[args.gate]]
     results = [run_gate(gate, ctx) for gate in selected]
     result = results[0] if args.gate != "all" else combine(results)
+    if signing_key is not None:
+        from spine_gates.receipts.emit import attach_receipt
+
+        result = attach_receipt(result, signing_key)
     text = renderer(args.format)(result, _colour(sys.stdout) and not args.output)
     stream = sys.stderr if args.format == "spine" and not result.passed else sys.stdout
     _emit(text, args.output, stream)
@@ -137,6 +154,40 @@ def cmd_baseline_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_receipts_keygen(args: argparse.Namespace) -> int:
+    from spine_gates.receipts.keys import short_id, write_keypair
+
+    private, public, key = write_keypair(_root(args), args.out, args.name)
+    print(f"private key: {private} (mode 0600; keep it out of the repository)")
+    print(f"public key:  {public}")
+    print(f"key id:      {short_id(key.keyid)}")
+    return 0
+
+
+def cmd_receipts_verify(args: argparse.Namespace) -> int:
+    from spine_gates.receipts.verify import check_worktree, render_verify, verify_chain
+
+    root = _root(args)
+    report = verify_chain(root)
+    problems = list(report.problems)
+    if args.against_worktree:
+        from spine_gates.model.spine import load_config
+
+        problems += check_worktree(root, report, list(load_config(root).registries.values()))
+    print(render_verify(report, problems, args.format), end="")
+    return 1 if problems else 0
+
+
+def cmd_receipts_audit(args: argparse.Namespace) -> int:
+    from spine_gates.gates import today
+    from spine_gates.receipts.audit import build_audit
+    from spine_gates.receipts.audit_report import RENDERERS
+
+    audit = build_audit(_root(args), today())
+    _emit(RENDERERS[args.format](audit), args.output)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gates", description="Policy-as-code gates for an LLM provider spine.")
     parser.add_argument("--version", action="version", version=f"spine-gates {__version__}")
@@ -149,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--live", metavar="PATH", help="live proxy config (drift gates)")
     run.add_argument("--no-baseline", action="store_true",
                      help="report findings accepted in the baseline too")
+    run.add_argument("--receipt", action=argparse.BooleanOptionalAction, default=None,
+                     help="write a signed receipt (default: on when $CI is set)")
+    run.add_argument("--signing-key", metavar="PATH",
+                     help="Ed25519 private key (else $SPINE_GATES_SIGNING_KEY_FILE, "
+                          "$SPINE_GATES_SIGNING_KEY, $SPINE_GATES_SIGNING_KEY_REF)")
     run.set_defaults(func=cmd_run)
 
     lst = sub.add_parser("list", help="list the gates")
@@ -173,6 +229,29 @@ def build_parser() -> argparse.ArgumentParser:
     create = baseline_sub.add_parser("create", help="write .spine-gates-baseline.json")
     _add_root(create)
     create.set_defaults(func=cmd_baseline_create)
+
+    receipts = sub.add_parser("receipts", help="signed receipts: keys, verification, audit")
+    receipts_sub = receipts.add_subparsers(dest="receipts_command", parser_class=_Parser,
+                                           metavar="SUBCOMMAND", required=True)
+    keygen = receipts_sub.add_parser("keygen", help="create an Ed25519 signing key")
+    _add_root(keygen)
+    keygen.add_argument("--out", metavar="PRIVATE_PATH",
+                        help="private key path, outside the repository "
+                             "(default ~/.config/spine-gates/keys/<name>.key)")
+    keygen.add_argument("--name", help="key name; the public key is receipts/keys/<name>.pub")
+    keygen.set_defaults(func=cmd_receipts_keygen)
+    rverify = receipts_sub.add_parser("verify", help="verify signatures and the hash chain")
+    _add_root(rverify)
+    rverify.add_argument("--against-worktree", action="store_true",
+                         help="also require the governed files to match the newest passing "
+                              "receipt")
+    rverify.add_argument("--format", choices=("text", "json"), default="text")
+    rverify.set_defaults(func=cmd_receipts_verify)
+    raudit = receipts_sub.add_parser("audit", help="the receipt audit review")
+    _add_root(raudit)
+    raudit.add_argument("--format", choices=("markdown", "html", "json"), default="markdown")
+    raudit.add_argument("--output", metavar="FILE", help="write the report to FILE")
+    raudit.set_defaults(func=cmd_receipts_audit)
     return parser
 
 

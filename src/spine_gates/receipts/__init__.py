@@ -1,0 +1,1 @@
+"""Signed, chained receipts of gate runs: DSSE envelopes carrying in-toto Statements."""

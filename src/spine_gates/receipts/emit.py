@@ -1,0 +1,84 @@
+"""Turn a finished gate run into a signed receipt at the head of the chain."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from spine_gates.receipts.keys import SigningKey
+from spine_gates.receipts.statement import (
+    build_statement,
+    governed_subjects,
+    policy_digest,
+    utc_now,
+)
+from spine_gates.receipts.store import WrittenReceipt, write_receipt
+
+if TYPE_CHECKING:
+    from spine_gates.gates import GateResult
+
+
+def emit_receipt(result: GateResult, key: SigningKey, when: _dt.datetime | None = None,
+                 git: dict[str, Any] | None | bool = True) -> WrittenReceipt:
+    """Write the receipt for `result` under `<root>/receipts/`.
+
+    Subjects and git state are read before taking the lock; only chaining and writing hold it.
+    `git=True` reads the spine root's git state; a dict (or None) is used as given.
+    """
+    from spine_gates import __version__
+    from spine_gates.model.spine import bundled_dir
+
+    root = Path(result.root)
+    subjects = governed_subjects(root, result.files)
+    policies = policy_digest(bundled_dir("policies"))
+    if git is True:
+        from spine_gates.receipts.gitinfo import git_state
+
+        git = git_state(root)
+    state = git if isinstance(git, dict) else None
+    moment = when or utc_now()
+
+    def build(run_key: str, at: _dt.datetime, previous: str | None) -> dict[str, Any]:
+        return build_statement(result, run_key_value=run_key, when=at, previous=previous,
+                               tool_version=__version__, git=state, policies=policies,
+                               subjects=subjects)
+
+    return write_receipt(root, key, result.gate, build, moment)
+
+
+def signing_key_for_run(path: str | None, explicit: bool) -> SigningKey | None:
+    """The key for this run. Asking with `--receipt` and no key is bad input (exit 3); the CI
+    default without a key warns once and runs without a receipt."""
+    import sys
+
+    from spine_gates.errors import InputError
+    from spine_gates.receipts.keys import KEY_ENV, KEY_FILE_ENV, KEY_REF_ENV, load_signing_key
+
+    key = load_signing_key(path)
+    if key is not None:
+        return key
+    hint = (f"pass --signing-key PATH or set {KEY_FILE_ENV}, {KEY_ENV} or {KEY_REF_ENV} "
+            "(create one with `gates receipts keygen`)")
+    if explicit:
+        raise InputError(f"--receipt needs a signing key: {hint}")
+    print(f"gates: warning: CI is set but no signing key is configured, so no receipt is "
+          f"written; {hint}, or pass --no-receipt", file=sys.stderr)
+    return None
+
+
+def attach_receipt(result: GateResult, key: SigningKey) -> GateResult:
+    """Write the receipt and return the result with `extras["receipt"]` for the reports."""
+    import dataclasses
+    import os
+
+    written = emit_receipt(result, key)
+    try:
+        shown = os.path.relpath(written.path)
+    except ValueError:
+        shown = str(written.path)
+    if shown.startswith(".."):
+        shown = str(written.path)
+    receipt = {"path": shown, "digest": written.digest, "runKey": written.run_key,
+               "seq": written.seq}
+    return dataclasses.replace(result, extras={**result.extras, "receipt": receipt})

@@ -1,0 +1,151 @@
+"""The in-toto Statement v1 a receipt carries: governed files as subjects, the run as predicate.
+
+Every string in the predicate passes through the one redaction service before it is signed, so a
+receipt can be published without leaking what a finding quoted.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+import secrets as _secrets
+import string
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from spine_gates.errors import InputError
+
+if TYPE_CHECKING:
+    from spine_gates.gates import GateResult
+
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://spine-gates.dev/gate-run/v1"
+LIVE_CONFIG_SUBJECT = "live-config:redacted"
+RUN_KEY = re.compile(r"^CAP-\d{8}-\d{6}__gates\.[A-Za-z0-9_.-]+__R[A-Z0-9]{4}$")
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def utc_now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0)
+
+
+def rfc3339(when: _dt.datetime) -> str:
+    return when.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_key(gate: str, when: _dt.datetime) -> str:
+    """The spine's run key form: `CAP-YYYYMMDD-HHMMSS__gates.<gate>__R<4 chars>`."""
+    suffix = "".join(_secrets.choice(_ALPHABET) for _ in range(4))
+    return f"CAP-{when.astimezone(_dt.UTC):%Y%m%d-%H%M%S}__gates.{gate}__R{suffix}"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def governed_subjects(root: Path, files: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
+    """One subject per governed file: its root-relative path and the SHA-256 of its bytes."""
+    subjects = []
+    for name in sorted(set(files)):
+        path = root / name
+        if not path.is_file():
+            raise InputError("governed file vanished before the receipt was written", name)
+        subjects.append({"name": name, "digest": {"sha256": sha256_file(path)}})
+    return subjects
+
+
+def _normal_digest(value: Any) -> str | None:
+    text = str(value or "").strip().lower()
+    text = text.removeprefix("sha256:")
+    return text if SHA256_HEX.match(text) else None
+
+
+def policy_digest(directory: Path) -> str:
+    """SHA-256 over the rule packs: a `sha256sum`-style manifest of the sorted files, hashed."""
+    lines = []
+    if directory.is_dir():
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            if "__pycache__" in path.parts:
+                continue
+            lines.append(f"{sha256_file(path)}  {path.relative_to(directory).as_posix()}\n")
+    return "sha256:" + hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+def _redact(value: Any) -> Any:
+    from spine_gates.secrets.redact import redact_text
+
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {redact_text(str(k)): _redact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact(v) for v in value]
+    return value
+
+
+def _waivers_used(result: GateResult) -> list[dict[str, Any]]:
+    """The waivers that suppressed findings in this run, with owner and expiry for the audit."""
+    from spine_gates.policy.waivers import load_waivers
+
+    try:
+        waivers = load_waivers(Path(result.root))
+    except InputError:
+        waivers = []
+    used: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for finding in result.findings:
+        if finding.suppressed_by != "waiver":
+            continue
+        waiver = next((w for w in waivers if w.covers(finding)), None)
+        if waiver is None:
+            key = (finding.rule, finding.file, finding.pointer)
+            entry = {"rule": finding.rule, "file": finding.file, "pointer": finding.pointer,
+                     "owner": "", "expires": _expiry_from_reason(finding.suppression_reason),
+                     "reason": finding.suppression_reason}
+        else:
+            key = (waiver.rule, waiver.file, waiver.pointer)
+            entry = {"rule": waiver.rule, "file": waiver.file, "pointer": waiver.pointer,
+                     "owner": waiver.owner, "expires": waiver.expires.isoformat(),
+                     "reason": waiver.reason}
+        entry = used.setdefault(key, {**entry, "findings": []})
+        entry["findings"].append(finding.fingerprint)
+    return [used[k] for k in sorted(used)]
+
+
+def _expiry_from_reason(reason: str) -> str:
+    match = re.search(r"until (\d{4}-\d{2}-\d{2})\)\s*$", reason)
+    return match.group(1) if match else ""
+
+
+def build_statement(result: GateResult, *, run_key_value: str, when: _dt.datetime,
+                    previous: str | None, tool_version: str, git: dict[str, Any] | None,
+                    policies: str, subjects: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Statement for one gate run (subjects computed by the caller, so they can be reused)."""
+    from spine_gates.report.json_format import finding_dict
+
+    subject = list(subjects)
+    live = _normal_digest(result.extras.get("live_config_digest"))
+    if live:
+        subject.append({"name": LIVE_CONFIG_SUBJECT, "digest": {"sha256": live}})
+    # Machine-made values (digests, time, run key) are ours and carry no secrets; everything
+    # that came from the spine or a finding is redacted.
+    predicate = _redact({
+        "gate": result.gate,
+        "gates": list(result.gates),
+        "verdict": {"passed": result.passed, "exitCode": result.exit_code,
+                    "summary": result.summary()},
+        "findings": [finding_dict(f) for f in result.findings if not f.suppressed],
+        "waivers": _waivers_used(result),
+        "baselined": sum(1 for f in result.findings if f.suppressed_by == "baseline"),
+        "tool": {"name": "spine-gates", "version": tool_version},
+        "git": git,
+    })
+    predicate.update({"runKey": run_key_value, "policyDigest": policies, "time": rfc3339(when),
+                      "previous": previous})
+    return {"_type": STATEMENT_TYPE, "subject": subject, "predicateType": PREDICATE_TYPE,
+            "predicate": predicate}

@@ -1,0 +1,181 @@
+"""Receipt storage: `receipts/<yyyy>/<mm>/<run-key>.dsse.json` plus an append-only index.
+
+Concurrent gate runs serialize on an fcntl lock, so each receipt names the true previous one.
+Writes are atomic; a writer that dies between writing the envelope and appending its index line
+leaves a journal (`.pending`) that the next writer rolls forward, so no crash forks the chain.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spine_gates.atomic import write_atomic
+from spine_gates.errors import InputError
+from spine_gates.receipts import dsse
+from spine_gates.receipts.keys import SigningKey
+from spine_gates.receipts.statement import run_key
+
+RECEIPTS_DIR = "receipts"
+INDEX_FILE = "index.jsonl"
+LOCK_FILE = ".lock"
+PENDING_FILE = ".pending"
+SUFFIX = ".dsse.json"
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    seq: int
+    path: str  # relative to the receipts folder
+    digest: str  # "sha256:<hex>" of the envelope file's bytes
+    run_key: str
+    line: int
+
+    def to_line(self) -> str:
+        return json.dumps({"seq": self.seq, "path": self.path, "digest": self.digest,
+                           "runKey": self.run_key}, separators=(",", ":")) + "\n"
+
+
+@dataclass(frozen=True)
+class WrittenReceipt:
+    path: Path
+    digest: str
+    run_key: str
+    seq: int
+
+
+def digest_bytes(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def receipts_dir(root: Path) -> Path:
+    return root / RECEIPTS_DIR
+
+
+@contextmanager
+def locked(directory: Path) -> Iterator[None]:
+    """Hold the receipts lock: one writer at a time across processes."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def parse_index_line(text: str, line: int) -> IndexEntry:
+    """One index line; ValueError says what is wrong with it."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError("index line is not JSON") from None
+    if not isinstance(data, dict):
+        raise ValueError("index line is not an object")
+    seq, path, digest, key = (data.get(k) for k in ("seq", "path", "digest", "runKey"))
+    if not (isinstance(seq, int) and isinstance(path, str) and isinstance(digest, str)
+            and isinstance(key, str)):
+        raise ValueError("index line needs seq, path, digest, runKey")
+    return IndexEntry(seq, path, digest, key, line)
+
+
+def read_index(directory: Path) -> list[tuple[int, str]]:
+    """The index as (line number, text) pairs; a missing index is an empty chain."""
+    path = directory / INDEX_FILE
+    if not path.exists():
+        return []
+    text = path.read_text("utf-8", "replace")
+    return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def _tail(directory: Path) -> IndexEntry | None:
+    """The last index entry, read from the end of the file (the chain head)."""
+    path = directory / INDEX_FILE
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    with path.open("rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        block = min(size, 8192)
+        handle.seek(size - block)
+        data = handle.read(block)
+    name = f"{RECEIPTS_DIR}/{INDEX_FILE}"
+    if not data.endswith(b"\n"):
+        raise InputError("the last index line is incomplete; run `gates receipts verify`", name)
+    last = data.rstrip(b"\n").rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
+    try:
+        return parse_index_line(last, 0)
+    except ValueError as exc:
+        raise InputError(f"the last index line is unreadable ({exc})", name) from None
+
+
+def _append_index(directory: Path, entry: IndexEntry) -> None:
+    fd = os.open(directory / INDEX_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, entry.to_line().encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _roll_forward(directory: Path, head: IndexEntry | None) -> IndexEntry | None:
+    """Finish a write that died after its envelope landed but before its index line did."""
+    pending = directory / PENDING_FILE
+    if not pending.exists():
+        return head
+    try:
+        entry = parse_index_line(pending.read_text("utf-8"), 0)
+    except (ValueError, OSError):
+        pending.unlink(missing_ok=True)
+        return head
+    envelope = directory / entry.path
+    already = head is not None and head.digest == entry.digest
+    if not already and envelope.is_file() and digest_bytes(envelope.read_bytes()) == entry.digest \
+            and entry.seq == (head.seq + 1 if head else 1):
+        _append_index(directory, entry)
+        head = entry
+    pending.unlink(missing_ok=True)
+    return head
+
+
+def write_receipt(root: Path, key: SigningKey, gate: str,
+                  build: Callable[[str, _dt.datetime, str | None], dict[str, Any]],
+                  when: _dt.datetime) -> WrittenReceipt:
+    """Sign and store the statement `build(run_key, when, previous_digest)` as the chain's head.
+
+    Everything from reading the head to appending the index line happens under the lock.
+    """
+    directory = receipts_dir(root)
+    with locked(directory):
+        head = _roll_forward(directory, _tail(directory))
+        month = directory / f"{when:%Y}" / f"{when:%m}"
+        month.mkdir(parents=True, exist_ok=True)
+        key_value = run_key(gate, when)
+        while (month / f"{key_value}{SUFFIX}").exists():
+            key_value = run_key(gate, when)
+        statement = build(key_value, when, head.digest if head else None)
+        payload = json.dumps(statement, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        data = dsse.sign(payload, key).to_bytes()
+        path = month / f"{key_value}{SUFFIX}"
+        entry = IndexEntry((head.seq + 1) if head else 1, path.relative_to(directory).as_posix(),
+                           digest_bytes(data), key_value, 0)
+        (directory / PENDING_FILE).write_text(entry.to_line(), "utf-8")
+        write_atomic(path, data)
+        _append_index(directory, entry)
+        (directory / PENDING_FILE).unlink()
+    return WrittenReceipt(path, entry.digest, key_value, entry.seq)
+
+
+def stored_envelopes(directory: Path) -> Iterator[Path]:
+    """Every envelope file under `receipts/<yyyy>/<mm>/` (for orphan detection)."""
+    for year in sorted(directory.glob("[0-9][0-9][0-9][0-9]")):
+        for month in sorted(year.glob("[0-9][0-9]")):
+            yield from sorted(month.glob(f"*{SUFFIX}"))

@@ -1,0 +1,267 @@
+"""Verify the receipt chain, failing closed: every receipt must prove itself, or it is a problem.
+
+Order per receipt: the file matches its index digest, the DSSE signature verifies under a trusted
+key (on bytes, before the payload is parsed), the key was not revoked when it signed, the payload
+is a well-formed Statement, and it names its predecessor's digest.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spine_gates.receipts import dsse
+from spine_gates.receipts.keys import (
+    PublicKey,
+    Revocation,
+    load_revocations,
+    load_trusted_keys,
+    parse_instant,
+    short_id,
+)
+from spine_gates.receipts.statement import (
+    LIVE_CONFIG_SUBJECT,
+    PREDICATE_TYPE,
+    RUN_KEY,
+    SHA256_HEX,
+    STATEMENT_TYPE,
+    sha256_file,
+)
+from spine_gates.receipts.store import (
+    INDEX_FILE,
+    RECEIPTS_DIR,
+    SUFFIX,
+    IndexEntry,
+    digest_bytes,
+    parse_index_line,
+    read_index,
+    receipts_dir,
+    stored_envelopes,
+)
+
+_PATH_PARTS = 3  # yyyy/mm/<run-key>.dsse.json
+
+
+@dataclass(frozen=True)
+class Problem:
+    receipt: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.receipt}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A receipt whose signature verified and whose payload parsed."""
+
+    seq: int
+    path: str
+    digest: str
+    statement: dict[str, Any]
+    signer: PublicKey
+    time: _dt.datetime
+
+    @property
+    def predicate(self) -> dict[str, Any]:
+        return self.statement["predicate"]  # type: ignore[no-any-return]
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.predicate["verdict"]["passed"])
+
+    def subjects(self) -> dict[str, str]:
+        return {s["name"]: s["digest"]["sha256"] for s in self.statement["subject"]}
+
+
+@dataclass
+class ChainReport:
+    receipts: list[Receipt] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    keys: list[PublicKey] = field(default_factory=list)
+    revocations: dict[str, Revocation] = field(default_factory=dict)
+    count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_chain(root: Path) -> ChainReport:
+    """Check every receipt in index order; bad key files are InputErrors (exit 3)."""
+    keys = load_trusted_keys(root)
+    report = ChainReport(keys=keys, revocations=load_revocations(root, keys))
+    directory = receipts_dir(root)
+    lines = read_index(directory)
+    report.count = len(lines)
+    if lines and not keys:
+        report.problems.append(Problem(f"{RECEIPTS_DIR}/keys/",
+                                       "no trusted public keys (*.pub): nothing can verify"))
+    expected_previous: str | None = None
+    last_time: _dt.datetime | None = None
+    seen: set[str] = set()
+    for position, (number, text) in enumerate(lines, 1):
+        where = f"{RECEIPTS_DIR}/{INDEX_FILE}:{number}"
+        try:
+            entry = parse_index_line(text, number)
+        except ValueError as exc:
+            report.problems.append(Problem(where, str(exc)))
+            expected_previous = None
+            continue
+        name = f"{RECEIPTS_DIR}/{entry.path}"
+        if entry.seq != position:
+            report.problems.append(Problem(name, f"index sequence is {entry.seq} at position "
+                                           f"{position} (a receipt was deleted, inserted or "
+                                           "moved)"))
+        if entry.path in seen:
+            report.problems.append(Problem(name, "listed twice in the index"))
+        seen.add(entry.path)
+        receipt = _check_entry(directory, entry, name, report, expected_previous, last_time)
+        if receipt is not None:
+            report.receipts.append(receipt)
+            last_time = receipt.time
+        expected_previous = entry.digest
+    for path in stored_envelopes(directory):
+        relative = path.relative_to(directory).as_posix()
+        if relative not in seen:
+            report.problems.append(Problem(f"{RECEIPTS_DIR}/{relative}",
+                                           "not in the index (inserted, or left by a crashed "
+                                           "write)"))
+    return report
+
+
+def _check_entry(directory: Path, entry: IndexEntry, name: str, report: ChainReport,
+                 expected_previous: str | None, last_time: _dt.datetime | None) -> Receipt | None:
+    def fail(reason: str) -> None:
+        report.problems.append(Problem(name, reason))
+
+    parts = entry.path.split("/")
+    if (len(parts) != _PATH_PARTS or ".." in parts or not parts[2].endswith(SUFFIX)
+            or parts[2][: -len(SUFFIX)] != entry.run_key):
+        fail("index path is not <yyyy>/<mm>/<run-key>.dsse.json")
+        return None
+    path = directory / entry.path
+    if not path.is_file():
+        fail("receipt file is missing (deleted?)")
+        return None
+    data = path.read_bytes()
+    if digest_bytes(data) != entry.digest:
+        fail("file does not match the digest recorded in the index (modified after writing)")
+    try:
+        envelope = dsse.parse_envelope(data)
+        signer = dsse.verify(envelope, report.keys)
+    except dsse.EnvelopeError as exc:
+        fail(f"signature check failed: {exc}")
+        return None
+    try:
+        statement = json.loads(envelope.payload)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        fail("signed payload is not JSON")
+        return None
+    shape = _statement_problem(statement)
+    if shape:
+        fail(shape)
+        return None
+    predicate = statement["predicate"]
+    when = parse_instant(predicate["time"])
+    if when is None:
+        fail(f"predicate time {predicate['time']!r} is not RFC 3339")
+        return None
+    revocation = report.revocations.get(signer.keyid)
+    if revocation is not None and revocation.revokes(when):
+        fail(f"signed by key {signer.name} ({short_id(signer.keyid)}) at {predicate['time']}, "
+             f"but that key was revoked at {revocation.revoked_at:%Y-%m-%dT%H:%M:%SZ}")
+    if predicate["runKey"] != entry.run_key:
+        fail(f"signed run key {predicate['runKey']!r} does not match the file name")
+    if when.strftime("%Y%m%d-%H%M%S") != entry.run_key[4:19] or \
+            entry.path[:7] != when.strftime("%Y/%m"):
+        fail("signed time does not match the run key and folder")
+    if predicate["previous"] != expected_previous:
+        fail(f"chain broken: names previous {predicate['previous'] or 'none (genesis)'}, "
+             f"expected {expected_previous or 'none (genesis)'}")
+    if last_time is not None and when < last_time:
+        fail("signed earlier than the receipt before it (reordered or backdated)")
+    return Receipt(entry.seq, entry.path, entry.digest, statement, signer, when)
+
+
+def _statement_problem(statement: Any) -> str:
+    """What makes `statement` not a gate-run Statement, or '' when it is one."""
+    if not isinstance(statement, dict) or statement.get("_type") != STATEMENT_TYPE:
+        return "payload is not an in-toto Statement v1"
+    if statement.get("predicateType") != PREDICATE_TYPE:
+        return f"predicateType is not {PREDICATE_TYPE}"
+    subjects = statement.get("subject")
+    if not isinstance(subjects, list) or not subjects:
+        return "statement has no subjects"
+    names: set[str] = set()
+    for subject in subjects:
+        if not isinstance(subject, dict) or not isinstance(subject.get("name"), str) \
+                or not subject["name"]:
+            return "a subject has no name"
+        digest = subject.get("digest")
+        if not isinstance(digest, dict) or not isinstance(digest.get("sha256"), str) \
+                or not SHA256_HEX.match(digest["sha256"]):
+            return f"subject {subject['name']!r} has no well-formed sha256 digest"
+        if subject["name"] in names:
+            return f"subject {subject['name']!r} appears twice"
+        names.add(subject["name"])
+    predicate = statement.get("predicate")
+    if not isinstance(predicate, dict):
+        return "statement has no predicate"
+    for key, kind in (("runKey", str), ("gate", str), ("time", str), ("verdict", dict),
+                      ("findings", list), ("waivers", list), ("policyDigest", str)):
+        if not isinstance(predicate.get(key), kind):
+            return f"predicate field {key!r} is missing or not a {kind.__name__}"
+    if not RUN_KEY.match(predicate["runKey"]):
+        return f"run key {predicate['runKey']!r} is not CAP-YYYYMMDD-HHMMSS__gates.<gate>__R<4>"
+    if not isinstance(predicate["verdict"].get("passed"), bool):
+        return "verdict.passed is not a boolean"
+    previous = predicate.get("previous", "missing")
+    if previous is not None and not (isinstance(previous, str) and previous.startswith("sha256:")
+                                     and SHA256_HEX.match(previous[7:])):
+        return "predicate 'previous' is neither null nor a sha256 digest"
+    return ""
+
+
+def check_worktree(root: Path, report: ChainReport, governed: list[str]) -> list[Problem]:
+    """The governed files today must match the newest passing receipt: no unreceipted change."""
+    passing = [r for r in report.receipts if r.passed]
+    if not passing:
+        return [Problem(f"{RECEIPTS_DIR}/", "no passing receipt to compare the worktree with")]
+    newest = passing[-1]
+    name = f"{RECEIPTS_DIR}/{newest.path}"
+    subjects = newest.subjects()
+    problems = []
+    for file in sorted(set(governed) | (set(subjects) - {LIVE_CONFIG_SUBJECT})):
+        path = root / file
+        if file not in subjects:
+            problems.append(Problem(name, f"{file} is governed but not a subject of the newest "
+                                          "passing receipt"))
+        elif not path.is_file():
+            problems.append(Problem(name, f"{file} is gone from the worktree"))
+        elif sha256_file(path) != subjects[file]:
+            problems.append(Problem(name, f"{file} changed since the newest passing receipt "
+                                          "(no passing gate run covers its current content)"))
+    return problems
+
+
+def render_verify(report: ChainReport, problems: list[Problem], fmt: str) -> str:
+    """Text: one line per problem naming the receipt and the reason; JSON for machines."""
+    head = report.receipts[-1] if report.receipts else None
+    if fmt == "json":
+        return json.dumps({
+            "ok": not problems, "receipts": report.count, "verified": len(report.receipts),
+            "head": head.digest if head else None,
+            "problems": [{"receipt": p.receipt, "reason": p.reason} for p in problems],
+        }, indent=2) + "\n"
+    if problems:
+        lines = [f"FAIL {p}" for p in problems]
+        lines.append(f"{len(problems)} problem(s) in {report.count} receipt(s)")
+        return "\n".join(lines) + "\n"
+    if not report.count:
+        return "ok: no receipts yet\n"
+    return (f"ok: {report.count} receipt(s) verified, chain intact (head "
+            f"{head.digest[:15] if head else '-'})\n")
