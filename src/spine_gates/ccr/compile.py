@@ -1,0 +1,162 @@
+"""Compile the SSOT (providers, roles and their slots) into a claude-code-router config.json.
+
+The output is a pure function of the registries and the spine's `ccr:` settings: same input, same
+bytes. Keys are never written, only `$NAME` placeholders the router fills from its environment.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from spine_gates.ccr.profiles import CcrProfile
+from spine_gates.errors import InputError
+from spine_gates.model.governance import GovernanceModel
+from spine_gates.model.loader import join_pointer
+from spine_gates.model.refs import ModelRef
+from spine_gates.model.schemas import CCR_SLOTS
+
+DEFAULT_PORT = 3456
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_LOG_LEVEL = "info"  # the router's default is "debug", which logs keys and prompts
+DEFAULT_APIKEY_REF = "env:CCR_APIKEY"
+# The router silently drops a provider without an api_key; a keyless local server gets this.
+LOCAL_NO_KEY = "no-key"
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_SETTINGS = {"host", "port", "apikey_ref", "log_level", "long_context_threshold",
+             "api_timeout_ms", "ignore"}
+
+
+def placeholder_for(ref: str) -> str:
+    """`infisical://spine/ai/providers/ANTHROPIC_API_KEY` or `env:FOO` -> `$NAME`."""
+    if ref.startswith("env:"):
+        name = ref[4:]
+    elif ref.startswith("infisical://"):
+        name = ref.rstrip("/").rsplit("/", 1)[-1]
+    else:
+        raise ValueError(f"{ref!r} is not an infisical:// or env: reference")
+    if not _ENV_NAME.match(name):
+        raise ValueError(f"{ref!r} does not end in an upper-case variable name the router can "
+                         "interpolate ($NAME)")
+    return f"${name}"
+
+
+def endpoint_for(api_format: str, api_base: str) -> str:
+    """The full URL the router posts to: it does not append a path itself."""
+    base = api_base.rstrip("/")
+    if api_format == "anthropic":
+        return f"{base}/messages" if base.endswith("/v1") else f"{base}/v1/messages"
+    return f"{base}/chat/completions"
+
+
+def ccr_settings(model: GovernanceModel) -> dict[str, Any]:
+    """The spine's `ccr:` block from spine-gates.yaml (all optional)."""
+    settings = model.config.settings.get("ccr") or {}
+    if not isinstance(settings, dict):
+        raise InputError("'ccr' must be a mapping", "spine-gates.yaml")
+    unknown = sorted(set(settings) - _SETTINGS)
+    if unknown:
+        raise InputError(f"unknown ccr setting {unknown[0]!r} (known: {', '.join(sorted(_SETTINGS))})",
+                         "spine-gates.yaml")
+    return settings
+
+
+def compile_ccr_config(model: GovernanceModel, profile: CcrProfile) -> dict[str, Any]:
+    """The router config the SSOT implies, in a fixed key order."""
+    settings = ccr_settings(model)
+    providers_doc = model.document("providers")
+    roles_doc = model.document("roles")
+
+    providers: list[dict[str, Any]] = []
+    known_models: dict[str, list[str]] = {}
+    for ident, body in model.providers.items():
+        pointer = join_pointer("/providers", ident)
+        where = (providers_doc.name, providers_doc.line_of(pointer))
+        if not isinstance(body, dict):
+            raise InputError(f"provider {ident!r} must be a mapping", *where)
+        ident = str(ident)
+        if ident != ident.lower() or "," in ident:
+            raise InputError(f"provider id {ident!r} cannot be routed: claude-code-router "
+                             "matches provider names in lower case and splits on commas", *where)
+        api_format, api_base = body.get("api_format"), body.get("api_base")
+        if not isinstance(api_format, str) or not isinstance(api_base, str):
+            raise InputError(f"provider {ident!r} needs api_format and api_base", *where)
+        models = [str(m) for m in body.get("models") or [] if isinstance(m, str | int | float)]
+        ref = body.get("api_key_ref")
+        if ref is None:
+            api_key = LOCAL_NO_KEY
+        else:
+            try:
+                api_key = placeholder_for(str(ref))
+            except ValueError as exc:
+                raise InputError(str(exc), providers_doc.name,
+                                 providers_doc.line_of(f"{pointer}/api_key_ref")) from None
+        entry: dict[str, Any] = {
+            "name": ident,
+            "api_base_url": endpoint_for(api_format, api_base),
+            "api_key": api_key,
+            "models": models,
+        }
+        if api_format == "anthropic":
+            entry["transformer"] = {"use": ["Anthropic"]}
+        providers.append(entry)
+        known_models[ident] = models
+
+    def target(ref: Any, pointer: str) -> str:
+        parsed = ModelRef.parse(ref) if isinstance(ref, str) else None
+        where = (roles_doc.name, roles_doc.line_of(pointer))
+        if parsed is None:
+            raise InputError(f"{ref!r} is not a provider_id/model_id reference", *where)
+        if parsed.provider not in known_models:
+            raise InputError(f"{ref!r} names unknown provider {parsed.provider!r}", *where)
+        if "," in parsed.model:
+            raise InputError(f"model id {parsed.model!r} contains a comma, which the router "
+                             "splits on", *where)
+        return f"{parsed.provider},{parsed.model}"
+
+    router: dict[str, Any] = {}
+    fallback: dict[str, list[str]] = {}
+    bound: dict[str, str] = {}
+    for role_id, role in model.roles.items():
+        if not isinstance(role, dict):
+            continue
+        role_pointer = join_pointer("/roles", role_id)
+        slots = role.get("ccr_slots") or []
+        if not slots:
+            continue
+        primary = target(role.get("primary"), f"{role_pointer}/primary")
+        chain = [target(ref, f"{role_pointer}/fallback_chain/{i}")
+                 for i, ref in enumerate(role.get("fallback_chain") or [])]
+        for slot in slots:
+            if slot in bound:
+                raise InputError(f"slot {slot!r} is bound by roles {bound[slot]!r} and "
+                                 f"{role_id!r}; the router has one model per slot",
+                                 roles_doc.name, roles_doc.line_of(f"{role_pointer}/ccr_slots"))
+            bound[slot] = str(role_id)
+            router[slot] = primary
+            if profile.supports_fallback and slot in profile.fallback_scenarios and chain:
+                fallback[slot] = chain
+
+    config: dict[str, Any] = {
+        "HOST": str(settings.get("host", DEFAULT_HOST)),
+        "PORT": int(settings.get("port", DEFAULT_PORT)),
+        "APIKEY": placeholder_for(str(settings.get("apikey_ref", DEFAULT_APIKEY_REF))),
+        "LOG": True,
+        "LOG_LEVEL": str(settings.get("log_level", DEFAULT_LOG_LEVEL)),
+    }
+    if "api_timeout_ms" in settings:
+        config["API_TIMEOUT_MS"] = int(settings["api_timeout_ms"])
+    config["Providers"] = providers
+    ordered_router = {slot: router[slot] for slot in CCR_SLOTS if slot in router}
+    if "long_context_threshold" in settings:
+        ordered_router["longContextThreshold"] = int(settings["long_context_threshold"])
+    config["Router"] = ordered_router
+    if profile.supports_fallback:
+        config["fallback"] = {s: fallback[s] for s in profile.fallback_scenarios if s in fallback}
+    return config
+
+
+def render_config(config: dict[str, Any]) -> str:
+    """The bytes to write: the router's own layout (2-space JSON) plus a final newline."""
+    return json.dumps(config, indent=2, ensure_ascii=False) + "\n"

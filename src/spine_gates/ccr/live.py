@@ -1,0 +1,125 @@
+"""Read a live claude-code-router config the way the router does (JSON5), with its lines.
+
+A 3.x home keeps its config in `config.sqlite` (a `config.json` there is imported once and
+deleted), so such a home is refused as an unsupported profile rather than read as 2.0.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spine_gates.ccr.lines import line_of, pointer_lines
+from spine_gates.errors import InputError
+
+DEFAULT_LIVE = "~/.claude-code-router/config.json"
+MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    """A parsed live config: its bytes (for the changed-since-read check) and pointer lines."""
+
+    path: Path
+    name: str
+    raw: bytes
+    data: dict[str, Any]
+    lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+    def line(self, pointer: str) -> int | None:
+        return line_of(self.lines, pointer)
+
+
+def live_path(option: str | None) -> tuple[Path, bool]:
+    """The live config path and whether the user named it (`--live`) or it is the default."""
+    if option:
+        return Path(option).expanduser(), True
+    return Path(DEFAULT_LIVE).expanduser(), False
+
+
+def check_home(path: Path, name: str) -> None:
+    """Refuse a 3.x router home and a config that links outside the user's home."""
+    if (path.parent / "config.sqlite").exists():
+        raise InputError("this is a claude-code-router 3.x home (config.sqlite next to it); "
+                         "profile 3.x is not supported (supported: 2.0, 1.0), refusing to read "
+                         "it as 2.0", name)
+    if path.is_symlink():
+        target = path.resolve()
+        allowed = [path.parent.resolve(), Path.home().resolve()]
+        if not any(target == root or target.is_relative_to(root) for root in allowed):
+            raise InputError(f"is a symlink to {target}, outside the home directory; refusing "
+                             "to read or write through it", name)
+
+
+def read_bytes(path: Path, name: str) -> bytes:
+    """The file's bytes after the checks every live config gets (kind, size, permissions)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError("file not found", name) from None
+    except PermissionError:
+        raise InputError("permission denied", name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", name) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("is a directory, expected the router's config.json", name)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("is not a regular file", name)
+    if info.st_size > MAX_BYTES:
+        raise InputError(f"file is over the {MAX_BYTES // 1048576} MiB limit", name)
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_BYTES + 1)
+    except PermissionError:
+        raise InputError("permission denied", name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", name) from None
+
+
+def parse_config(raw: bytes, name: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """JSON5 text -> (object, pointer lines); anything the router could not load is exit 3."""
+    import pyjson5
+
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", name,
+                         raw[: exc.start].count(b"\n") + 1) from None
+    if not text.strip():
+        raise InputError("is empty; the router cannot load an empty config", name)
+    try:
+        data = pyjson5.decode(text)
+    except pyjson5.Json5Exception as exc:
+        message = str(exc.args[0]) if exc.args else str(exc)
+        line = None
+        if " near " in message:
+            offset = message.rsplit(" near ", 1)[1]
+            if offset.isdigit():
+                line = text[: int(offset)].count("\n") + 1
+                message = message.rsplit(" near ", 1)[0]
+        raise InputError(f"not valid JSON5: {message}", name, line) from None
+    if not isinstance(data, dict):
+        raise InputError("must be a JSON object at the top level", name, 1)
+    return data, pointer_lines(text)
+
+
+def read_live_config(path: Path, name: str | None = None) -> LiveConfig:
+    """Read and parse the live config; every way it can be unreadable is an InputError."""
+    name = name or str(path)
+    check_home(path, name)
+    raw = read_bytes(path, name)
+    data, lines = parse_config(raw, name)
+    return LiveConfig(path, name, raw, data, lines)
+
+
+def is_missing(path: Path) -> bool:
+    """No file and no 3.x home: the router would create an empty config on start."""
+    return not os.path.lexists(path) and not (path.parent / "config.sqlite").exists()

@@ -1,0 +1,1 @@
+"""Drift between the live router config and the SSOT: compare, classify, sync, adopt."""

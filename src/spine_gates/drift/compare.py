@@ -1,0 +1,130 @@
+"""The keyed comparison (deepdiff) and its verdicts: in sync, pending, drift.
+
+Three configs take part: the live file, what the SSOT compiles to now, and what the last
+`gates sync` wrote (its stamp). A live value that still equals what sync wrote is *pending* (the
+SSOT moved on); any other difference is *drift* (the live file was edited).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from spine_gates.drift.keyed import MISSING, get, keyed
+
+_SECRET_FIELDS = {"api_key", "APIKEY"}
+
+
+class DriftVerdict(str, Enum):
+    IN_SYNC = "in_sync"
+    PENDING = "pending"
+    DRIFT = "drift"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One keyed unit (a provider field, a slot, a fallback list, a top-level key) that differs."""
+
+    unit: tuple[str, ...]
+    live: Any
+    ssot: Any
+    verdict: DriftVerdict
+
+    @property
+    def label(self) -> str:
+        if self.unit[0] == "Providers" and len(self.unit) > 1:
+            rest = "".join(f".{t}" for t in self.unit[2:])
+            return f"Providers[{self.unit[1]}]{rest}"
+        return ".".join(self.unit)
+
+    def sentence(self) -> str:
+        """What a person reads: `Router.think: live is a,b, SSOT says c,d`."""
+        secret = bool(self.unit) and self.unit[-1] in _SECRET_FIELDS
+        if self.live is MISSING:
+            return f"{self.label}: live has none, SSOT says {show(self.ssot, secret)}"
+        if self.ssot is MISSING:
+            return f"{self.label}: live is {show(self.live, secret)}, SSOT has none"
+        if isinstance(self.live, frozenset) and isinstance(self.ssot, frozenset):
+            extra, lacking = sorted(map(str, self.live - self.ssot)), \
+                sorted(map(str, self.ssot - self.live))
+            parts = []
+            if extra:
+                parts.append(f"live adds {', '.join(extra)}")
+            if lacking:
+                parts.append(f"live lacks {', '.join(lacking)}")
+            return f"{self.label}: {'; '.join(parts)}"
+        return f"{self.label}: live is {show(self.live, secret)}, SSOT says " \
+               f"{show(self.ssot, secret)}"
+
+
+def show(value: Any, secret: bool = False) -> str:
+    """A value for a sentence; a literal key appears only as its fingerprint."""
+    if secret and isinstance(value, str):
+        from spine_gates.ccr.safety import ENV_REF
+
+        if ENV_REF.fullmatch(value):
+            return value
+        from spine_gates.secrets.redact import fingerprint
+
+        return f"a literal key {fingerprint(value)}"
+    if isinstance(value, frozenset):
+        return "{" + ", ".join(sorted(map(str, value))) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        if "api_base_url" in value or "models" in value:
+            models = value.get("models")
+            count = len(models) if isinstance(models, frozenset | list) else 0
+            return f"a provider at {value.get('api_base_url', '?')} with {count} model(s)"
+        return "{" + ", ".join(f"{k}: {show(v, k in _SECRET_FIELDS)}"
+                               for k, v in value.items()) + "}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _unit(path: list[Any]) -> tuple[str, ...]:
+    depth = 3 if path and path[0] == "Providers" else 2
+    return tuple(str(t) for t in path[:depth])
+
+
+def changed_units(live_keyed: dict[str, Any], ssot_keyed: dict[str, Any]) -> list[tuple[str, ...]]:
+    """The keyed units deepdiff finds different, in a stable order."""
+    from deepdiff import DeepDiff
+
+    diff = DeepDiff(ssot_keyed, live_keyed, view="tree", ignore_order=False,
+                    ignore_string_type_changes=False)
+    units: set[tuple[str, ...]] = set()
+    for levels in diff.values():
+        for level in levels:
+            path = level.path(output_format="list")
+            if path:
+                units.add(_unit(path))
+    return sorted(units)
+
+
+def compare(live: dict[str, Any], ssot: dict[str, Any],
+            synced: dict[str, Any] | None) -> list[Difference]:
+    """Every difference between live and SSOT, each classified as pending or drift."""
+    live_k, ssot_k = keyed(live), keyed(ssot)
+    synced_k = keyed(synced) if synced is not None else None
+    out = []
+    for unit in changed_units(live_k, ssot_k):
+        live_value, ssot_value = get(live_k, unit), get(ssot_k, unit)
+        pending = synced_k is not None and _same(live_value, get(synced_k, unit))
+        out.append(Difference(unit, live_value, ssot_value,
+                              DriftVerdict.PENDING if pending else DriftVerdict.DRIFT))
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is MISSING or b is MISSING:
+        return a is b
+    return bool(type(a) is type(b) and a == b)
+
+
+def overall(differences: list[Difference]) -> DriftVerdict:
+    if any(d.verdict is DriftVerdict.DRIFT for d in differences):
+        return DriftVerdict.DRIFT
+    return DriftVerdict.PENDING if differences else DriftVerdict.IN_SYNC

@@ -1,0 +1,74 @@
+"""A router config keyed by meaning: providers by name, models as sets, slots by name.
+
+Two configs that differ only in provider order or model order are the same config to the router;
+keying them first makes the comparison say so.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
+
+
+def _hashable(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) or value is None else \
+        json.dumps(value, sort_keys=True)
+
+
+def keyed(config: dict[str, Any]) -> dict[str, Any]:
+    """Providers -> {name: fields}, each provider's models -> frozenset; the rest as is."""
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        if key == "Providers" and isinstance(value, list):
+            providers: dict[str, Any] = {}
+            for index, provider in enumerate(value):
+                if not isinstance(provider, dict):
+                    providers[f"<entry {index}>"] = provider
+                    continue
+                name = provider.get("name")
+                label = name if isinstance(name, str) else f"<entry {index}>"
+                body = {k: v for k, v in provider.items() if k != "name"}
+                if isinstance(body.get("models"), list):
+                    body["models"] = frozenset(_hashable(m) for m in body["models"])
+                providers.setdefault(label, body)
+            out[key] = providers
+        else:
+            out[key] = value
+    return out
+
+
+def provider_indexes(config: dict[str, Any]) -> dict[str, int]:
+    """Provider name -> index in the file's list (for JSON pointers and lines)."""
+    indexes: dict[str, int] = {}
+    providers = config.get("Providers")
+    for index, provider in enumerate(providers if isinstance(providers, list) else []):
+        name = provider.get("name") if isinstance(provider, dict) else None
+        indexes.setdefault(name if isinstance(name, str) else f"<entry {index}>", index)
+    return indexes
+
+
+def get(data: Any, unit: tuple[str, ...]) -> Any:
+    """The value at a keyed path, or MISSING."""
+    node = data
+    for token in unit:
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        else:
+            return MISSING
+    return node
+
+
+def keyed_pointer(unit: tuple[str, ...]) -> str:
+    """`("Providers", "openai", "models")` -> `/Providers/openai/models` (ignore rules use it)."""
+    return "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in unit)
+
+
+def file_pointer(unit: tuple[str, ...], indexes: dict[str, int]) -> str:
+    """The JSON pointer into the live file itself (provider names become list indexes)."""
+    if unit and unit[0] == "Providers" and len(unit) > 1:
+        if unit[1] in indexes:
+            return keyed_pointer(("Providers", str(indexes[unit[1]]), *unit[2:]))
+        return "/Providers"
+    return keyed_pointer(unit)
