@@ -188,6 +188,58 @@ def cmd_receipts_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_providers_status(args: argparse.Namespace) -> int:
+    from spine_gates.health.render import Progress, render_json, render_text, scrub
+    from spine_gates.health.status import collect_status
+
+    root = _root(args)
+    progress = Progress(sys.stderr)
+    try:
+        report, keys = collect_status(root, timeout=args.timeout, deadline=args.deadline,
+                                      offline=args.offline, overrides=args.api_base_override,
+                                      progress=progress)
+    except GatesError as exc:
+        if args.session_refresh:
+            from spine_gates.health.session import record_refresh
+
+            record_refresh(root, str(exc))
+        raise
+    finally:
+        progress.clear()
+    if args.session_refresh:
+        from spine_gates.health.session import record_refresh
+
+        record_refresh(root, None)
+    text = render_json(report) if args.format == "json" else render_text(report)
+    _emit(scrub(text, keys), args.output)
+    return report.exit_code
+
+
+def cmd_session_check(args: argparse.Namespace) -> int:
+    return session_check_argv(["--root", args.root] if args.root else [])
+
+
+def session_check_argv(argv: Sequence[str]) -> int:
+    """`gates session check` parses its own arguments: bad input must not fail a session."""
+    from spine_gates.health.session import session_check
+
+    root, ignored = None, []
+    items = list(argv)
+    while items:
+        item = items.pop(0)
+        if item == "--root" and items:
+            root = items.pop(0)
+        elif item.startswith("--root="):
+            root = item.split("=", 1)[1]
+        else:
+            ignored.append(item)
+    lines = session_check(root)
+    if ignored:
+        lines[0] += f"; ignored unknown argument(s): {' '.join(ignored)}"
+    print("\n".join(lines))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gates", description="Policy-as-code gates for an LLM provider spine.")
     parser.add_argument("--version", action="version", version=f"spine-gates {__version__}")
@@ -252,11 +304,38 @@ def build_parser() -> argparse.ArgumentParser:
     raudit.add_argument("--format", choices=("markdown", "html", "json"), default="markdown")
     raudit.add_argument("--output", metavar="FILE", help="write the report to FILE")
     raudit.set_defaults(func=cmd_receipts_audit)
+    providers = sub.add_parser("providers", help="provider health and role degradation")
+    providers_sub = providers.add_subparsers(dest="providers_command", parser_class=_Parser,
+                                             metavar="SUBCOMMAND", required=True)
+    pstatus = providers_sub.add_parser("status", help="probe providers; roles healthy/degraded/"
+                                       "down (exit 0/1/2)")
+    _add_root(pstatus)
+    _add_format(pstatus, ("text", "json"))
+    pstatus.add_argument("--timeout", type=float, metavar="S", help="per-probe timeout (5)")
+    pstatus.add_argument("--deadline", type=float, metavar="S", help="overall deadline (10)")
+    pstatus.add_argument("--offline", action="store_true",
+                         help="no network: breakers and the router log only")
+    pstatus.add_argument("--api-base-override", action="append", metavar="PROVIDER=URL",
+                         help="probe URL for a provider (tests, staging); plain http only "
+                              "to loopback when a key is sent")
+    pstatus.add_argument("--session-refresh", action="store_true", help=argparse.SUPPRESS)
+    pstatus.set_defaults(func=cmd_providers_status)
+
+    session = sub.add_parser("session", help="session start: the cached provider brief")
+    session_sub = session.add_subparsers(dest="session_command", parser_class=_Parser,
+                                         metavar="SUBCOMMAND", required=True)
+    scheck = session_sub.add_parser("check", help="one provider_brief line; never blocks, "
+                                    "always exit 0")
+    _add_root(scheck)
+    scheck.set_defaults(func=cmd_session_check)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
+        arglist = list(sys.argv[1:] if argv is None else argv)
+        if arglist[:2] == ["session", "check"] and not {"-h", "--help"} & set(arglist):
+            return session_check_argv(arglist[2:])
         parser = build_parser()
         args = parser.parse_args(argv)
         func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)

@@ -1,0 +1,23 @@
+"""LM Studio: `GET /v1/models` on the local server; connection refused means down."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import TYPE_CHECKING
+
+from spine_gates.health.classify import classify_lmstudio
+from spine_gates.health.probes.interface import Probe, bearer, fetch, join
+from spine_gates.health.state import Health
+from spine_gates.health.targets import ProviderTarget
+
+if TYPE_CHECKING:
+    import httpx
+
+
+class LMStudioProbe(Probe):
+    kind = "lmstudio"
+
+    async def probe(self, client: httpx.AsyncClient, target: ProviderTarget,
+                    now: _dt.datetime) -> Health:
+        reply = await fetch(client, target, join(target.api_base, "models"), bearer(target))
+        return classify_lmstudio(reply, now, target.models)

@@ -1,0 +1,151 @@
+"""What to probe: each registry provider with its kind, effective URL and key (from the env).
+
+Keys come from the environment only, as `infisical run` provides them: `env:NAME` reads `$NAME`,
+`infisical://spine/ai/providers/KEY` reads `$KEY`. A key is never sent over plain http except to
+loopback, whatever the registry or an override says; overrides exist so tests and staging can
+point probes at fakes on 127.0.0.1 without weakening that rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from spine_gates.errors import InputError
+
+KINDS = ("anthropic", "openai-compatible", "openrouter", "nvidia_nim", "zai", "lmstudio")
+OVERRIDE_ENV = "SPINE_GATES_API_BASE_OVERRIDES"
+
+
+@dataclass(frozen=True)
+class ProviderTarget:
+    id: str
+    kind: str
+    api_base: str  # effective (after any override)
+    api_format: str
+    models: tuple[str, ...]
+    key_ref: str | None
+    key_env: str | None
+    key: str | None = field(default=None, repr=False)
+    rate_limit_rpm: int | None = None
+    problem: str | None = None  # why no request may be sent (missing key, insecure URL)
+
+    @property
+    def credential(self) -> str:
+        """The key's fingerprint: identifies which credential a breaker is about."""
+        return fingerprint(self.key) if self.key else "none"
+
+
+def fingerprint(secret: str) -> str:
+    try:
+        from spine_gates.secrets.redact import fingerprint as shared
+    except ImportError:
+        return "sha256:" + hashlib.sha256(secret.encode("utf-8")).hexdigest()[:8]
+    return str(shared(secret))
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def detect_kind(provider_id: str, body: Mapping[str, Any]) -> str:
+    """The probe dialect, from the registry's own api_base (never from an override)."""
+    base = str(body.get("api_base") or "")
+    host = (urlsplit(base).hostname or "").lower()
+    ident = provider_id.lower()
+    if "openrouter.ai" in host or "openrouter" in ident:
+        return "openrouter"
+    if host.endswith("api.nvidia.com") or "nvidia" in ident or ident.endswith("nim"):
+        return "nvidia_nim"
+    if host.endswith("z.ai") or host.endswith("bigmodel.cn") or ident in ("zai", "z_ai", "z-ai"):
+        return "zai"
+    if "lmstudio" in ident or "lm_studio" in ident or urlsplit(base).port == 1234:
+        return "lmstudio"
+    if body.get("api_format") == "anthropic":
+        return "anthropic"
+    return "openai-compatible"
+
+
+def key_env_name(ref: str | None) -> str | None:
+    """`env:NAME` -> NAME; `infisical://spine/ai/providers/KEY` -> KEY (as `infisical run` sets)."""
+    if not ref:
+        return None
+    if ref.startswith("env:"):
+        return ref[4:] or None
+    if ref.startswith("infisical://"):
+        name = ref.rstrip("/").rsplit("/", 1)[-1]
+        return name or None
+    return None
+
+
+def parse_overrides(items: list[str] | None, env: Mapping[str, str]) -> dict[str, str]:
+    """`PROVIDER=URL` pairs from the CLI, then from $SPINE_GATES_API_BASE_OVERRIDES (comma list)."""
+    pairs: list[tuple[str, str]] = []
+    raw_env = env.get(OVERRIDE_ENV, "")
+    for item in [p for p in raw_env.split(",") if p.strip()]:
+        pairs.append(_pair(item, OVERRIDE_ENV))
+    for item in items or []:
+        pairs.append(_pair(item, "--api-base-override"))
+    return dict(pairs)
+
+
+def _pair(item: str, where: str) -> tuple[str, str]:
+    provider, sep, url = item.strip().partition("=")
+    parts = urlsplit(url.strip())
+    if not sep or not provider or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{where}: expected PROVIDER=URL with an http(s) URL, got {item!r}")
+    return provider.strip(), url.strip().rstrip("/")
+
+
+def build_targets(providers: Mapping[str, Any], env: Mapping[str, str],
+                  overrides: Mapping[str, str]) -> list[ProviderTarget]:
+    unknown = sorted(set(overrides) - set(providers))
+    if unknown:
+        raise InputError(f"api base override for unknown provider {unknown[0]!r} "
+                         f"(known: {', '.join(providers)})")
+    targets = []
+    for ident, raw in providers.items():
+        body = raw if isinstance(raw, dict) else {}
+        registry_base = str(body.get("api_base") or "").rstrip("/")
+        base = overrides.get(ident, registry_base)
+        ref = body.get("api_key_ref") if isinstance(body.get("api_key_ref"), str) else None
+        env_name = key_env_name(ref)
+        key = env.get(env_name) or None if env_name else None
+        problem = None
+        parts = urlsplit(base)
+        if not parts.hostname or parts.scheme not in ("http", "https"):
+            problem = f"api_base {base!r} is not an http(s) URL"
+        elif ref and not env_name:
+            problem = "unsupported api_key_ref form (expected env:NAME or infisical://…/KEY)"
+        elif ref and not key:
+            problem = f"key ${env_name} not in the environment (run under `infisical run`)"
+        elif key and parts.scheme != "https" and not is_loopback(parts.hostname):
+            problem = (f"refusing to send the key over plain http to {parts.hostname} "
+                       "(only loopback may be http)")
+        models = tuple(str(m) for m in body.get("models") or [] if isinstance(m, str))
+        rpm = body.get("rate_limit_rpm")
+        targets.append(ProviderTarget(
+            id=ident, kind=detect_kind(ident, body), api_base=base,
+            api_format=str(body.get("api_format") or "openai"), models=models, key_ref=ref,
+            key_env=env_name, key=key, rate_limit_rpm=rpm if isinstance(rpm, int) else None,
+            problem=problem))
+    return targets
+
+
+def known_keys(targets: list[ProviderTarget]) -> list[str]:
+    return [t.key for t in targets if t.key]
+
+
+def current_env() -> dict[str, str]:
+    return dict(os.environ)
