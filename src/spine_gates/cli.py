@@ -240,6 +240,42 @@ def session_check_argv(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_compile_ccr(args: argparse.Namespace) -> int:
+    from spine_gates.drift.commands import compile_text
+
+    _emit(compile_text(_root(args), args.profile), args.out)
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from spine_gates.drift.commands import sync
+
+    text, code = sync(_root(args), args.live, args.profile, args.dry_run)
+    _emit(text, None)
+    return code
+
+
+def cmd_adopt(args: argparse.Namespace) -> int:
+    from spine_gates.drift.commands import adopt
+
+    text, code = adopt(_root(args), args.live, args.profile)
+    _emit(text, None)
+    return code
+
+
+def cmd_proxy_check(args: argparse.Namespace) -> int:
+    from spine_gates.gates import load_gates, prepare, run_gate
+    from spine_gates.model.spine import find_root
+    from spine_gates.report import renderer
+
+    options = {"live": args.live, "profile": args.profile, "ccr": args.ccr,
+               "activate": not args.no_activate, "activate_output": args.activate_output,
+               "no_baseline": True}
+    result = run_gate(load_gates()["proxy-safety"], prepare(find_root(args.root)[0], options))
+    _emit(renderer(args.format)(result, _colour(sys.stdout) and not args.output), args.output)
+    return result.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gates", description="Policy-as-code gates for an LLM provider spine.")
     parser.add_argument("--version", action="version", version=f"spine-gates {__version__}")
@@ -328,6 +364,46 @@ def build_parser() -> argparse.ArgumentParser:
                                     "always exit 0")
     _add_root(scheck)
     scheck.set_defaults(func=cmd_session_check)
+
+    live_help = "live router config (default ~/.claude-code-router/config.json)"
+    profiles = ("2.0", "1.0")
+    compile_ = sub.add_parser("compile", help="compile the SSOT into a proxy config")
+    compile_sub = compile_.add_subparsers(dest="compile_command", parser_class=_Parser,
+                                          metavar="TARGET", required=True)
+    cccr = compile_sub.add_parser("ccr", help="claude-code-router config.json (byte-stable)")
+    cccr.add_argument("--profile", choices=profiles, default="2.0")
+    cccr.add_argument("--out", metavar="FILE", help="write to FILE (default: stdout)")
+    _add_root(cccr)
+    cccr.set_defaults(func=cmd_compile_ccr)
+
+    sync = sub.add_parser("sync", help="write the compiled SSOT to the live router config")
+    sync.add_argument("--live", metavar="PATH", help=live_help)
+    sync.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
+    sync.add_argument("--profile", choices=profiles, default="2.0")
+    _add_root(sync)
+    sync.set_defaults(func=cmd_sync)
+
+    adopt = sub.add_parser("adopt", help="propose the SSOT patch for intended live edits")
+    adopt.add_argument("--live", metavar="PATH", help=live_help)
+    adopt.add_argument("--profile", choices=profiles, default="2.0")
+    _add_root(adopt)
+    adopt.set_defaults(func=cmd_adopt)
+
+    proxy = sub.add_parser("proxy", help="claude-code-router safety preflight")
+    proxy_sub = proxy.add_subparsers(dest="proxy_command", parser_class=_Parser,
+                                     metavar="SUBCOMMAND", required=True)
+    pcheck = proxy_sub.add_parser("check", help="CCR-* rules on the live config and "
+                                  "`ccr activate`")
+    pcheck.add_argument("--live", metavar="PATH", help=live_help)
+    pcheck.add_argument("--profile", choices=profiles, default="2.0")
+    pcheck.add_argument("--ccr", metavar="PATH", help="the router CLI (default: PATH, then "
+                        "./node_modules/.bin/ccr)")
+    pcheck.add_argument("--activate-output", metavar="FILE",
+                        help="check saved `ccr activate` output instead of running it")
+    pcheck.add_argument("--no-activate", action="store_true", help="skip `ccr activate`")
+    _add_root(pcheck)
+    _add_format(pcheck)
+    pcheck.set_defaults(func=cmd_proxy_check)
     return parser
 
 

@@ -57,7 +57,8 @@ def ccr_settings(model: GovernanceModel) -> dict[str, Any]:
         raise InputError("'ccr' must be a mapping", "spine-gates.yaml")
     unknown = sorted(set(settings) - _SETTINGS)
     if unknown:
-        raise InputError(f"unknown ccr setting {unknown[0]!r} (known: {', '.join(sorted(_SETTINGS))})",
+        known = ", ".join(sorted(_SETTINGS))
+        raise InputError(f"unknown ccr setting {unknown[0]!r} (known: {known})",
                          "spine-gates.yaml")
     return settings
 

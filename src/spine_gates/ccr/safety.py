@@ -67,7 +67,8 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "error.", "Give the provider a name, an api_base_url and an api_key ($NAME)."),
     Rule("CCR-ACTIVATE-001", "`ccr activate` points clients elsewhere", Severity.ERROR,
          "`ccr activate` sets ANTHROPIC_BASE_URL for agent CLIs; it must be "
-         "http://127.0.0.1:<PORT> of this config.", "Fix PORT, then re-run `eval $(ccr activate)`."),
+         "http://127.0.0.1:<PORT> of this config.",
+         "Fix PORT, then re-run `eval $(ccr activate)`."),
     Rule("CCR-ACTIVATE-002", "`ccr activate` could not be checked", Severity.WARNING,
          "The router's CLI was not found or its output was not the expected export lines.",
          "Install the pinned router (`npm ci`) or pass `--ccr PATH`."),

@@ -8,7 +8,7 @@ SSOT moved on); any other difference is *drift* (the live file was edited).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from spine_gates.drift.keyed import MISSING, get, keyed
@@ -16,7 +16,7 @@ from spine_gates.drift.keyed import MISSING, get, keyed
 _SECRET_FIELDS = {"api_key", "APIKEY"}
 
 
-class DriftVerdict(str, Enum):
+class DriftVerdict(StrEnum):
     IN_SYNC = "in_sync"
     PENDING = "pending"
     DRIFT = "drift"

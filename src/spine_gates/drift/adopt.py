@@ -1,0 +1,161 @@
+"""`gates adopt`: the SSOT edit (a unified diff of the YAML registries) that would make the SSOT
+match a live change made on purpose. It proposes; a person reviews and applies it (`git apply`).
+
+Only drift that maps onto one SSOT field is patched: a role's primary (all its slots moved
+together), its fallback chain, a provider's models or endpoint. Anything else is explained.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from spine_gates.drift.check import DriftRun
+from spine_gates.drift.compare import DriftVerdict, show
+from spine_gates.drift.keyed import MISSING
+from spine_gates.model.governance import GovernanceModel
+from spine_gates.model.loader import Document, join_pointer
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./:@+-]*$")
+_SUFFIXES = ("/chat/completions", "/v1/messages", "/messages")
+
+
+@dataclass
+class Proposal:
+    patch: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _scalar(value: str) -> str:
+    return value if _PLAIN.match(value) and not value.endswith(":") else json.dumps(value)
+
+
+class _Editor:
+    """Line edits on one registry file, keyed by JSON pointer (the loader's line marks)."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.lines = document.path.read_text(encoding="utf-8").splitlines(keepends=True)
+        self.original = list(self.lines)
+
+    def set_scalar(self, pointer: str, value: str) -> bool:
+        line = self.document.lines.get(pointer)
+        key = pointer.rsplit("/", 1)[1]
+        if line is None:
+            return False
+        text = self.lines[line - 1]
+        match = re.match(rf"^(\s*(?:-\s+)?{re.escape(key)}:\s*)(\S.*?)?(\s+#.*)?(\n?)$", text)
+        if not match:
+            return False
+        self.lines[line - 1] = f"{match.group(1)}{_scalar(value)}{match.group(3) or ''}" \
+                               f"{match.group(4)}"
+        return True
+
+    def set_list(self, pointer: str, values: list[str], old_len: int) -> bool:
+        key_line = self.document.lines.get(pointer)
+        key = pointer.rsplit("/", 1)[1]
+        if key_line is None:
+            return False
+        text = self.lines[key_line - 1]
+        flow = re.match(rf"^(\s*{re.escape(key)}:\s*)\[.*\](\s+#.*)?(\n?)$", text)
+        if flow:
+            items = ", ".join(_scalar(v) for v in values)
+            self.lines[key_line - 1] = f"{flow.group(1)}[{items}]{flow.group(2) or ''}" \
+                                       f"{flow.group(3)}"
+            return True
+        item_lines = [self.document.lines.get(f"{pointer}/{i}") for i in range(old_len)]
+        if not item_lines or any(n is None or n <= key_line for n in item_lines):
+            return False
+        first, last = min(item_lines), max(item_lines)  # type: ignore[type-var]
+        indent = re.match(r"^(\s*-\s+)", self.lines[first - 1])
+        if not indent:
+            return False
+        new = [f"{indent.group(1)}{_scalar(v)}\n" for v in values]
+        self.lines[first - 1:last] = new
+        return True
+
+    def diff(self) -> str:
+        name = self.document.name
+        return "".join(difflib.unified_diff(self.original, self.lines, f"a/{name}",
+                                            f"b/{name}"))
+
+
+def _ref(target: Any) -> str | None:
+    if not isinstance(target, str) or "," not in target:
+        return None
+    provider, model = target.split(",", 1)
+    return f"{provider}/{model}"
+
+
+def propose_adoption(model: GovernanceModel, run: DriftRun) -> Proposal:
+    """The YAML patch and the notes for every drifted (hand-edited) difference."""
+    proposal = Proposal()
+    roles_doc, providers_doc = model.document("roles"), model.document("providers")
+    editors = {"roles": _Editor(roles_doc), "providers": _Editor(providers_doc)}
+    drifted = [d for d in run.differences if d.verdict is DriftVerdict.DRIFT]
+    live_router = run.live.data.get("Router") if isinstance(run.live.data.get("Router"),
+                                                            dict) else {}
+    live_fallback = run.live.data.get("fallback") if isinstance(run.live.data.get("fallback"),
+                                                                dict) else {}
+    handled_roles: set[tuple[str, str]] = set()
+    for diff in drifted:
+        unit = diff.unit
+        if unit[0] in ("Router", "fallback") and len(unit) == 2:
+            section = unit[0]
+            role_id = next((r for r, body in model.roles.items() if isinstance(body, dict)
+                            and unit[1] in (body.get("ccr_slots") or [])), None)
+            if role_id is None:
+                proposal.notes.append(f"{diff.label}: no role binds slot {unit[1]!r}; add it to "
+                                      "a role's ccr_slots to adopt it")
+                continue
+            if (role_id, section) in handled_roles:
+                continue
+            handled_roles.add((role_id, section))
+            slots = model.roles[role_id].get("ccr_slots") or []
+            live_values = [(live_router if section == "Router" else live_fallback).get(s, MISSING)
+                           for s in slots]
+            if any(v != live_values[0] for v in live_values):
+                proposal.notes.append(f"{diff.label}: role {role_id!r} binds {', '.join(slots)}, "
+                                      "which the live config now routes differently; split the "
+                                      "role to adopt this")
+                continue
+            pointer = join_pointer("/roles", role_id)
+            if section == "Router":
+                ref = _ref(diff.live)
+                if ref is None or not editors["roles"].set_scalar(f"{pointer}/primary", ref):
+                    proposal.notes.append(f"{diff.label}: cannot express {show(diff.live)} as "
+                                          "a primary")
+            else:
+                refs = [_ref(v) for v in diff.live] if isinstance(diff.live, list) else [None]
+                old = model.roles[role_id].get("fallback_chain") or []
+                if None in refs or not editors["roles"].set_list(
+                        f"{pointer}/fallback_chain", [r for r in refs if r], len(old)):
+                    proposal.notes.append(f"{diff.label}: cannot rewrite the fallback chain of "
+                                          f"{role_id!r} here; edit it by hand")
+        elif unit[0] == "Providers" and len(unit) == 3 and unit[1] in model.providers:
+            pointer = join_pointer("/providers", unit[1])
+            if unit[2] == "models" and isinstance(diff.live, frozenset):
+                old = model.providers[unit[1]].get("models") or []
+                kept = [m for m in old if m in diff.live]
+                new = kept + sorted(str(m) for m in diff.live if m not in kept)
+                if not editors["providers"].set_list(f"{pointer}/models", new, len(old)):
+                    proposal.notes.append(f"{diff.label}: cannot rewrite the models list here")
+            elif unit[2] == "api_base_url" and isinstance(diff.live, str):
+                base = diff.live
+                for suffix in _SUFFIXES:
+                    if base.endswith(suffix):
+                        base = base[: -len(suffix)]
+                        break
+                if not editors["providers"].set_scalar(f"{pointer}/api_base", base):
+                    proposal.notes.append(f"{diff.label}: cannot rewrite api_base here")
+            else:
+                proposal.notes.append(f"{diff.sentence()}: no registry field to adopt this "
+                                      "into; keys change in the secret store, not the SSOT")
+        else:
+            proposal.notes.append(f"{diff.sentence()}: not expressible in the registries; "
+                                  "declare it as an ignore rule (ccr.ignore) or `gates sync`")
+    proposal.patch = "".join(editor.diff() for editor in editors.values())
+    return proposal

@@ -1,0 +1,86 @@
+"""What `gates compile ccr`, `gates sync` and `gates adopt` do, as text for the thin CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spine_gates.ccr.compile import compile_ccr_config, render_config
+from spine_gates.ccr.live import live_path
+from spine_gates.ccr.profiles import get_profile
+from spine_gates.drift.check import ignore_rules, live_for, run_drift
+from spine_gates.drift.compare import DriftVerdict
+from spine_gates.errors import EXIT_PASS
+
+
+def compile_text(root: Path, profile: str | None) -> str:
+    """The compiled config.json text (byte-stable)."""
+    from spine_gates.gates import prepare
+
+    ctx = prepare(root)
+    return render_config(compile_ccr_config(ctx.model, get_profile(profile)))
+
+
+def sync(root: Path, live_option: str | None, profile_name: str | None,
+         dry_run: bool) -> tuple[str, int]:
+    """Plan (and unless dry-run, apply) a sync; returns the report text and the exit code."""
+    from spine_gates.drift.sync import apply_sync, plan_sync
+    from spine_gates.gates import prepare
+
+    ctx = prepare(root)
+    profile = get_profile(profile_name)
+    path, _explicit = live_path(live_option)
+    name = str(path)
+    live = live_for(live_option)
+    rules = ignore_rules(ctx.model, None)
+    run = run_drift(ctx.model, live, profile, rules) if live is not None else None
+    compiled = run.compiled if run is not None else compile_ccr_config(ctx.model, profile)
+    plan = plan_sync(run, compiled, path, name, profile.name, ctx.today)
+    lines = []
+    if live is None:
+        lines.append(f"{name}: does not exist; sync creates it from the SSOT (profile "
+                     f"{profile.name})")
+    for diff in plan.changes:
+        tag = "pending" if run is not None and any(
+            d.unit == diff.unit and d.verdict is DriftVerdict.PENDING for d in run.differences) \
+            else "drift"
+        lines.append(f"  {tag:<7} {diff.sentence()}")
+    for unit, rule in plan.kept:
+        lines.append(f"  keep    /{'/'.join(unit)}: {rule.describe()}")
+    if plan.unchanged:
+        lines.append(f"{name}: already matches the SSOT (profile {profile.name}); nothing to "
+                     "write")
+    if dry_run:
+        if not plan.unchanged:
+            lines.append(f"dry run: would write {len(plan.text.encode())} bytes to {plan.path} "
+                         f"({len(plan.changes)} change(s)); nothing written")
+        return "\n".join(lines) + "\n", EXIT_PASS
+    result = apply_sync(plan, str(root))
+    if result.wrote:
+        backup = f"; backup {result.backup.name}" if result.backup else ""
+        lines.append(f"synced {plan.path} ({len(plan.changes)} change(s)){backup}; restart the "
+                     "router to load it: ccr restart")
+    for removed in result.removed_backups:
+        lines.append(f"  removed old backup {removed.name} (keeping the newest 3)")
+    return "\n".join(lines) + "\n", EXIT_PASS
+
+
+def adopt(root: Path, live_option: str | None, profile_name: str | None) -> tuple[str, int]:
+    """The YAML patch that makes the SSOT match hand edits, plus notes for the rest."""
+    from spine_gates.drift.adopt import propose_adoption
+    from spine_gates.errors import InputError
+    from spine_gates.gates import prepare
+
+    ctx = prepare(root)
+    profile = get_profile(profile_name)
+    live = live_for(live_option)
+    if live is None:
+        raise InputError("no live config to adopt from", str(live_path(live_option)[0]))
+    run = run_drift(ctx.model, live, profile, ignore_rules(ctx.model, None))
+    proposal = propose_adoption(ctx.model, run)
+    parts = []
+    if proposal.patch:
+        parts.append(proposal.patch)
+    parts += [f"# note: {note}" for note in proposal.notes]
+    if not parts:
+        parts.append("# nothing to adopt: the live config has no hand edits")
+    return "\n".join(p.rstrip("\n") for p in parts) + "\n", EXIT_PASS
