@@ -95,7 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if signing_key is not None:
         from spine_gates.receipts.emit import attach_receipt
 
-        result = attach_receipt(result, signing_key)
+        result = attach_receipt(result, signing_key, tuple(results))
     text = renderer(args.format)(result, _colour(sys.stdout) and not args.output)
     stream = sys.stderr if args.format == "spine" and not result.passed else sys.stdout
     _emit(text, args.output, stream)
@@ -236,7 +236,7 @@ def session_check_argv(argv: Sequence[str]) -> int:
     lines = session_check(root)
     if ignored:
         lines[0] += f"; ignored unknown argument(s): {' '.join(ignored)}"
-    print("\n".join(lines))
+    print("\n".join(lines))  # the cache is scrubbed when written; redact costs ~60 ms here
     return 0
 
 
@@ -274,6 +274,15 @@ def cmd_proxy_check(args: argparse.Namespace) -> int:
     result = run_gate(load_gates()["proxy-safety"], prepare(find_root(args.root)[0], options))
     _emit(renderer(args.format)(result, _colour(sys.stdout) and not args.output), args.output)
     return result.exit_code
+
+
+def cmd_secrets_check(args: argparse.Namespace) -> int:
+    from spine_gates.secrets.check_command import run_secrets_check
+
+    text, code = run_secrets_check(_root(args), args.format, args.require_resolution,
+                                   args.offline)
+    _emit(text, args.output)
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -404,6 +413,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_root(pcheck)
     _add_format(pcheck)
     pcheck.set_defaults(func=cmd_proxy_check)
+
+    secrets = sub.add_parser("secrets", help="inline secrets and secret references")
+    secrets_sub = secrets.add_subparsers(dest="secrets_command", parser_class=_Parser,
+                                         metavar="SUBCOMMAND", required=True)
+    secheck = secrets_sub.add_parser("check", help="SEC-* detection and reference resolution "
+                                     "(Infisical, cache, manifest, env); never reads a value")
+    _add_root(secheck)
+    _add_format(secheck, ("text", "json"))
+    secheck.add_argument("--require-resolution", action="store_true",
+                         help="fail closed: an unanswered reference is an error (CI)")
+    secheck.add_argument("--offline", action="store_true",
+                         help="do not contact Infisical; answer from the cache and manifest")
+    secheck.set_defaults(func=cmd_secrets_check)
     return parser
 
 

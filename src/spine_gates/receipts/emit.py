@@ -10,6 +10,7 @@ from spine_gates.receipts.keys import SigningKey
 from spine_gates.receipts.statement import (
     build_statement,
     governed_subjects,
+    live_config_digests,
     policy_digest,
     utc_now,
 )
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 
 
 def emit_receipt(result: GateResult, key: SigningKey, when: _dt.datetime | None = None,
-                 git: dict[str, Any] | None | bool = True) -> WrittenReceipt:
+                 git: dict[str, Any] | None | bool = True,
+                 parts: tuple[GateResult, ...] = ()) -> WrittenReceipt:
     """Write the receipt for `result` under `<root>/receipts/`.
 
     Subjects and git state are read before taking the lock; only chaining and writing hold it.
@@ -38,11 +40,12 @@ def emit_receipt(result: GateResult, key: SigningKey, when: _dt.datetime | None 
         git = git_state(root)
     state = git if isinstance(git, dict) else None
     moment = when or utc_now()
+    live = live_config_digests([result, *parts])
 
     def build(run_key: str, at: _dt.datetime, previous: str | None) -> dict[str, Any]:
         return build_statement(result, run_key_value=run_key, when=at, previous=previous,
                                tool_version=__version__, git=state, policies=policies,
-                               subjects=subjects)
+                               subjects=subjects, live_digests=live)
 
     return write_receipt(root, key, result.gate, build, moment)
 
@@ -67,12 +70,15 @@ def signing_key_for_run(path: str | None, explicit: bool) -> SigningKey | None:
     return None
 
 
-def attach_receipt(result: GateResult, key: SigningKey) -> GateResult:
-    """Write the receipt and return the result with `extras["receipt"]` for the reports."""
+def attach_receipt(result: GateResult, key: SigningKey,
+                   parts: tuple[GateResult, ...] = ()) -> GateResult:
+    """Write the receipt and return the result with `extras["receipt"]` for the reports.
+
+    `parts` are the single-gate results behind `gates run all` (their live config digests)."""
     import dataclasses
     import os
 
-    written = emit_receipt(result, key)
+    written = emit_receipt(result, key, parts=parts)
     try:
         shown = os.path.relpath(written.path)
     except ValueError:

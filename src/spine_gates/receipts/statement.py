@@ -53,6 +53,8 @@ def governed_subjects(root: Path, files: tuple[str, ...] | list[str]) -> list[di
     """One subject per governed file: its root-relative path and the SHA-256 of its bytes."""
     subjects = []
     for name in sorted(set(files)):
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            continue  # only files inside the spine are governed; a live config has its own subject
         path = root / name
         if not path.is_file():
             raise InputError("governed file vanished before the receipt was written", name)
@@ -122,16 +124,24 @@ def _expiry_from_reason(reason: str) -> str:
     return match.group(1) if match else ""
 
 
+def live_config_digests(results: list[GateResult]) -> list[str]:
+    """The redacted live config digests drift gates put in `extras["live_config_digest"]`."""
+    found = (_normal_digest(r.extras.get("live_config_digest")) for r in results)
+    return list(dict.fromkeys(d for d in found if d))
+
+
 def build_statement(result: GateResult, *, run_key_value: str, when: _dt.datetime,
                     previous: str | None, tool_version: str, git: dict[str, Any] | None,
-                    policies: str, subjects: list[dict[str, Any]]) -> dict[str, Any]:
+                    policies: str, subjects: list[dict[str, Any]],
+                    live_digests: list[str] | None = None) -> dict[str, Any]:
     """The Statement for one gate run (subjects computed by the caller, so they can be reused)."""
     from spine_gates.report.json_format import finding_dict
 
     subject = list(subjects)
-    live = _normal_digest(result.extras.get("live_config_digest"))
-    if live:
-        subject.append({"name": LIVE_CONFIG_SUBJECT, "digest": {"sha256": live}})
+    live = live_digests if live_digests is not None else live_config_digests([result])
+    for index, digest in enumerate(live):
+        name = LIVE_CONFIG_SUBJECT if index == 0 else f"{LIVE_CONFIG_SUBJECT}#{index + 1}"
+        subject.append({"name": name, "digest": {"sha256": digest}})
     # Machine-made values (digests, time, run key) are ours and carry no secrets; everything
     # that came from the spine or a finding is redacted.
     predicate = _redact({
