@@ -1,0 +1,1 @@
+"""Resolvers answer "does this reference exist?" without reading a value: one module per source."""
