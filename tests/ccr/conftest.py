@@ -1,0 +1,88 @@
+"""Fixtures for the router tests: a spine pointed at a fake upstream, and the real router."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ccr_fakes import REPO, FakeUpstream, free_port
+
+PROVIDER_KEYS = {
+    "ANTHROPIC_API_KEY": "fake-anthropic-key-0001",
+    "OPENAI_API_KEY": "fake-openai-key-0002",
+    "NVIDIA_API_KEY": "fake-nvidia-key-0003",
+    "OPENROUTER_API_KEY": "fake-openrouter-key-0004",
+    "Z_AI_API_KEY": "fake-zai-key-0005",
+    "CCR_APIKEY": "fake-router-client-key-0006",
+}
+LONG_CONTEXT_THRESHOLD = 2000
+
+
+def point_spine_at(root: Path, upstream_port: int, router_port: int) -> None:
+    """Rewrite every provider's api_base to the fake upstream (path prefix = provider id)."""
+    registry = root / "docs" / "governance" / "PROVIDER_REGISTRY.yaml"
+    current = None
+    out = []
+    for line in registry.read_text().splitlines(keepends=True):
+        header = re.match(r"^  ([a-z0-9_]+):\s*$", line)
+        if header:
+            current = header.group(1)
+        if current and re.match(r"^    api_base:", line):
+            suffix = "" if current == "anthropic" else "/v1"
+            line = f"    api_base: http://127.0.0.1:{upstream_port}/{current}{suffix}\n"
+        out.append(line)
+    registry.write_text("".join(out))
+    (root / "spine-gates.yaml").write_text(
+        f"ccr:\n  port: {router_port}\n  long_context_threshold: {LONG_CONTEXT_THRESHOLD}\n")
+
+
+EXTRA_ROLES = """
+  researcher:
+    primary: zai/glm-5
+    fallback_chain:
+      - openrouter/qwen/qwen3-coder:free
+    inject: docs/brain/roles/executor.md
+    ccr_slots: [webSearch]
+    cost_policy: paid-allowed
+
+  reader:
+    primary: openrouter/anthropic/claude-opus-4-5
+    fallback_chain:
+      - local_lmstudio/qwen3-32b
+    inject: docs/brain/roles/architect.md
+    ccr_slots: [longContext]
+    cost_policy: paid-allowed
+"""
+
+
+def separate_slots(root: Path) -> None:
+    """Give webSearch and longContext roles of their own, so every slot has a distinct model."""
+    roles = root / "docs" / "governance" / "ROLE_PROVIDER_MAPS.yaml"
+    text = roles.read_text()
+    text = text.replace("ccr_slots: [think, longContext]", "ccr_slots: [think]")
+    text = text.replace("ccr_slots: [default, webSearch]", "ccr_slots: [default]")
+    roles.write_text(text.rstrip("\n") + "\n" + EXTRA_ROLES)
+
+
+def copy_spine(target: Path) -> Path:
+    shutil.copytree(REPO / "docs" / "governance", target / "docs" / "governance")
+    shutil.copytree(REPO / "docs" / "brain", target / "docs" / "brain")
+    return target
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[FakeUpstream]:
+    fake = FakeUpstream().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def router_spine(tmp_path_factory: pytest.TempPathFactory, upstream: FakeUpstream) -> Path:
+    root = copy_spine(tmp_path_factory.mktemp("router-spine"))
+    point_spine_at(root, upstream.port, free_port())
+    separate_slots(root)
+    return root
