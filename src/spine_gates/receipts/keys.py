@@ -257,19 +257,16 @@ def load_signing_key(path: str | None, environ: dict[str, str] | None = None) ->
 
 
 def resolve_secret_ref(ref: str, env: Any) -> str:
-    """Resolve a secret reference to the key text, through the secrets package's resolvers."""
-    if ref.startswith("env:"):
-        name = ref[4:]
-        value = env.get(name)
-        if not value:
-            raise InputError(f"{KEY_REF_ENV}: environment variable {name} is not set")
-        return str(value)
-    try:
-        from spine_gates.secrets.resolvers import resolve_reference  # type: ignore[attr-defined]
-    except ImportError:
-        raise InputError(f"{KEY_REF_ENV}: cannot resolve {ref!r} here (only env:NAME references "
-                         "are available in this build)") from None
-    return str(resolve_reference(ref))
+    """Resolve the signing key's secret reference. `env:NAME` reads the environment, which is how
+    the spine hands out secrets (`infisical run -- gates run …` with `env:NAME`)."""
+    if not ref.startswith("env:"):
+        raise InputError(f"{KEY_REF_ENV}: only env:NAME references are supported for the signing "
+                         "key; run under `infisical run -- …` and point at the variable it sets")
+    name = ref[4:]
+    value = env.get(name)
+    if not value:
+        raise InputError(f"{KEY_REF_ENV}: environment variable {name} is not set")
+    return str(value)
 
 
 def default_private_path(name: str, environ: Any = None) -> Path:
