@@ -1,0 +1,63 @@
+"""Fixtures: a fake Infisical on loopback, and an environment that points the CLI at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from spine_gates.secrets.redact import clear_registered
+from tests.conftest import gates_env
+from tests.secrets.fake_infisical import CLIENT_ID, CLIENT_SECRET, FakeInfisical
+
+PROVIDER_KEYS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "NVIDIA_API_KEY", "OPENROUTER_API_KEY",
+                 "Z_AI_API_KEY")
+NAMESPACE = "/spine/ai/providers"
+_INFISICAL_VARS = ("INFISICAL_HOST", "INFISICAL_API_URL", "INFISICAL_SITE_URL",
+                   "INFISICAL_CLIENT_ID", "INFISICAL_CLIENT_SECRET", "INFISICAL_PROJECT_ID",
+                   "INFISICAL_ENVIRONMENT", "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID",
+                   "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET", "SPINE_GATES_INFISICAL_CONFIG",
+                   "SPINE_GATES_OFFLINE", "SPINE_GATES_REQUIRE_RESOLUTION", "CI")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No real Infisical settings leak in; caches and configs live in tmp; redaction reset."""
+    for name in _INFISICAL_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    clear_registered()
+    yield
+    clear_registered()
+
+
+@pytest.fixture
+def infisical() -> Iterator[FakeInfisical]:
+    with FakeInfisical() as server:
+        server.add(NAMESPACE, *PROVIDER_KEYS)
+        yield server
+
+
+def infisical_env(server: FakeInfisical, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Environment for a CLI subprocess: the fake Infisical, a cache dir in tmp."""
+    env = gates_env(INFISICAL_HOST=server.url, INFISICAL_CLIENT_ID=CLIENT_ID,
+                    INFISICAL_CLIENT_SECRET=CLIENT_SECRET, INFISICAL_PROJECT_ID="proj-1",
+                    XDG_CACHE_HOME=str(tmp_path / "cache"),
+                    XDG_CONFIG_HOME=str(tmp_path / "config"), **extra)
+    for name in ("CI", "SPINE_GATES_OFFLINE", "SPINE_GATES_REQUIRE_RESOLUTION"):
+        if name not in extra:
+            env.pop(name, None)
+    return env
+
+
+@pytest.fixture
+def configured(infisical: FakeInfisical, monkeypatch: pytest.MonkeyPatch) -> FakeInfisical:
+    """The in-process environment pointed at the fake (short timeouts)."""
+    monkeypatch.setenv("INFISICAL_HOST", infisical.url)
+    monkeypatch.setenv("INFISICAL_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("INFISICAL_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("INFISICAL_PROJECT_ID", "proj-1")
+    monkeypatch.setenv("SPINE_GATES_INFISICAL_TIMEOUT", "0.5")
+    return infisical
