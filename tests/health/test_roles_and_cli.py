@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 
@@ -185,3 +186,15 @@ def test_progress_is_drawn_on_stderr_only_when_it_is_a_tty(spine, health_env):
     assert_no_keys(tty_err)
     piped = run_gates("providers", "status", "--root", str(spine), env=health_env)
     assert "probing" not in piped.stderr
+
+
+def test_slowness_degrades_only_after_a_minimum_sample(status, fake, spine):
+    (spine / "spine-gates.yaml").write_text("health:\n  slow_ms: 150\n")
+    fake.script("zai", body={"data": []}, delay=0.3)
+    states = [provider(status(), "zai")["state"] for _ in range(3)]
+    assert states == ["healthy", "healthy", "degraded"]
+    proc = status()
+    p = provider(proc, "zai")
+    assert re.fullmatch(r"slow: median (\d+) ms over the last 3 probes \(> 150 ms\)", p["reason"])
+    assert int(re.search(r"\d+", p["reason"]).group()) >= 300
+    assert role(proc, "executor")["chain"][2]["state"] == "degraded"

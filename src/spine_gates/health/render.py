@@ -13,22 +13,12 @@ from spine_gates.health.targets import ProviderTarget
 
 
 def scrub(text: str, keys: list[str]) -> str:
-    """Replace any key value that slipped into text with its fingerprint (defence in depth)."""
-    try:
-        from spine_gates.secrets.redact import redact_text
-    except ImportError:
-        redact_text = None
-    if redact_text is not None:
-        try:
-            text = redact_text(text, keys)  # type: ignore[call-arg]
-        except TypeError:
-            text = redact_text(text)  # type: ignore[call-arg]
-    from spine_gates.health.targets import fingerprint
+    """Replace any key that slipped into text with its fingerprint (defence in depth)."""
+    from spine_gates.secrets.redact import redact_text, register_secret
 
-    for key in sorted(keys, key=len, reverse=True):
-        if key and len(key) >= 4:
-            text = text.replace(key, fingerprint(key))
-    return text
+    for key in keys:
+        register_secret(key)
+    return redact_text(text)
 
 
 def _quota(health: Health) -> str:

@@ -125,8 +125,8 @@ def _slow(conn: Any, target: ProviderTarget, health: Health, now: _dt.datetime,
     if median <= slow_ms:
         return health
     return health.with_(state=State.DEGRADED,
-                        reason=f"slow: median {median / 1000:.1f} s over the last {SLOW_SAMPLE} "
-                        f"probes (> {slow_ms / 1000:.1f} s)")
+                        reason=f"slow: median {median:.0f} ms over the last {SLOW_SAMPLE} "
+                        f"probes (> {slow_ms:.0f} ms)")
 
 
 def _settle(conn: Any, target: ProviderTarget, observed: Health | None,
@@ -203,7 +203,9 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
 
 
 def save_snapshot(conn: Any, report: StatusReport, files: list[str], digest: str) -> None:
-    payload = json.dumps(report.to_json(), sort_keys=True)
+    from spine_gates.secrets.redact import redact_text
+
+    payload = redact_text(json.dumps(report.to_json(), sort_keys=True))
     with store.transaction(conn):
         conn.execute("INSERT OR REPLACE INTO snapshots (root, written_at, files, digest, payload)"
                      " VALUES (?, ?, ?, ?, ?)", (report.root, time.time(), json.dumps(files),

@@ -8,7 +8,6 @@ point probes at fakes on 127.0.0.1 without weakening that rule.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from spine_gates.errors import InputError
+from spine_gates.secrets.redact import register_secret
 
 KINDS = ("anthropic", "openai-compatible", "openrouter", "nvidia_nim", "zai", "lmstudio")
 OVERRIDE_ENV = "SPINE_GATES_API_BASE_OVERRIDES"
@@ -42,11 +42,9 @@ class ProviderTarget:
 
 
 def fingerprint(secret: str) -> str:
-    try:
-        from spine_gates.secrets.redact import fingerprint as shared
-    except ImportError:
-        return "sha256:" + hashlib.sha256(secret.encode("utf-8")).hexdigest()[:8]
-    return str(shared(secret))
+    from spine_gates.secrets.redact import fingerprint as shared
+
+    return shared(secret)
 
 
 def is_loopback(host: str) -> bool:
@@ -122,6 +120,8 @@ def build_targets(providers: Mapping[str, Any], env: Mapping[str, str],
         ref = body.get("api_key_ref") if isinstance(body.get("api_key_ref"), str) else None
         env_name = key_env_name(ref)
         key = env.get(env_name) or None if env_name else None
+        if key:
+            register_secret(key)  # every later output of this process scrubs it
         problem = None
         parts = urlsplit(base)
         if not parts.hostname or parts.scheme not in ("http", "https"):
