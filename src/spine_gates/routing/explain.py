@@ -1,0 +1,118 @@
+"""`gates route explain`: the decision, the rule that fired and why, and the fallback path.
+
+Also the config source: by default the router config the SSOT compiles to, or any router config
+file (`--ccr-config`, JSON5 like the router reads it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from spine_gates.errors import InputError
+from spine_gates.routing.fallback import Failures, Outcome, resolve
+from spine_gates.routing.slots import Decision, decide
+
+
+@dataclass(frozen=True)
+class Explanation:
+    decision: Decision
+    outcome: Outcome
+    config_source: str
+
+    def to_json(self) -> dict[str, Any]:
+        outcome = asdict(self.outcome)
+        outcome["model"] = self.outcome.model_ref
+        return {
+            "config": self.config_source,
+            "rule": self.decision.rule,
+            "reason": self.decision.reason,
+            "scenario": self.decision.scenario,
+            "target": self.decision.target,
+            "tokens": self.decision.tokens,
+            "steps": list(self.decision.steps),
+            "notes": list(self.decision.notes),
+            "outcome": outcome,
+        }
+
+
+def explain_request(body: dict[str, Any], config: dict[str, Any],
+                    failures: Failures | None = None, *, custom_route: str | None = None,
+                    supports_fallback: bool = True, source: str = "") -> Explanation:
+    """Decide and resolve one request: the whole prediction in one call."""
+    decision = decide(body, config, custom_route=custom_route)
+    outcome = resolve(decision, config, failures, supports_fallback=supports_fallback)
+    return Explanation(decision, outcome, source)
+
+
+def load_request(path: str) -> dict[str, Any]:
+    """An Anthropic Messages body from a JSON file; bad JSON is exit 3 with its line."""
+    from spine_gates.model.loader import read_text
+
+    text = read_text(Path(path), path)
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", path, exc.lineno) from None
+    if not isinstance(body, dict):
+        raise InputError("an Anthropic Messages request must be a JSON object", path, 1)
+    return body
+
+
+def load_router_config(path: str | None, root: Path | None,
+                       profile_name: str | None = None) -> tuple[dict[str, Any], str, bool]:
+    """(config, where it came from, whether fallback is honoured).
+
+    A path is read as the router reads it (JSON5); otherwise the SSOT at `root` is compiled.
+    """
+    from spine_gates.ccr.profiles import get_profile
+
+    profile = get_profile(profile_name)
+    if path:
+        from spine_gates.ccr.live import read_live_config
+
+        live = read_live_config(Path(path).expanduser(), path)
+        return live.data, path, profile.supports_fallback
+    from spine_gates.ccr.compile import compile_ccr_config
+    from spine_gates.gates import prepare
+
+    if root is None:
+        raise InputError("no spine root and no --ccr-config")
+    ctx = prepare(root)
+    return (compile_ccr_config(ctx.model, profile), f"compiled from {root}",
+            profile.supports_fallback)
+
+
+def render_text(explanation: Explanation) -> str:
+    """The operator's view: rule, why, target, then each upstream call and the result."""
+    d, o = explanation.decision, explanation.outcome
+    lines = [f"config:   {explanation.config_source}"]
+    if d.tokens is not None:
+        lines.append(f"tokens:   {d.tokens} (cl100k_base, the router's count)")
+    lines.append(f"rule:     {d.rule} -> scenario {d.scenario}")
+    lines.append(f"why:      {d.reason}")
+    lines.append(f"target:   {d.target or '(none)'}")
+    for note in d.notes:
+        lines.append(f"note:     {note}")
+    lines.append("trace:")
+    for step in d.steps:
+        lines.append(f"  - {step}")
+    for attempt in o.attempts:
+        status = attempt.status if attempt.status is not None else "no HTTP status"
+        lines.append(f"  * {attempt.role}: {attempt.provider},{attempt.model} "
+                     f"[{attempt.state}] -> {status} {attempt.result}")
+    if o.answered_by:
+        served = "primary" if o.served_by == 0 else f"fallback {o.served_by}"
+        lines.append(f"answer:   HTTP {o.status} from {o.answered_by[0]},{o.answered_by[1]} "
+                     f"({served})")
+    else:
+        lines.append(f"answer:   HTTP {o.status}, no model answers")
+        lines.append(f"error:    {json.dumps(o.error, sort_keys=True)}")
+    lines.append(f"summary:  {o.explanation}")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(explanation: Explanation) -> str:
+    return json.dumps(explanation.to_json(), indent=2) + "\n"

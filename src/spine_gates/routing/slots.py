@@ -1,0 +1,228 @@
+"""claude-code-router 2.0's routing decision, rule by rule, in the router's own order.
+
+`decide` returns which rule fired, why, the `provider,model` string the router puts in
+`body.model`, and the fallback scenario; it never touches the network. The order and each quirk
+(read from the 2.0.0 bundle and measured on loopback) are in docs/guides/routing.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from spine_gates.routing.tokens import TokenCountError, count_request_tokens
+
+DEFAULT_THRESHOLD = 60000
+SUBAGENT_OPEN = "<CCR-SUBAGENT-MODEL>"
+_SUBAGENT = re.compile(r"<CCR-SUBAGENT-MODEL>(.*?)</CCR-SUBAGENT-MODEL>", re.S)
+RULES = ("image", "custom", "explicit", "longContext", "subagent", "background", "webSearch",
+         "think", "default", "exception", "hook-error")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the router's pre-handlers decided before any upstream call."""
+
+    rule: str  # one of RULES
+    reason: str
+    target: str | None  # the `provider,model` string in body.model (None: nothing configured)
+    scenario: str  # the fallback key: default, think, background, longContext, webSearch
+    tokens: int | None = None
+    notes: tuple[str, ...] = ()
+    hook_status: int | None = None  # a pre-handler threw: the client gets this, no upstream call
+    steps: tuple[str, ...] = field(default=())
+
+    @property
+    def slot(self) -> str:
+        """The Router slot whose value was used (`image` for the image rule, else the rule)."""
+        return self.rule
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, dict | list):
+        return True
+    return bool(value)
+
+
+def _is_image_part(part: Any) -> bool:
+    if not isinstance(part, dict):
+        return False
+    if part.get("type") == "image":
+        return True
+    inner = part.get("content")
+    return isinstance(inner, list) and any(isinstance(p, dict) and p.get("type") == "image"
+                                           for p in inner)
+
+
+def _threshold(router: dict[str, Any]) -> float:
+    raw = router.get("longContextThreshold")
+    if not _truthy(raw):
+        return DEFAULT_THRESHOLD
+    if isinstance(raw, bool):
+        return 1.0 if raw else DEFAULT_THRESHOLD
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+class _RouterError(Exception):
+    """The router middleware threw: it catches this and uses Router.default."""
+
+
+def decide(body: dict[str, Any], config: dict[str, Any], *,
+           custom_route: str | None = None) -> Decision:
+    """The router's decision for one Anthropic Messages body under `config`.
+
+    `custom_route` is what a CUSTOM_ROUTER_PATH module returns for this request (the module is
+    JavaScript and is not run here); None means it returned nothing and the built-in rules apply.
+    """
+    router = config.get("Router") if isinstance(config.get("Router"), dict) else {}
+    steps: list[str] = []
+    notes: list[str] = []
+    model = body.get("model")
+
+    image_target = router.get("image")
+    if _truthy(image_target):
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict):
+            return Decision("hook-error", "Router.image is set and the body has no last message "
+                            "to inspect; the image agent's pre-handler throws", None, "default",
+                            hook_status=500, steps=("image: pre-handler error",))
+        last = messages[-1]
+        if model == image_target:
+            steps.append("image: body.model already equals Router.image")
+        elif config.get("forceUseImageAgent"):
+            notes.append("forceUseImageAgent is set: the image agent (tool calls) is not modelled")
+            steps.append("image: forceUseImageAgent, model unchanged")
+        elif last.get("role") == "user" and isinstance(last.get("content"), list) and any(
+                _is_image_part(p) for p in last["content"]):
+            steps.append("image: last message is a user message with an image block")
+            model = image_target
+            body = {**body, "model": image_target}
+            notes.append("image: body.model was replaced by Router.image, which the explicit "
+                         "provider,model rule then resolves (fallback scenario: default)")
+        else:
+            steps.append("image: last message carries no image block")
+    else:
+        steps.append("image: Router.image not set")
+
+    metadata = body.get("metadata")
+    if isinstance(metadata, dict) and _truthy(metadata.get("user_id")):
+        user_id = metadata["user_id"]
+        if not isinstance(user_id, str):
+            return Decision("hook-error", "metadata.user_id is not a string; the router's "
+                            "session lookup throws", None, "default", hook_status=500,
+                            steps=(*steps, "session: metadata.user_id.split throws"))
+        if "_session_" in user_id:
+            notes.append("metadata.user_id names a session: the router may also apply the "
+                         "previous response's input_tokens (long context) and a per-project "
+                         "Router override, which depend on its runtime state")
+
+    try:
+        if not isinstance(model, str):
+            raise _RouterError("body.model is not a string")
+        try:
+            tokens = count_request_tokens(body)
+        except TokenCountError as exc:
+            raise _RouterError(f"token counting failed: {exc}") from None
+        steps.append(f"tokens: {tokens} (cl100k_base)")
+        if custom_route is not None and config.get("CUSTOM_ROUTER_PATH"):
+            return Decision("custom", f"CUSTOM_ROUTER_PATH returned {custom_route!r} (used "
+                            "verbatim)", custom_route, "default", tokens, tuple(notes),
+                            steps=(*steps, "custom: returned a model"))
+        if config.get("CUSTOM_ROUTER_PATH"):
+            notes.append("CUSTOM_ROUTER_PATH is set and runs first; assumed to return nothing "
+                         "(pass the route it returns to model it)")
+            steps.append("custom: assumed to return nothing")
+        return _builtin(body, model, router, config, tokens, steps, notes)
+    except _RouterError as exc:
+        default = router.get("default")
+        return Decision("exception", f"the router middleware threw ({exc}); it falls back to "
+                        "Router.default", default if _truthy(default) else None, "default",
+                        None, tuple(notes), steps=(*steps, f"exception: {exc}"))
+
+
+def _builtin(body: dict[str, Any], model: str, router: dict[str, Any], config: dict[str, Any],
+             tokens: int, steps: list[str], notes: list[str]) -> Decision:
+    providers = config.get("Providers") or config.get("providers") or []
+    if "," in model:
+        req_provider, req_model = model.split(",")[:2]
+        match = next((p for p in providers if isinstance(p, dict)
+                      and str(p.get("name", "")).lower() == req_provider), None)
+        listed = None
+        if match is not None:
+            listed = next((m for m in match.get("models") or []
+                           if isinstance(m, str) and m.lower() == req_model), None)
+        if match is not None and listed is not None:
+            target = f"{match['name']},{listed}"
+            why = f"body.model {model!r} names a configured provider and model; sent as {target!r}"
+        else:
+            target = model
+            why = (f"body.model {model!r} contains a comma; no configured provider/model pair "
+                   "matched (provider names are lower-cased, the request's are not), so it is "
+                   "forwarded as written")
+        rule = "image" if body.get("model") == router.get("image") and any(
+            n.startswith("image:") for n in notes) else "explicit"
+        return Decision(rule, why, target, "default", tokens, tuple(notes),
+                        steps=(*steps, "explicit: body.model contains ','"))
+    steps.append("explicit: no ',' in body.model")
+
+    threshold = _threshold(router)
+    if tokens > threshold and _truthy(router.get("longContext")):
+        return Decision("longContext", f"{tokens} tokens > longContextThreshold "
+                        f"{threshold:g}", router["longContext"], "longContext", tokens,
+                        tuple(notes), steps=(*steps, "longContext: over the threshold"))
+    steps.append(f"longContext: {tokens} tokens, threshold {threshold:g}"
+                 + ("" if _truthy(router.get("longContext")) else ", slot not set"))
+
+    system = body.get("system")
+    if isinstance(system, list | str) and len(system) > 1:
+        second = system[1] if isinstance(system, list) else None
+        text = second.get("text") if isinstance(second, dict) else None
+        if text is not None and not isinstance(text, str):
+            raise _RouterError("system[1].text is not a string")
+        if isinstance(text, str) and text.startswith(SUBAGENT_OPEN):
+            found = _SUBAGENT.search(text)
+            if found:
+                return Decision("subagent", "system[1].text starts with a "
+                                f"<CCR-SUBAGENT-MODEL> tag naming {found.group(1)!r}",
+                                found.group(1), "default", tokens, tuple(notes),
+                                steps=(*steps, "subagent: tag at the start of system[1]"))
+    steps.append("subagent: no tag at the start of system[1].text")
+
+    if "claude" in model and "haiku" in model and _truthy(router.get("background")):
+        return Decision("background", f"body.model {model!r} contains 'claude' and 'haiku'",
+                        router["background"], "background", tokens, tuple(notes),
+                        steps=(*steps, "background: claude+haiku model"))
+    steps.append("background: not a claude haiku model" if not ("claude" in model and "haiku"
+                 in model) else "background: slot not set")
+
+    tools = body.get("tools")
+    if isinstance(tools, list):
+        for tool in tools:
+            if tool is None:
+                raise _RouterError("a tool is null")
+            kind = tool.get("type") if isinstance(tool, dict) else None
+            if kind is None:
+                continue
+            if not isinstance(kind, str):
+                raise _RouterError("tool.type is not a string")
+            if kind.startswith("web_search"):
+                if _truthy(router.get("webSearch")):
+                    return Decision("webSearch", f"tool type {kind!r} starts with 'web_search'",
+                                    router["webSearch"], "webSearch", tokens, tuple(notes),
+                                    steps=(*steps, "webSearch: web_search tool"))
+                break
+    steps.append("webSearch: no web_search tool or slot not set")
+
+    if _truthy(body.get("thinking")) and _truthy(router.get("think")):
+        return Decision("think", "body.thinking is set (any truthy value selects think, even "
+                        "{\"type\": \"disabled\"})", router["think"], "think", tokens,
+                        tuple(notes), steps=(*steps, "think: body.thinking truthy"))
+    steps.append("think: no thinking or slot not set")
+
+    default = router.get("default")
+    return Decision("default", "no earlier rule fired", default if _truthy(default) else None,
+                    "default", tokens, tuple(notes), steps=(*steps, "default"))

@@ -1,0 +1,114 @@
+"""Drive the real claude-code-router and the evaluator with the same case, side by side."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.ccr.ccr_fakes import Router, ccr_binary, free_port
+from tests.routing.cases import API_KEY, CUSTOM_ROUTER_JS, Case, build_config
+from tests.routing.upstream import Behaviour, RoutingUpstream
+
+QUOTA_BODY = {"error": {"message": "You exceeded your current quota", "type": "insufficient_quota",
+                        "code": "insufficient_quota"}}
+
+
+def behaviour_for(state: str) -> Behaviour:
+    """The fake upstream's behaviour for an evaluator provider state."""
+    if state == "ok":
+        return Behaviour()
+    if state == "quota_exhausted":
+        return Behaviour(429, body=QUOTA_BODY)
+    if state == "http_429":
+        return Behaviour(429)
+    if state == "http_5xx":
+        return Behaviour(500)
+    if state == "http_4xx":
+        return Behaviour(400)
+    if state.startswith("http_"):
+        return Behaviour(int(state[5:]))
+    if state == "connection_error":
+        return Behaviour(close=True)
+    if state == "timeout":
+        return Behaviour(close=True, delay=1.0)  # hangs, then the socket dies without a reply
+    raise ValueError(state)
+
+
+@dataclass
+class RouterResult:
+    status: int
+    body: dict[str, Any]
+    calls: list[tuple[str, str, int | None]]
+
+    @property
+    def answer(self) -> str | None:
+        content = self.body.get("content") if isinstance(self.body, dict) else None
+        if isinstance(content, list):
+            for part in content:
+                if isinstance(part, dict) and part.get("type") == "text":
+                    text = str(part.get("text", ""))
+                    if text.startswith("answer from "):
+                        return text.removeprefix("answer from ")
+        return None
+
+
+class RouterPool:
+    """One real router at a time (each ~150 MB), restarted only when the config kind changes."""
+
+    def __init__(self, base: Path, upstream: RoutingUpstream) -> None:
+        ccr_binary()  # fails, never skips, when the pinned router is missing
+        self.base = base
+        self.upstream = upstream
+        self.kind: str | None = None
+        self.router: Router | None = None
+        self.configs: dict[str, dict[str, Any]] = {}
+
+    def config(self, kind: str) -> dict[str, Any]:
+        if kind not in self.configs:
+            home = self.base / kind
+            (home / ".claude-code-router").mkdir(parents=True, exist_ok=True)
+            custom = home / "custom-router.js"
+            custom.write_text(CUSTOM_ROUTER_JS)
+            self.configs[kind] = build_config(kind, self.upstream.url_for, free_port(),
+                                              str(custom))
+        return self.configs[kind]
+
+    def get(self, kind: str) -> Router:
+        if self.kind == kind and self.router is not None:
+            return self.router
+        self.stop()
+        config = self.config(kind)
+        home = self.base / kind
+        (home / ".claude-code-router" / "config.json").write_text(json.dumps(config, indent=2))
+        self.router = Router(home, int(config["PORT"]), {}).start()
+        self.kind = kind
+        return self.router
+
+    def run(self, case: Case) -> RouterResult:
+        router = self.get(case.config)
+        behaviours = {key: behaviour_for(state) for key, state in case.fail.items()}
+        for key, seconds in case.delay.items():
+            behaviours[key] = Behaviour(delay=seconds)
+        self.upstream.configure(behaviours)
+        status, body = router.message(case.body, API_KEY)
+        calls = [(c.provider, c.model, c.status) for c in self.upstream.take()]
+        return RouterResult(status, body, calls)
+
+    def stop(self) -> None:
+        if self.router is not None:
+            self.router.stop()
+            self.router = None
+            self.kind = None
+
+
+def pool(base: Path) -> Iterator[RouterPool]:
+    upstream = RoutingUpstream().start()
+    routers = RouterPool(base, upstream)
+    try:
+        yield routers
+    finally:
+        routers.stop()
+        upstream.stop()
