@@ -179,18 +179,33 @@ def test_concurrent_runs_form_one_unbroken_chain(spine, key):
     assert [r.seq for r in report.receipts] == list(range(1, 9))
 
 
-def test_a_write_that_crashed_before_its_index_line_is_rolled_forward(spine, key):
+def test_a_write_interrupted_after_its_index_line_is_completed_by_the_next_run(spine, key):
     assert receipt_run(spine, key).returncode == 0
-    assert receipt_run(spine, key).returncode == 0
-    index = spine / "receipts" / INDEX_FILE
-    lines = index.read_text().splitlines(keepends=True)
-    index.write_text(lines[0])  # as if the writer died after the envelope, before the index
-    (spine / "receipts" / PENDING_FILE).write_text(lines[1])
-    assert any("not in the index" in p.reason for p in verify_chain(spine).problems)
+    second = json.loads(receipt_run(spine, key).stdout)["receipt"]
+    placed = next((spine / "receipts").rglob(f"{second['runKey']}.dsse.json"))
+    placed.rename(spine / "receipts" / PENDING_FILE)  # as if it died before the rename
+    reasons = [p.reason for p in verify_chain(spine).problems]
+    assert any("interrupted write" in r for r in reasons), reasons
     assert receipt_run(spine, key).returncode == 0
     report = verify_chain(spine)
     assert report.ok, report.problems
-    assert len(report.receipts) == 3
+    assert len(report.receipts) == 3 and placed.exists()
+
+
+def test_a_write_interrupted_before_its_index_line_leaves_no_receipt(spine, key):
+    assert receipt_run(spine, key).returncode == 0
+    index = spine / "receipts" / INDEX_FILE
+    before = index.read_text()
+    second = json.loads(receipt_run(spine, key).stdout)["receipt"]
+    placed = next((spine / "receipts").rglob(f"{second['runKey']}.dsse.json"))
+    placed.rename(spine / "receipts" / PENDING_FILE)
+    index.write_text(before)  # died after the envelope, before the index line
+    assert verify_chain(spine).ok  # the chain never included it
+    assert receipt_run(spine, key).returncode == 0
+    report = verify_chain(spine)
+    assert report.ok, report.problems
+    assert len(report.receipts) == 2
+    assert not (spine / "receipts" / PENDING_FILE).exists()
 
 
 def test_verify_against_worktree_catches_an_unreceipted_change(spine, key):

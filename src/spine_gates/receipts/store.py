@@ -1,8 +1,12 @@
 """Receipt storage: `receipts/<yyyy>/<mm>/<run-key>.dsse.json` plus an append-only index.
 
 Concurrent gate runs serialize on an fcntl lock, so each receipt names the true previous one.
-Writes are atomic; a writer that dies between writing the envelope and appending its index line
-leaves a journal (`.pending`) that the next writer rolls forward, so no crash forks the chain.
+A write is three steps: the envelope goes to `.pending.dsse.json` (fsynced), its index line is
+appended (one `write`), then the envelope is renamed into place. A writer that dies before its
+index line leaves no receipt (the next writer discards the pending file: a crashed run writes
+none); one that dies after it is completed by the next writer (the index names the digest). One
+fsync a receipt keeps signing and writing within a few milliseconds; after a power loss, any torn
+state is one that `verify` reports, never one it accepts.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spine_gates.atomic import write_atomic
 from spine_gates.errors import InputError
 from spine_gates.receipts import dsse
 from spine_gates.receipts.keys import SigningKey
@@ -27,7 +30,7 @@ from spine_gates.receipts.statement import run_key
 RECEIPTS_DIR = "receipts"
 INDEX_FILE = "index.jsonl"
 LOCK_FILE = ".lock"
-PENDING_FILE = ".pending"
+PENDING_FILE = ".pending.dsse.json"
 SUFFIX = ".dsse.json"
 
 
@@ -118,32 +121,35 @@ def _tail(directory: Path) -> IndexEntry | None:
 
 
 def _append_index(directory: Path, entry: IndexEntry) -> None:
+    """One `write` on an O_APPEND descriptor: a reader sees the whole line or none of it."""
     fd = os.open(directory / INDEX_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, entry.to_line().encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
 
 
-def _roll_forward(directory: Path, head: IndexEntry | None) -> IndexEntry | None:
-    """Finish a write that died after its envelope landed but before its index line did."""
+def _roll_forward(directory: Path, head: IndexEntry | None) -> None:
+    """Finish or discard what a writer that died left in the pending file."""
     pending = directory / PENDING_FILE
     if not pending.exists():
-        return head
-    try:
-        entry = parse_index_line(pending.read_text("utf-8"), 0)
-    except (ValueError, OSError):
-        pending.unlink(missing_ok=True)
-        return head
-    envelope = directory / entry.path
-    already = head is not None and head.digest == entry.digest
-    if not already and envelope.is_file() and digest_bytes(envelope.read_bytes()) == entry.digest \
-            and entry.seq == (head.seq + 1 if head else 1):
-        _append_index(directory, entry)
-        head = entry
-    pending.unlink(missing_ok=True)
-    return head
+        return
+    target = directory / head.path if head is not None else None
+    if (head is not None and target is not None and not target.exists()
+            and digest_bytes(pending.read_bytes()) == head.digest):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(pending, target)  # the index already names it: complete the rename
+    else:
+        pending.unlink()  # it never reached the index: that run wrote no receipt
 
 
 def write_receipt(root: Path, key: SigningKey, gate: str,
@@ -151,11 +157,12 @@ def write_receipt(root: Path, key: SigningKey, gate: str,
                   when: _dt.datetime) -> WrittenReceipt:
     """Sign and store the statement `build(run_key, when, previous_digest)` as the chain's head.
 
-    Everything from reading the head to appending the index line happens under the lock.
+    Everything from reading the head to placing the envelope happens under the lock.
     """
     directory = receipts_dir(root)
     with locked(directory):
-        head = _roll_forward(directory, _tail(directory))
+        head = _tail(directory)
+        _roll_forward(directory, head)
         month = directory / f"{when:%Y}" / f"{when:%m}"
         month.mkdir(parents=True, exist_ok=True)
         key_value = run_key(gate, when)
@@ -167,10 +174,10 @@ def write_receipt(root: Path, key: SigningKey, gate: str,
         path = month / f"{key_value}{SUFFIX}"
         entry = IndexEntry((head.seq + 1) if head else 1, path.relative_to(directory).as_posix(),
                            digest_bytes(data), key_value, 0)
-        (directory / PENDING_FILE).write_text(entry.to_line(), "utf-8")
-        write_atomic(path, data)
+        pending = directory / PENDING_FILE
+        _write_synced(pending, data)
         _append_index(directory, entry)
-        (directory / PENDING_FILE).unlink()
+        os.replace(pending, path)
     return WrittenReceipt(path, entry.digest, key_value, entry.seq)
 
 

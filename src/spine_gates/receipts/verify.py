@@ -32,6 +32,7 @@ from spine_gates.receipts.statement import (
 )
 from spine_gates.receipts.store import (
     INDEX_FILE,
+    PENDING_FILE,
     RECEIPTS_DIR,
     SUFFIX,
     IndexEntry,
@@ -145,7 +146,11 @@ def _check_entry(directory: Path, entry: IndexEntry, name: str, report: ChainRep
         return None
     path = directory / entry.path
     if not path.is_file():
-        fail("receipt file is missing (deleted?)")
+        if (directory / PENDING_FILE).is_file():
+            fail("receipt file is missing; an interrupted write left it in "
+                 f"{RECEIPTS_DIR}/{PENDING_FILE} (the next gate run with --receipt completes it)")
+        else:
+            fail("receipt file is missing (deleted?)")
         return None
     data = path.read_bytes()
     if digest_bytes(data) != entry.digest:
