@@ -66,12 +66,13 @@ KEY_FORMATS: tuple[KeyFormat, ...] = (
        r"password|pwd|sig|signature|client[_-]?secret)=(?P<s>(?![$%{])[^&\s#\"'<>]{6,})"),
 )
 
-# `api_key: value`, `"token": "value"`, `Authorization=value` in free text (live configs, diffs).
+# `api_key: value`, `"token": "value"`, `Authorization=value` in free text (live configs, diffs);
+# the value needs a letter and a digit, so prose such as `KEY: unresolved:` is left alone.
 ASSIGNMENT = re.compile(
     r"(?i)(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]*(?:api[_-]?key|secret|password|passwd|token|"
     r"authorization|access[_-]?key|private[_-]?key)(?![A-Za-z0-9_\-])\\?[\"']?\s*[:=]\s*\\?[\"']?"
     r"(?P<s>(?!\$|env:|infisical://|sha256:|null\b|none\b|true\b|false\b)"
-    r"[^\s\"'\\,}\]]{8,})"
+    r"(?=[^\s\"'\\,}\]]*\d)(?=[^\s\"'\\,}\]]*[A-Za-z])[^\s\"'\\,}\]]{8,})"
 )
 
 

@@ -145,7 +145,7 @@ def findings_for(uses: list[RefUse], answers: dict[refs.SecretRef, Resolution],
                 rule=UNRESOLVED_RULE,
                 severity=Severity.ERROR if require else Severity.WARNING,
                 title=UNRESOLVED_TITLE,
-                message=f"{use.field} {use.ref.raw}: unresolved: {answer.detail} "
+                message=f"{use.field} {use.ref.raw} unresolved: {answer.detail} "
                         f"(source: {answer.source})",
                 file=use.file, line=use.line, pointer=use.pointer,
                 fix="Configure Infisical access (INFISICAL_HOST, INFISICAL_CLIENT_ID, "

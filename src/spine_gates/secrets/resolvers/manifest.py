@@ -24,6 +24,15 @@ DEFAULT_MANIFEST = "docs/governance/SECRETS_MANIFEST.yaml"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
 
+def _is_name(entry: object) -> bool:
+    """A secret's name, not a pasted value: the shape of a name and no known key format."""
+    from spine_gates.secrets.detect import known_formats, looks_random
+
+    if not isinstance(entry, str) or not _NAME.match(entry):
+        return False
+    return not any(True for _ in known_formats(entry)) and not looks_random(entry)
+
+
 class ManifestResolver(Resolver):
     name = "manifest"
 
@@ -47,9 +56,10 @@ class ManifestResolver(Resolver):
             if not isinstance(names, list):
                 raise InputError(f"{folder}: expected a list of secret names", name, line)
             for index, entry in enumerate(names):
-                if not isinstance(entry, str) or not _NAME.match(entry):
+                if not _is_name(entry):
                     raise InputError(f"{folder}: entry {index + 1} is not a secret name "
-                                     "(names only, never values)", name, line)
+                                     "(names only, never values)", name,
+                                     document.line_of(f"{pointer}/{index}"))
             paths[normalise_namespace(str(folder))] = set(names)
         return cls(paths, name, str(data.get("environment", "")))
 
