@@ -159,7 +159,14 @@ def scan_value(key: str, value: str, ancestors: tuple[str, ...] = ()) -> list[Se
     return hits
 
 
+_AUTH_SCHEME = re.compile(r"^(?i:bearer|token|basic)\s+(?=\S)")
+
+
 def _key_field_hit(kind: str, key: str, value: str) -> SecretHit:
+    unprefixed = _AUTH_SCHEME.sub("", value)
+    if unprefixed != value and (refs.is_placeholder(unprefixed)
+                                or unprefixed.startswith(("infisical://", "env:"))):
+        value = unprefixed  # `Bearer ${TOKEN}`: the header's scheme around a reference
     if value.startswith(("infisical://", "env:")) or (kind == "strict"
                                                      and refs.is_placeholder(value)):
         try:
