@@ -142,6 +142,7 @@ def _policy_check(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -
 def load_gate(path: Path) -> GateDefinition:
     # Registers the `drift` and `ccr-proxy` check kinds (light module; its checks import lazily).
     import spine_gates.ccr.checks  # noqa: F401
+    import spine_gates.routing.checks  # noqa: F401  routing-scenarios, routing-resilience
     import spine_gates.secrets.gate_check  # noqa: F401  the `secret_refs` check kind
 
     name = f"gates/{path.name}"

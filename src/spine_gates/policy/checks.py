@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from spine_gates.policy.assertions import EvalContext, Violation, register_check
+from spine_gates.routing import policy_checks as _routing_checks  # noqa: F401  ROLE-101/102
 from spine_gates.secrets import checks as _secret_checks  # noqa: F401  registers SEC-*
 
 

@@ -1,0 +1,49 @@
+"""Named policy checks for routing resilience (ROLE-101, ROLE-102 in policies/routing.yaml).
+
+They read the SSOT view only (no tokenizer, no compile), so they are cheap enough for the
+pre-commit path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spine_gates.policy.assertions import EvalContext, Violation, register_check
+
+# Failure modes with no HTTP status: claude-code-router 2.0 does not fall back on them.
+_NETWORK_FAILURE_TYPES = {"local"}
+
+
+@register_check("primary_failure_can_fall_back")
+def primary_failure_can_fall_back(items: list[dict[str, Any]], args: dict[str, Any],
+                                  ctx: EvalContext) -> list[Violation]:
+    """A primary whose usual failure is a refused connection or timeout gets no fallback in
+    2.0: the chain behind it never runs. Items are chain entries; position 0 is the primary."""
+    kinds = set(args.get("types") or _NETWORK_FAILURE_TYPES)
+    out = []
+    for entry in items:
+        if entry.get("position") == 0 and entry.get("provider_type") in kinds:
+            out.append(Violation(entry, {"provider_type": entry.get("provider_type")}, None))
+    return out
+
+
+@register_check("image_slot_uses_default_chain")
+def image_slot_uses_default_chain(items: list[dict[str, Any]], args: dict[str, Any],
+                                  ctx: EvalContext) -> list[Violation]:
+    """`image` is not a fallback scenario: image requests that fail fall back along the
+    default slot's chain. A role that binds image but not default has its chain ignored there.
+    Items are roles."""
+    roles = ctx.view.get("roles") or []
+    default_role = next((r for r in roles if "default" in (r.get("ccr_slots") or [])), None)
+    out = []
+    for role in items:
+        slots = role.get("ccr_slots") or []
+        if "image" not in slots or "default" in slots:
+            continue
+        if default_role is not None and default_role.get("fallback_chain") == role.get(
+                "fallback_chain"):
+            continue
+        owner = default_role.get("id") if default_role else "no role"
+        out.append(Violation(role, {"default_role": owner},
+                             f"{role.get('_pointer', '')}/ccr_slots"))
+    return out
