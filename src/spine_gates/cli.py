@@ -96,6 +96,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         from spine_gates.receipts.emit import attach_receipt
 
         result = attach_receipt(result, signing_key, tuple(results))
+        receipt = result.extras["receipt"]
+        print(f"gates: receipt {receipt['path']} ({receipt['digest'][:15]})", file=sys.stderr)
     text = renderer(args.format)(result, _colour(sys.stdout) and not args.output)
     stream = sys.stderr if args.format == "spine" and not result.passed else sys.stdout
     _emit(text, args.output, stream)
