@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,11 +101,10 @@ def parse_config(raw: bytes, name: str) -> tuple[dict[str, Any], dict[str, int]]
     except pyjson5.Json5Exception as exc:
         message = str(exc.args[0]) if exc.args else str(exc)
         line = None
-        if " near " in message:
-            offset = message.rsplit(" near ", 1)[1]
-            if offset.isdigit():
-                line = text[: int(offset)].count("\n") + 1
-                message = message.rsplit(" near ", 1)[0]
+        near = re.search(r" near (\d+)", message)
+        if near:
+            line = text[: int(near.group(1))].count("\n") + 1
+            message = message[: near.start()] + message[near.end():]
         raise InputError(f"not valid JSON5: {message}", name, line) from None
     if not isinstance(data, dict):
         raise InputError("must be a JSON object at the top level", name, 1)

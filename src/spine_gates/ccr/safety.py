@@ -65,6 +65,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("CCR-PROV-001", "Provider the router silently drops", Severity.ERROR,
          "A provider without name, api_base_url or api_key is skipped at start-up without an "
          "error.", "Give the provider a name, an api_base_url and an api_key ($NAME)."),
+    Rule("CCR-PROFILE-001", "fallback lists the router version ignores", Severity.WARNING,
+         "claude-code-router 1.0 has no fallback: a failed primary is returned to the client.",
+         "Upgrade the router to 2.0 (the pinned version) or drop the fallback lists."),
     Rule("CCR-ACTIVATE-001", "`ccr activate` points clients elsewhere", Severity.ERROR,
          "`ccr activate` sets ANTHROPIC_BASE_URL for agent CLIs; it must be "
          "http://127.0.0.1:<PORT> of this config.",
@@ -142,8 +145,12 @@ def check_proxy_config(live: LiveConfig, env: Mapping[str, str],
                     findings.append(finding("CCR-ENV-001", f"{match.group(0)} at {pointer} is "
                                             "unset in this environment; the router would send "
                                             "it literally", live, pointer))
+    if not profile.supports_fallback and "fallback" in config:
+        findings.append(finding("CCR-PROFILE-001", f"fallback is set, but profile "
+                                f"{profile.name} ignores it: no fallback happens", live,
+                                "/fallback"))
     for key in NEVER_INTERPOLATED:
-        if key not in config:
+        if key not in config or (key == "fallback" and not profile.supports_fallback):
             continue
         for pointer, text in _strings(config[key], f"/{key}"):
             match = ENV_REF.search(text)

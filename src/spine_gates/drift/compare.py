@@ -100,8 +100,31 @@ def changed_units(live_keyed: dict[str, Any], ssot_keyed: dict[str, Any]) -> lis
         for level in levels:
             path = level.path(output_format="list")
             if path:
-                units.add(_unit(path))
+                units.update(_expand(_unit(path), live_keyed, ssot_keyed))
     return sorted(units)
+
+
+_SECTIONS = ("Providers", "Router", "fallback")
+
+
+def _expand(unit: tuple[str, ...], live_k: dict[str, Any],
+            ssot_k: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Split a whole-section difference (`Router: {}` vs `{...}`) into one unit per key."""
+    live_value, ssot_value = get(live_k, unit), get(ssot_k, unit)
+    section = len(unit) == 1 and unit[0] in _SECTIONS
+    provider = len(unit) == 2 and unit[0] == "Providers"
+    dicts = isinstance(live_value, dict) and isinstance(ssot_value, dict)
+    one_sided = {type(live_value), type(ssot_value)} <= {dict, type(MISSING)}
+    if not (section and one_sided) and not (provider and dicts):
+        return [unit]
+    keys = set(live_value if isinstance(live_value, dict) else {}) | \
+        set(ssot_value if isinstance(ssot_value, dict) else {})
+    out: list[tuple[str, ...]] = []
+    for key in keys:
+        child = (*unit, str(key))
+        if not _same(get(live_k, child), get(ssot_k, child)):
+            out.extend(_expand(child, live_k, ssot_k))
+    return out or [unit]
 
 
 def compare(live: dict[str, Any], ssot: dict[str, Any],
