@@ -77,7 +77,10 @@ class FakeProviders:
                 except (BrokenPipeError, ConnectionResetError):
                     return
 
-        self.server = ThreadingHTTPServer((host, 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # the default backlog of 5 drops parallel probes' SYNs
+
+        self.server = Server((host, 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
