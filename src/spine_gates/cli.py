@@ -286,6 +286,31 @@ def cmd_secrets_check(args: argparse.Namespace) -> int:
     _emit(text, args.output)
     return code
 
+def cmd_route_explain(args: argparse.Namespace) -> int:
+    from spine_gates.routing.commands import route_explain
+
+    root = None if args.ccr_config else _root(args)
+    _emit(route_explain(args.request, args.ccr_config, args.fail, root, args.format,
+                        args.profile, args.custom_route), args.output)
+    return 0
+
+
+def cmd_route_simulate(args: argparse.Namespace) -> int:
+    from spine_gates.routing.commands import route_simulate
+
+    _emit(route_simulate(args.rate, args.duration, args.seed, args.fail, args.budget,
+                         args.ccr_config, _root(args), args.format, args.profile), args.output)
+    return 0
+
+
+def cmd_route_resilience(args: argparse.Namespace) -> int:
+    from spine_gates.routing.commands import route_resilience
+
+    text, all_up = route_resilience(args.fail, args.ccr_config, _root(args), args.format,
+                                    args.profile)
+    _emit(text, args.output)
+    return 0 if all_up else 1
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gates", description="Policy-as-code gates for an LLM provider spine.")
@@ -428,6 +453,41 @@ def build_parser() -> argparse.ArgumentParser:
     secheck.add_argument("--offline", action="store_true",
                          help="do not contact Infisical; answer from the cache and manifest")
     secheck.set_defaults(func=cmd_secrets_check)
+
+    route = sub.add_parser("route", help="predict routing: explain a request, simulate load, "
+                           "role resilience")
+    route_sub = route.add_subparsers(dest="route_command", parser_class=_Parser,
+                                     metavar="SUBCOMMAND", required=True)
+
+    def _route_common(p: argparse.ArgumentParser) -> None:
+        _add_root(p)
+        _add_format(p, ("text", "json"))
+        p.add_argument("--ccr-config", metavar="PATH",
+                       help="explain this router config (JSON5) instead of the compiled SSOT")
+        p.add_argument("--fail", action="append", metavar="PROVIDER[/MODEL]=STATE",
+                       help="inject a provider state: ok, http_429, http_5xx, http_4xx, "
+                            "http_NNN, timeout, connection_error, quota_exhausted")
+        p.add_argument("--profile", choices=("2.0", "1.0"), help="router version (default 2.0)")
+
+    rexplain = route_sub.add_parser("explain", help="which model serves REQUEST.json, and why")
+    rexplain.add_argument("request", metavar="REQUEST.json", help="an Anthropic Messages body")
+    _route_common(rexplain)
+    rexplain.add_argument("--custom-route", metavar="PROVIDER,MODEL",
+                          help="what the config's CUSTOM_ROUTER_PATH returns for this request")
+    rexplain.set_defaults(func=cmd_route_explain)
+    rsim = route_sub.add_parser("simulate", help="seeded load simulation against rate budgets")
+    _route_common(rsim)
+    rsim.add_argument("--rate", action="append", metavar="ROLE=N/min",
+                      help="request rate of a role (repeatable)")
+    rsim.add_argument("--duration", default="1h", help="simulated time, e.g. 30m, 1h")
+    rsim.add_argument("--seed", type=int, default=0)
+    rsim.add_argument("--budget", action="append", metavar="PROVIDER=N/min",
+                      help="override a provider's rate budget (default: rate_limit_rpm)")
+    rsim.set_defaults(func=cmd_route_simulate)
+    rres = route_sub.add_parser("resilience", help="roles healthy/degraded/down under --fail; "
+                                "per-slot minimal failure sets")
+    _route_common(rres)
+    rres.set_defaults(func=cmd_route_resilience)
     return parser
 
 

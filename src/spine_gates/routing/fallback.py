@@ -74,6 +74,9 @@ class Failures:
 
     by_key: tuple[tuple[str, InjectedState], ...] = ()
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_table", dict(self.by_key))  # later entries win
+
     @classmethod
     def parse(cls, items: list[str] | None, where: str = "--fail") -> Failures:
         """`PROVIDER[/MODEL]=STATE` strings, as on the command line."""
@@ -90,7 +93,9 @@ class Failures:
         return cls(tuple((str(k), parse_state(str(v), where)) for k, v in mapping.items()))
 
     def state_of(self, provider: str, model: str) -> InjectedState:
-        table = dict(self.by_key)
+        table: dict[str, InjectedState] = self._table  # type: ignore[attr-defined]
+        if not table:
+            return OK
         return table.get(f"{provider}/{model}") or table.get(provider) or OK
 
 

@@ -1,0 +1,116 @@
+"""What `gates route explain|simulate|resilience` do, behind the CLI's thin handlers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from spine_gates.errors import InputError
+from spine_gates.routing.fallback import Failures
+
+
+def _roles_and_budgets(root: Path | None) -> tuple[dict[str, list[str]], dict[str, float]]:
+    """Role -> slots and provider -> rpm budget from the spine (empty without a spine)."""
+    from spine_gates.gates import prepare
+    from spine_gates.routing.resilience import role_slots
+
+    if root is None:
+        return {}, {}
+    model = prepare(root).model
+    budgets = {}
+    for ident, body in model.providers.items():
+        rpm = body.get("rate_limit_rpm") if isinstance(body, dict) else None
+        if isinstance(rpm, int | float) and not isinstance(rpm, bool) and rpm > 0:
+            budgets[str(ident)] = float(rpm)
+    return role_slots(model.roles), budgets
+
+
+def route_explain(request: str, ccr_config: str | None, fail: list[str] | None,
+                  root: Path | None, fmt: str, profile: str | None = None,
+                  custom_route: str | None = None) -> str:
+    from spine_gates.routing.explain import (
+        explain_request,
+        load_request,
+        load_router_config,
+        render_json,
+        render_text,
+    )
+
+    body = load_request(request)
+    failures = Failures.parse(fail)
+    config, source, fallback = load_router_config(ccr_config, root, profile)
+    explanation = explain_request(body, config, failures, custom_route=custom_route,
+                                  supports_fallback=fallback, source=source)
+    return render_json(explanation) if fmt == "json" else render_text(explanation)
+
+
+def route_simulate(rates: list[str], duration: str, seed: int, fail: list[str] | None,
+                   budgets: list[str] | None, ccr_config: str | None, root: Path | None,
+                   fmt: str, profile: str | None = None) -> str:
+    from spine_gates.routing.explain import load_router_config
+    from spine_gates.routing.simulate import (
+        parse_duration,
+        parse_rate,
+        render_text,
+        simulate,
+    )
+
+    if not rates:
+        raise InputError("give at least one --rate ROLE=N/min")
+    per_role: dict[str, float] = {}
+    for text in rates:
+        role, rate = parse_rate(text)
+        per_role[role] = per_role.get(role, 0.0) + rate
+    seconds = parse_duration(duration)
+    config, _, fallback = load_router_config(ccr_config, root, profile)
+    roles, rpm = _roles_and_budgets(root)
+    for text in budgets or []:
+        name, per_second = parse_rate(text, "--budget")
+        rpm[name] = per_second * 60
+    result = simulate(config, roles, per_role, seconds, rpm, seed, Failures.parse(fail),
+                      fallback)
+    if fmt == "json":
+        return json.dumps(result.to_json(), indent=2) + "\n"
+    return render_text(result)
+
+
+def route_resilience(fail: list[str] | None, ccr_config: str | None, root: Path | None,
+                     fmt: str, profile: str | None = None) -> tuple[str, bool]:
+    """The role view (healthy/degraded/down) under --fail, and per-slot minimal failure sets.
+
+    Returns the text and whether every role is answered."""
+    from spine_gates.routing.explain import load_router_config
+    from spine_gates.routing.resilience import analyse, role_view
+
+    config, source, fallback = load_router_config(ccr_config, root, profile)
+    roles, _ = _roles_and_budgets(root)
+    failures = Failures.parse(fail)
+    views = [role_view(role, slots, config, failures, fallback)
+             for role, slots in sorted(roles.items())]
+    slots = analyse(config, fallback)
+    all_up = all(v.status.value != "down" for v in views)
+    if fmt == "json":
+        data: dict[str, Any] = {
+            "config": source,
+            "roles": {v.role: {"status": v.status.value, "slots": {
+                s.slot: {"status": s.status.value, "model": s.outcome.model_ref,
+                         "served_by": s.outcome.served_by, "http_status": s.outcome.status}
+                for s in v.slots}} for v in views},
+            "slots": {s.slot: {"target": s.target, "scenario": s.scenario,
+                               "fallback": list(s.chain), "skipped": list(s.skipped),
+                               "minimal_failure_set": list(s.minimal_failure_set),
+                               "single_point_of_failure": s.single_point_of_failure,
+                               "final_on_timeout": s.network_spof} for s in slots},
+        }
+        return json.dumps(data, indent=2) + "\n", all_up
+    lines = [f"config: {source}", "", f"{'role':<14} {'status':<9} slots"]
+    for view in views:
+        lines.append(f"{view.role:<14} {view.status.value:<9} {view.describe() or '-'}")
+    lines += ["", f"{'slot':<12} {'down only if all of these fail (HTTP errors)':<52} "
+              "final on timeout"]
+    for s in slots:
+        members = "{" + ", ".join(s.minimal_failure_set) + "}"
+        flag = "  <- single point of failure" if s.single_point_of_failure else ""
+        lines.append(f"{s.slot:<12} {members:<52} {s.network_spof}{flag}")
+    return "\n".join(lines) + "\n", all_up
