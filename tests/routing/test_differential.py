@@ -53,3 +53,47 @@ def test_evaluator_agrees_with_the_real_router(case: Case, routers: RouterPool) 
     if answered is None and predicted.outcome.attempts:
         code = real.body.get("error", {}).get("code") if isinstance(real.body, dict) else None
         assert code == predicted.outcome.error["error"]["code"], real.body
+
+
+TOKEN_BODIES = [
+    {"messages": [{"role": "user", "content": "héllo wörld — ünïcode ✓ 你好 🙂"}]},
+    {"system": "a plain string system prompt", "messages": [{"role": "user", "content": "x"}]},
+    {"system": [{"type": "text", "text": "You are Claude Code."},
+                {"type": "text", "text": "Be brief.\n\n  indented\tTabs"}],
+     "messages": [{"role": "user", "content": [{"type": "text", "text": "two"},
+                                               {"type": "text", "text": "parts"}]}]},
+    {"messages": [
+        {"role": "user", "content": "read it"},
+        {"role": "assistant", "content": [
+            {"type": "thinking", "thinking": "not counted", "signature": "s"},
+            {"type": "tool_use", "id": "t", "name": "read",
+             "input": {"path": "/tmp/a b.txt", "n": 1.0, "deep": {"list": [1, 2.5, None, True]}}}]},
+        {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "t", "content": "file body\nline 2"},
+            {"type": "tool_result", "tool_use_id": "t",
+             "content": [{"type": "text", "text": "nested"}]}]}]},
+    {"messages": [{"role": "user", "content": "q"}],
+     "tools": [{"name": "search", "description": "Search the web.",
+                "input_schema": {"type": "object", "properties": {"q": {"type": "string"}},
+                                 "required": ["q"]}},
+               {"name": "nodesc", "input_schema": {"type": "object"}},
+               {"type": "web_search_20250305", "name": "web_search"}]},
+]
+
+
+@pytest.mark.parametrize("index", range(len(TOKEN_BODIES)))
+def test_token_count_matches_the_router(index: int, routers: RouterPool) -> None:
+    import json
+    import urllib.request
+
+    from spine_gates.routing.tokens import count_request_tokens
+    from tests.routing.cases import API_KEY
+
+    body = {"model": "claude-sonnet-4-5", **TOKEN_BODIES[index]}
+    router = routers.get(routers.kind or "main")
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{router.port}/v1/messages/count_tokens", data=json.dumps(body).encode(),
+        headers={"content-type": "application/json", "x-api-key": API_KEY}, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        counted = json.loads(response.read())
+    assert count_request_tokens(body) == counted["input_tokens"], counted

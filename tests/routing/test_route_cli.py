@@ -1,0 +1,140 @@
+"""`gates route explain|simulate|resilience` and `gates run routing-scenarios`, as run by users."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import run_gates
+
+THINK = {"model": "claude-sonnet-4-5", "thinking": {"type": "enabled", "budget_tokens": 1024},
+         "messages": [{"role": "user", "content": "say hi"}]}
+
+
+def _request(tmp_path: Path, body: dict) -> str:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(body))
+    return str(path)
+
+
+def test_explain_names_rule_target_and_fallback_path(tmp_path: Path) -> None:
+    done = run_gates("route", "explain", _request(tmp_path, THINK), "--fail",
+                     "anthropic=http_429", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["rule"] == "think"
+    assert data["target"] == "anthropic,claude-opus-4-5"
+    assert data["outcome"]["model"] == "openrouter/anthropic/claude-opus-4-5"
+    assert [a["result"] for a in data["outcome"]["attempts"]] == ["failed", "answered"]
+
+
+def test_explain_text_shows_the_error_the_client_sees(tmp_path: Path) -> None:
+    done = run_gates("route", "explain", _request(tmp_path, THINK), "--fail", "anthropic=http_5xx",
+                     "--fail", "openrouter=http_429", "--fail", "nvidia_nim=http_429",
+                     "--fail", "local_lmstudio=http_4xx")
+    assert done.returncode == 0, done.stderr
+    assert "answer:   HTTP 500, no model answers" in done.stdout
+    assert "provider_response_error" in done.stdout
+
+
+def test_explain_reads_any_router_config_as_json5(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text('// live config\n{Providers: [{name: "p", api_base_url: "http://x", '
+                      'api_key: "k", models: ["m"]},], Router: {default: "p,m",},}\n')
+    done = run_gates("route", "explain", _request(tmp_path, THINK), "--ccr-config", str(config),
+                     "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert (data["rule"], data["outcome"]["model"]) == ("default", "p/m")
+
+
+def test_explain_bad_input_is_one_line_exit_3(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"model": "x",\n  "messages": [}\n')
+    done = run_gates("route", "explain", str(bad))
+    assert done.returncode == 3
+    assert done.stderr.strip().count("\n") == 0
+    assert done.stderr.startswith(f"gates: error: {bad}:2:")
+    unknown = run_gates("route", "explain", _request(tmp_path, THINK), "--fail", "openai=meh")
+    assert unknown.returncode == 3 and "unknown provider state" in unknown.stderr
+
+
+def test_simulate_is_seeded_and_deterministic() -> None:
+    args = ("route", "simulate", "--rate", "background=60/min", "--rate", "architect=5/min",
+            "--duration", "30m", "--seed", "11", "--format", "json")
+    first, second = run_gates(*args), run_gates(*args)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    data = json.loads(first.stdout)
+    nim = data["providers"]["nvidia_nim"]
+    # 60 requests a minute against NIM's 40 rpm budget: about a third spill to the fallback.
+    assert nim["rate_limited"] > 0
+    assert data["roles"]["background"]["fallback"]["1"] == nim["rate_limited"]
+    other = run_gates(*args[:-4], "--seed", "12", "--format", "json")
+    assert json.loads(other.stdout)["totals"] != data["totals"]
+
+
+def test_simulate_within_budget_takes_no_fallback() -> None:
+    done = run_gates("route", "simulate", "--rate", "background=10/min", "--duration", "1h",
+                     "--format", "json")
+    data = json.loads(done.stdout)
+    assert data["totals"]["fallbacks_taken"] == 0
+    assert data["totals"]["requests"] == data["roles"]["background"]["primary"]
+
+
+def test_resilience_role_view_and_exit_code() -> None:
+    healthy = run_gates("route", "resilience", "--fail", "openai=http_429", "--format", "json")
+    assert healthy.returncode == 0, healthy.stderr
+    data = json.loads(healthy.stdout)
+    assert data["roles"]["executor"]["status"] == "degraded"
+    assert data["roles"]["architect"]["status"] == "healthy"
+    assert data["slots"]["think"]["final_on_timeout"] == "anthropic"
+    down = run_gates("route", "resilience", "--fail", "anthropic=timeout")
+    assert down.returncode == 1
+    assert "architect      down" in down.stdout
+
+
+def test_routing_scenarios_gate_passes_on_the_reference_spine() -> None:
+    done = run_gates("run", "routing-scenarios", "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    summary = [f for f in report["findings"] if f["rule"] == "SCEN-000"]
+    assert summary and "routing scenarios hold" in summary[0]["message"]
+
+
+def test_a_broken_chain_fails_its_scenario_with_file_and_line(spine: Path) -> None:
+    scenarios = spine / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "s.yaml").write_text(
+        "scenarios:\n"
+        "  - name: openai down\n"
+        "    given: {providers: {openai: http_429}}\n"
+        "    when: {role: executor}\n"
+        "    then:\n"
+        "      role_state: degraded\n"
+        "      model: openrouter/anthropic/claude-sonnet-4-5\n")
+    roles = spine / "docs" / "governance" / "ROLE_PROVIDER_MAPS.yaml"
+    roles.write_text(roles.read_text().replace("      - openrouter/anthropic/claude-sonnet-4-5\n",
+                                               ""))
+    done = run_gates("run", "routing-scenarios", "--root", str(spine), "--format", "json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    failed = [f for f in json.loads(done.stdout)["findings"] if f["rule"] == "SCEN-001"]
+    assert [(f["file"], f["line"], f["pointer"]) for f in failed] == [
+        ("scenarios/s.yaml", 7, "/scenarios/0/then/model")]
+    assert "zai/glm-5" in failed[0]["message"]
+
+
+def test_a_slot_without_a_second_provider_is_a_single_point_of_failure(spine: Path) -> None:
+    roles = spine / "docs" / "governance" / "ROLE_PROVIDER_MAPS.yaml"
+    text = roles.read_text()
+    start = text.index("  background:")
+    block = text[start:]
+    head, _, tail = block.partition("    fallback_chain:\n")
+    tail = tail.split("    inject:", 1)[1]
+    roles.write_text(text[:start] + head + "    fallback_chain: [nvidia_nim/moonshotai/kimi-k2.5]"
+                     "\n    inject:" + tail)
+    done = run_gates("run", "routing-scenarios", "--root", str(spine), "--format", "json")
+    findings = json.loads(done.stdout)["findings"]
+    spof = [f for f in findings if f["rule"] == "ROLE-110"]
+    assert len(spof) == 1 and "slot background" in spof[0]["message"], findings
+    assert spof[0]["file"].endswith("ROLE_PROVIDER_MAPS.yaml") and spof[0]["line"]
