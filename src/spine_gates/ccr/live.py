@@ -29,11 +29,19 @@ class LiveConfig:
     name: str
     raw: bytes
     data: dict[str, Any]
-    lines: dict[str, int] = field(default_factory=dict)
+    _lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def digest(self) -> str:
         return hashlib.sha256(self.raw).hexdigest()
+
+    @property
+    def lines(self) -> dict[str, int]:
+        """Pointer -> line, scanned on first use (only findings need lines)."""
+        if not self._lines:
+            text = self.raw.decode("utf-8").removeprefix("\ufeff")
+            self._lines.update(pointer_lines(text) or {"": 1})
+        return self._lines
 
     def line(self, pointer: str) -> int | None:
         return line_of(self.lines, pointer)
@@ -85,8 +93,8 @@ def read_bytes(path: Path, name: str) -> bytes:
         raise InputError(f"cannot read: {exc.strerror or exc}", name) from None
 
 
-def parse_config(raw: bytes, name: str) -> tuple[dict[str, Any], dict[str, int]]:
-    """JSON5 text -> (object, pointer lines); anything the router could not load is exit 3."""
+def parse_config(raw: bytes, name: str) -> dict[str, Any]:
+    """JSON5 bytes -> object; anything the router could not load is exit 3."""
     import pyjson5
 
     try:
@@ -108,7 +116,7 @@ def parse_config(raw: bytes, name: str) -> tuple[dict[str, Any], dict[str, int]]
         raise InputError(f"not valid JSON5: {message}", name, line) from None
     if not isinstance(data, dict):
         raise InputError("must be a JSON object at the top level", name, 1)
-    return data, pointer_lines(text)
+    return data
 
 
 def read_live_config(path: Path, name: str | None = None) -> LiveConfig:
@@ -116,8 +124,7 @@ def read_live_config(path: Path, name: str | None = None) -> LiveConfig:
     name = name or str(path)
     check_home(path, name)
     raw = read_bytes(path, name)
-    data, lines = parse_config(raw, name)
-    return LiveConfig(path, name, raw, data, lines)
+    return LiveConfig(path, name, raw, parse_config(raw, name))
 
 
 def is_missing(path: Path) -> bool:
