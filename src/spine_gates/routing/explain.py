@@ -40,9 +40,10 @@ class Explanation:
 
 def explain_request(body: dict[str, Any], config: dict[str, Any],
                     failures: Failures | None = None, *, custom_route: str | None = None,
-                    supports_fallback: bool = True, source: str = "") -> Explanation:
+                    supports_fallback: bool = True, source: str = "",
+                    exact_tokens: bool = True) -> Explanation:
     """Decide and resolve one request: the whole prediction in one call."""
-    decision = decide(body, config, custom_route=custom_route)
+    decision = decide(body, config, custom_route=custom_route, exact_tokens=exact_tokens)
     outcome = resolve(decision, config, failures, supports_fallback=supports_fallback)
     return Explanation(decision, outcome, source)
 

@@ -127,10 +127,29 @@ class Outcome:
         return f"{self.answered_by[0]}/{self.answered_by[1]}" if self.answered_by else None
 
 
+_REGISTERED: dict[int, tuple[Any, int, dict[str, dict[str, Any]]]] = {}
+
+
 def registered_providers(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Providers the router registers: name, api_base_url and api_key all present."""
+    """Providers the router registers: name, api_base_url and api_key all present.
+
+    Memoised on the providers list (kept alive by the memo, so its id cannot be reused) and its
+    length: the load simulation and benchmarks resolve thousands of requests per config."""
+    listed = config.get("Providers") or config.get("providers") or []
+    memo = _REGISTERED.get(id(listed))
+    if memo is not None and memo[0] is listed and memo[1] == len(listed):
+        return memo[2]
+    out = _register(listed)
+    if isinstance(listed, list):
+        if len(_REGISTERED) > 64:
+            _REGISTERED.clear()
+        _REGISTERED[id(listed)] = (listed, len(listed), out)
+    return out
+
+
+def _register(listed: Any) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for provider in config.get("Providers") or config.get("providers") or []:
+    for provider in listed if isinstance(listed, list) else []:
         if not isinstance(provider, dict):
             continue
         if provider.get("name") and provider.get("api_base_url") and provider.get("api_key"):

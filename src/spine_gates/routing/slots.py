@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from spine_gates.routing.tokens import TokenCountError, count_request_tokens
+from spine_gates.routing.tokens import TokenCountError, count_request_tokens, tokens_at_most
 
 DEFAULT_THRESHOLD = 60000
 SUBAGENT_OPEN = "<CCR-SUBAGENT-MODEL>"
@@ -72,7 +72,7 @@ class _RouterError(Exception):
 
 
 def decide(body: dict[str, Any], config: dict[str, Any], *,
-           custom_route: str | None = None) -> Decision:
+           custom_route: str | None = None, exact_tokens: bool = True) -> Decision:
     """The router's decision for one Anthropic Messages body under `config`.
 
     `custom_route` is what a CUSTOM_ROUTER_PATH module returns for this request (the module is
@@ -124,10 +124,16 @@ def decide(body: dict[str, Any], config: dict[str, Any], *,
         if not isinstance(model, str):
             raise _RouterError("body.model is not a string")
         try:
-            tokens = count_request_tokens(body)
+            if exact_tokens:
+                tokens, exact = count_request_tokens(body), True
+            else:
+                tokens, exact = tokens_at_most(body, _threshold(router))
         except TokenCountError as exc:
             raise _RouterError(f"token counting failed: {exc}") from None
-        steps.append(f"tokens: {tokens} (cl100k_base)")
+        steps.append(f"tokens: {tokens} (cl100k_base)" if exact else
+                     f"tokens: at most {tokens} (UTF-8 bytes; not above the threshold)")
+        if not exact:
+            notes.append("token count bounded by the UTF-8 size, not computed")
         if custom_route is not None and config.get("CUSTOM_ROUTER_PATH"):
             return Decision("custom", f"CUSTOM_ROUTER_PATH returned {custom_route!r} (used "
                             "verbatim)", custom_route, "default", tokens, tuple(notes),
@@ -146,8 +152,8 @@ def decide(body: dict[str, Any], config: dict[str, Any], *,
 
 def _builtin(body: dict[str, Any], model: str, router: dict[str, Any], config: dict[str, Any],
              tokens: int, steps: list[str], notes: list[str]) -> Decision:
-    providers = config.get("Providers") or config.get("providers") or []
     if "," in model:
+        providers = config.get("Providers") or config.get("providers") or []
         req_provider, req_model = model.split(",")[:2]
         match = next((p for p in providers if isinstance(p, dict)
                       and str(p.get("name", "")).lower() == req_provider), None)
