@@ -41,6 +41,10 @@ def test_evaluator_agrees_with_the_real_router(case: Case, routers: RouterPool) 
     predicted = explain_request(case.body, config, Failures.from_mapping(case.fail),
                                 custom_route=case.custom_route)
     assert predicted.decision.rule == case.rule, predicted.decision.reason
+    bounded = explain_request(case.body, config, Failures.from_mapping(case.fail),
+                              custom_route=case.custom_route, exact_tokens=False)
+    assert (bounded.decision.rule, bounded.decision.target, bounded.outcome) == (
+        predicted.decision.rule, predicted.decision.target, predicted.outcome)
 
     real = routers.run(case)
 
