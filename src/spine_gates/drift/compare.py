@@ -96,14 +96,18 @@ def changed_units(live_keyed: dict[str, Any], ssot_keyed: dict[str, Any]) -> lis
         return []
     from deepdiff import DeepDiff
 
+    # threshold_to_diff_deeper=0: never collapse a mostly-different dict into one root change
     diff = DeepDiff(ssot_part, live_part, view="tree", ignore_order=False,
-                    ignore_string_type_changes=False)
+                    ignore_string_type_changes=False, threshold_to_diff_deeper=0)
     units: set[tuple[str, ...]] = set()
     for levels in diff.values():
         for level in levels:
             path = level.path(output_format="list")
             if path:
                 units.update(_expand(_unit(path), live_keyed, ssot_keyed))
+            else:
+                for key in live_part.keys() | ssot_part.keys():
+                    units.update(_expand((key,), live_keyed, ssot_keyed))
     return sorted(units)
 
 
