@@ -100,3 +100,14 @@ def test_a_slot_bound_by_two_roles_is_bad_input(spine: Path) -> None:
     assert result.returncode == 3
     assert "slot 'think' is bound by roles 'architect' and 'background'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_bad_ccr_settings_are_bad_input(spine: Path) -> None:
+    for text, message in (
+            ('ccr:\n  port: "3456"\n', "ccr.port must be a positive whole number"),
+            ("ccr:\n  apikey_ref: plain\n", "ccr.apikey_ref: 'plain' is not an infisical://"),
+            ("ccr:\n  colour: blue\n", "unknown ccr setting 'colour'")):
+        (spine / "spine-gates.yaml").write_text(text)
+        result = run_gates("compile", "ccr", "--root", str(spine))
+        assert result.returncode == 3
+        assert result.stderr.startswith(f"gates: error: spine-gates.yaml: {message}")

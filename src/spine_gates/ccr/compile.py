@@ -60,6 +60,14 @@ def ccr_settings(model: GovernanceModel) -> dict[str, Any]:
         known = ", ".join(sorted(_SETTINGS))
         raise InputError(f"unknown ccr setting {unknown[0]!r} (known: {known})",
                          "spine-gates.yaml")
+    for key in ("port", "long_context_threshold", "api_timeout_ms"):
+        value = settings.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or value < 1):
+            raise InputError(f"ccr.{key} must be a positive whole number", "spine-gates.yaml")
+    for key in ("host", "apikey_ref", "log_level"):
+        if key in settings and not isinstance(settings[key], str):
+            raise InputError(f"ccr.{key} must be a string", "spine-gates.yaml")
     return settings
 
 
@@ -142,7 +150,7 @@ def compile_ccr_config(model: GovernanceModel, profile: CcrProfile) -> dict[str,
     config: dict[str, Any] = {
         "HOST": str(settings.get("host", DEFAULT_HOST)),
         "PORT": int(settings.get("port", DEFAULT_PORT)),
-        "APIKEY": placeholder_for(str(settings.get("apikey_ref", DEFAULT_APIKEY_REF))),
+        "APIKEY": _apikey(str(settings.get("apikey_ref", DEFAULT_APIKEY_REF))),
         "LOG": True,
         "LOG_LEVEL": str(settings.get("log_level", DEFAULT_LOG_LEVEL)),
     }
@@ -156,6 +164,13 @@ def compile_ccr_config(model: GovernanceModel, profile: CcrProfile) -> dict[str,
     if profile.supports_fallback:
         config["fallback"] = {s: fallback[s] for s in profile.fallback_scenarios if s in fallback}
     return config
+
+
+def _apikey(ref: str) -> str:
+    try:
+        return placeholder_for(ref)
+    except ValueError as exc:
+        raise InputError(f"ccr.apikey_ref: {exc}", "spine-gates.yaml") from None
 
 
 def render_config(config: dict[str, Any]) -> str:
