@@ -48,7 +48,7 @@ def _open_for(state: State, ejections: int) -> float | None:
     if state == State.RATE_LIMITED:
         return RATE_WAIT_S
     if state in (State.OVERLOADED, State.UNREACHABLE):
-        return min(EJECT_BASE_S * 2 ** max(ejections - 1, 0), EJECT_MAX_S)
+        return min(EJECT_BASE_S * 2.0 ** max(ejections - 1, 0), EJECT_MAX_S)
     return None  # quota without a stated reset, auth: hold
 
 

@@ -153,7 +153,7 @@ def classify_anthropic(reply: Reply, now: _dt.datetime) -> Health:
     etype = str(error.get("type") or "")
     code = str(_dict(error.get("details")).get("error_code") or "")
     status = reply.status
-    base = {"http_status": status, "limits": limits, "latency_ms": reply.latency_ms}
+    base: dict[str, Any] = {"http_status": status, "limits": limits, "latency_ms": reply.latency_ms}
     if status == 429 and code == "enforced_spend_limit_reached":
         return Health(State.QUOTA_EXHAUSTED, "429 enforced_spend_limit_reached: spend limit "
                       "reached, blocked until the 1st of next month", next_month(now),
@@ -213,7 +213,7 @@ def classify_openai(reply: Reply, now: _dt.datetime) -> Health:
     code = str(error.get("code") or "")
     etype = str(error.get("type") or "")
     status = reply.status
-    base = {"http_status": status, "limits": limits, "latency_ms": reply.latency_ms}
+    base: dict[str, Any] = {"http_status": status, "limits": limits, "latency_ms": reply.latency_ms}
     if status == 429 and _is_openai_quota(code, etype):
         return Health(State.QUOTA_EXHAUSTED, f"429 {code or etype}: quota exhausted, do not "
                       "retry (billing must change)", quota_evidence=True, **base)
@@ -266,8 +266,9 @@ def classify_openrouter_key(reply: Reply, now: _dt.datetime,
                     model_states[model] = Health(
                         State.QUOTA_EXHAUSTED, "free-model daily requests used up",
                         next_day(now), http_status=status, quota_evidence=True)
-    base = {"http_status": status, "limits": tuple(limits), "latency_ms": reply.latency_ms,
-            "quota_evidence": True, "models": model_states}
+    base: dict[str, Any] = {"http_status": status, "limits": tuple(limits),
+                            "latency_ms": reply.latency_ms, "quota_evidence": True,
+                            "models": model_states}
     if remaining is not None and remaining <= 0:
         when = f", resets {data.get('limit_reset')}" if reset else ""
         return Health(State.QUOTA_EXHAUSTED, f"key credit limit reached{when}", reset, **base)
@@ -281,7 +282,7 @@ def classify_openrouter_error(reply: Reply, now: _dt.datetime) -> Health:
     status = reply.status
     reset_header = reply.header("x-ratelimit-reset")
     header_reset = epoch_or_delta(reset_header, now) if reset_header else None
-    base = {"http_status": status, "latency_ms": reply.latency_ms}
+    base: dict[str, Any] = {"http_status": status, "latency_ms": reply.latency_ms}
     if status == 402 and source == "openrouter_in_flight_budget":
         return Health(State.RATE_LIMITED, "402 openrouter_in_flight_budget (transient)",
                       _rate_until(reply, now, header_reset), **base)
@@ -309,7 +310,7 @@ _TRY_AGAIN = re.compile(r"try again in (\d+(?:\.\d+)?)\s*(second|minute|hour|day
 def classify_nim(reply: Reply, now: _dt.datetime) -> Health:
     body = _dict(reply.body)
     status = reply.status
-    base = {"http_status": status, "latency_ms": reply.latency_ms}
+    base: dict[str, Any] = {"http_status": status, "latency_ms": reply.latency_ms}
     if status == 429:
         text = " ".join(str(body.get(k) or "") for k in ("title", "detail", "message"))
         match = _TRY_AGAIN.search(text)
@@ -358,7 +359,7 @@ def classify_zai(reply: Reply, now: _dt.datetime) -> Health:
     error = _dict(body.get("error"))
     code = str(error.get("code") or body.get("code") or "")
     status = reply.status
-    base = {"http_status": status, "latency_ms": reply.latency_ms}
+    base: dict[str, Any] = {"http_status": status, "latency_ms": reply.latency_ms}
     if code in ZAI_BACKOFF:
         return Health(State.RATE_LIMITED, f"code {code}: {ZAI_BACKOFF[code]}",
                       _rate_until(reply, now), **base)

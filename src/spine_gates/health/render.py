@@ -29,7 +29,7 @@ def _reset(health: Health) -> str:
     if health.until:
         return iso(health.until) or "-"
     resets = sorted(limit.reset for limit in health.limits if limit.reset)
-    return iso(resets[0]) if resets else "-"
+    return (iso(resets[0]) or "-") if resets else "-"
 
 
 def _latency(health: Health) -> str:

@@ -75,8 +75,10 @@ def router_value(ref: str) -> str:
 
 
 def role_view(role: str, body: Mapping[str, Any], providers: Mapping[str, Health]) -> RoleView:
-    primary = body.get("primary") if isinstance(body.get("primary"), str) else ""
-    fallbacks = body.get("fallback_chain") if isinstance(body.get("fallback_chain"), list) else []
+    raw_primary = body.get("primary")
+    primary = raw_primary if isinstance(raw_primary, str) else ""
+    raw_chain = body.get("fallback_chain")
+    fallbacks: list[Any] = raw_chain if isinstance(raw_chain, list) else []
     refs = [r for r in [primary, *fallbacks] if isinstance(r, str) and r]
     chain = tuple(entry_health(ref, providers) for ref in refs)
     slots = tuple(s for s in body.get("ccr_slots") or [] if isinstance(s, str))
