@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 PROVIDERS = ("anthropic", "openai", "nvidia_nim", "openrouter", "zai", "local_lmstudio")
@@ -44,7 +46,7 @@ def models_body(*ids: str) -> dict[str, Any]:
 
 
 class FakeProviders:
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.scripts: dict[str, Script] = {}
         self.seen: list[Seen] = []
         self.stopping = threading.Event()
@@ -81,6 +83,10 @@ class FakeProviders:
             request_queue_size = 128  # the default backlog of 5 drops parallel probes' SYNs
 
         self.server = Server((host, 0), Handler)
+        self.scheme = "http"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -103,7 +109,7 @@ class FakeProviders:
 
     def url(self, provider: str, suffix: str = "") -> str:
         host = self.server.server_address[0]
-        return f"http://{host}:{self.port}/{provider}{suffix}"
+        return f"{self.scheme}://{host}:{self.port}/{provider}{suffix}"
 
     def script(self, provider: str, status: int = 200, headers: dict[str, str] | None = None,
                body: Any = None, delay: float = 0.0) -> None:
@@ -135,3 +141,33 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def self_signed_context(directory: Path) -> ssl.SSLContext:
+    """A server TLS context with a fresh self-signed certificate for 127.0.0.1 (untrusted)."""
+    import datetime as _dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = _dt.datetime.now(_dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - _dt.timedelta(minutes=1))
+            .not_valid_after(now + _dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context

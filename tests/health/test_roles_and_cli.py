@@ -198,3 +198,32 @@ def test_slowness_degrades_only_after_a_minimum_sample(status, fake, spine):
     assert re.fullmatch(r"slow: median (\d+) ms over the last 3 probes \(> 150 ms\)", p["reason"])
     assert int(re.search(r"\d+", p["reason"]).group()) >= 300
     assert role(proc, "executor")["chain"][2]["state"] == "degraded"
+
+
+def test_https_certificates_are_verified_and_no_key_crosses_a_failed_handshake(
+        status, fake, health_env, tmp_path):
+    from tests.health.fakes import FakeProviders, self_signed_context
+
+    with FakeProviders(tls=self_signed_context(tmp_path)) as untrusted:
+        untrusted.script("openai", body={"data": []})
+        env = dict(health_env, SPINE_GATES_API_BASE_OVERRIDES=fake.overrides(
+            openai=untrusted.url("openai", "/v1")))
+        p = provider(status(env=env), "openai")
+        assert untrusted.seen == []
+    assert p["state"] == "unreachable"
+    assert p["reason"] == "TLS handshake failed"
+    assert p["api_base"].startswith("https://127.0.0.1:")
+
+
+def test_a_trusted_https_endpoint_gets_the_key(status, fake, health_env, tmp_path):
+    from tests.health.fakes import FakeProviders, self_signed_context
+
+    with FakeProviders(tls=self_signed_context(tmp_path)) as trusted:
+        trusted.script("openai", body={"data": []})
+        env = dict(health_env, SSL_CERT_FILE=str(tmp_path / "cert.pem"),
+                   SPINE_GATES_API_BASE_OVERRIDES=fake.overrides(
+                       openai=trusted.url("openai", "/v1")))
+        p = provider(status(env=env), "openai")
+        sent = [s.headers.get("authorization") for s in trusted.seen]
+    assert p["state"] == "healthy"
+    assert sent == [f"Bearer {KEYS['OPENAI_API_KEY']}"]
