@@ -227,3 +227,13 @@ def test_a_trusted_https_endpoint_gets_the_key(status, fake, health_env, tmp_pat
         sent = [s.headers.get("authorization") for s in trusted.seen]
     assert p["state"] == "healthy"
     assert sent == [f"Bearer {KEYS['OPENAI_API_KEY']}"]
+
+
+def test_an_unusable_state_directory_is_one_clear_error(status, health_env, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the state directory should be")
+    proc = status(env=dict(health_env, XDG_STATE_HOME=str(blocker)))
+    assert proc.returncode == 3
+    assert proc.stderr.startswith("gates: error: ")
+    assert "cannot open the health state store" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -11,12 +11,15 @@ quota signal; only the stated reset passing, or a probe that measures quota itse
 from __future__ import annotations
 
 import datetime as _dt
-import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from spine_gates.health.state import Health, State
 from spine_gates.health.store import transaction
+
+if TYPE_CHECKING:
+    import sqlite3
 
 RATE_WAIT_S = 60.0
 EJECT_BASE_S = 30.0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -175,16 +176,20 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
         raise InputError("--timeout and --deadline must be positive")
     env = env if env is not None else _environ()
     targets = build_targets(ctx.model.providers, env, parse_overrides(overrides, env))
+    keys = [t.key for t in targets if t.key]
     now = now or utcnow()
     observed: dict[str, Health] = {}
+    warm = threading.Thread(target=_prepare_outputs, args=(keys,), daemon=True)
+    warm.start()
     if not offline:
         from spine_gates.health.runner import run_probes
 
         observed = run_probes(targets, timeout, deadline, progress, now)
         now = utcnow()
+    warm.join()
     tallies = passive.read_tallies({t.id: t.kind for t in targets}, now,
                                    window_s=conf["passive_window_s"])
-    conn = store.connect()
+    conn = open_store()
     try:
         statuses = tuple(
             ProviderStatus(t.id, t.kind, display_base(t.api_base), t.credential,
@@ -198,7 +203,35 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
         save_snapshot(conn, report, files, digest_files(root, files))
     finally:
         conn.close()
-    return report, [t.key for t in targets if t.key]
+    return report, keys
+
+
+def _prepare_outputs(keys: list[str]) -> None:
+    """Work the output needs, done while the probes wait on the network.
+
+    Registering the keys makes every later output of this process scrub them; the imports and
+    the store's schema would otherwise add ~100 ms after the last probe answers.
+    """
+    from spine_gates.secrets.redact import register_secret
+
+    for key in keys:
+        register_secret(key)
+    try:
+        from spine_gates.health import render  # noqa: F401  (warms the import)
+
+        store.connect().close()
+    except Exception:  # the main thread opens the store again and reports the problem
+        return
+
+
+def open_store() -> Any:
+    import sqlite3
+
+    try:
+        return store.connect()
+    except (OSError, sqlite3.Error) as exc:
+        raise InputError(f"cannot open the health state store: {exc}",
+                         str(store.db_path())) from None
 
 
 def save_snapshot(conn: Any, report: StatusReport, files: list[str], digest: str) -> None:

@@ -8,10 +8,13 @@ timeout, and `BEGIN IMMEDIATE` around every read-modify-write.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
 
 DB_NAME = "health.sqlite3"
 BUSY_TIMEOUT_MS = 5000
@@ -45,6 +48,8 @@ def db_path() -> Path:
 
 def connect(path: Path | None = None) -> sqlite3.Connection:
     """Open (creating if needed) the store for writing."""
+    import sqlite3
+
     path = path or db_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -57,6 +62,8 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
 
 def connect_existing(path: Path | None = None) -> sqlite3.Connection | None:
     """Open an existing store, or None: the session fast path never creates anything."""
+    import sqlite3
+
     path = path or db_path()
     if not path.exists():
         return None

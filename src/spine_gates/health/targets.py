@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from spine_gates.errors import InputError
-from spine_gates.secrets.redact import register_secret
 
 KINDS = ("anthropic", "openai-compatible", "openrouter", "nvidia_nim", "zai", "lmstudio")
 OVERRIDE_ENV = "SPINE_GATES_API_BASE_OVERRIDES"
@@ -120,8 +119,6 @@ def build_targets(providers: Mapping[str, Any], env: Mapping[str, str],
         ref = body.get("api_key_ref") if isinstance(body.get("api_key_ref"), str) else None
         env_name = key_env_name(ref)
         key = env.get(env_name) or None if env_name else None
-        if key:
-            register_secret(key)  # every later output of this process scrubs it
         problem = None
         parts = urlsplit(base)
         if not parts.hostname or parts.scheme not in ("http", "https"):
