@@ -8,7 +8,6 @@ Only the standard library is imported here: the pre-commit path loads this modul
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 # A reference or placeholder is never a secret, whatever field it sits in.
 REFERENCE = re.compile(
@@ -17,62 +16,82 @@ REFERENCE = re.compile(
 )
 
 
-@dataclass(frozen=True)
 class KeyFormat:
-    name: str
-    label: str
-    regex: re.Pattern[str]
+    """A key format: its regex compiles on first use, and only for text holding a hint.
+
+    Hints are lowercase substrings one of which every match contains; most text has none, so
+    most formats are never compiled (compiling all costs ~10 ms on the pre-commit path).
+    """
+
+    __slots__ = ("name", "label", "pattern", "hints", "_regex")
+
+    def __init__(self, name: str, label: str, pattern: str, hints: tuple[str, ...]) -> None:
+        self.name, self.label, self.pattern, self.hints = name, label, pattern, hints
+        self._regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        if self._regex is None:
+            self._regex = re.compile(self.pattern)
+        return self._regex
+
+    def may_match(self, lowered: str) -> bool:
+        """Whether `lowered` (the text, lowercased) holds a hint; no hints: always."""
+        return not self.hints or any(hint in lowered for hint in self.hints)
 
 
-def _f(name: str, label: str, pattern: str, flags: int = 0) -> KeyFormat:
-    return KeyFormat(name, label, re.compile(pattern, flags))
+def _f(name: str, label: str, pattern: str, *hints: str) -> KeyFormat:
+    return KeyFormat(name, label, pattern, hints)
 
 
 # Specific formats first: the first format that matches a span names it.
 KEY_FORMATS: tuple[KeyFormat, ...] = (
     _f("private-key", "private key block",
        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY"
-       r"(?: BLOCK)?-----"),
-    _f("anthropic", "Anthropic API key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}"),
-    _f("openrouter", "OpenRouter API key", r"\bsk-or-v1-[A-Za-z0-9]{32,}"),
+       r"(?: BLOCK)?-----", "private key"),
+    _f("anthropic", "Anthropic API key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}", "sk-ant-"),
+    _f("openrouter", "OpenRouter API key", r"\bsk-or-v1-[A-Za-z0-9]{32,}", "sk-or-"),
     _f("openai-project", "OpenAI project/service key",
-       r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}"),
-    _f("openai", "OpenAI-style secret key", r"\bsk-[A-Za-z0-9_\-]{20,}"),
-    _f("nvidia", "NVIDIA API key", r"\bnvapi-[A-Za-z0-9_\-]{20,}"),
-    _f("zai", "Z.ai API key", r"\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b"),
-    _f("xai", "xAI API key", r"\bxai-[A-Za-z0-9]{40,}"),
-    _f("perplexity", "Perplexity API key", r"\bpplx-[A-Za-z0-9]{40,}"),
-    _f("groq", "Groq API key", r"\bgsk_[A-Za-z0-9]{40,}"),
-    _f("huggingface", "Hugging Face token", r"\bhf_[A-Za-z0-9]{30,}"),
-    _f("replicate", "Replicate token", r"\br8_[A-Za-z0-9]{30,}"),
-    _f("google", "Google API key", r"\bAIza[0-9A-Za-z_\-]{35}"),
-    _f("aws-access-key", "AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    _f("github", "GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{50,})"),
-    _f("gitlab", "GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
-    _f("slack", "Slack token", r"\bxox[abeprs]-[A-Za-z0-9\-]{10,}"),
-    _f("stripe", "Stripe key", r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}"),
-    _f("sendgrid", "SendGrid key", r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}"),
+       r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}", "sk-"),
+    _f("openai", "OpenAI-style secret key", r"\bsk-[A-Za-z0-9_\-]{20,}", "sk-"),
+    _f("nvidia", "NVIDIA API key", r"\bnvapi-[A-Za-z0-9_\-]{20,}", "nvapi-"),
+    _f("zai", "Z.ai API key", r"\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b", "."),
+    _f("xai", "xAI API key", r"\bxai-[A-Za-z0-9]{40,}", "xai-"),
+    _f("perplexity", "Perplexity API key", r"\bpplx-[A-Za-z0-9]{40,}", "pplx-"),
+    _f("groq", "Groq API key", r"\bgsk_[A-Za-z0-9]{40,}", "gsk_"),
+    _f("huggingface", "Hugging Face token", r"\bhf_[A-Za-z0-9]{30,}", "hf_"),
+    _f("replicate", "Replicate token", r"\br8_[A-Za-z0-9]{30,}", "r8_"),
+    _f("google", "Google API key", r"\bAIza[0-9A-Za-z_\-]{35}", "aiza"),
+    _f("aws-access-key", "AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", "akia", "asia"),
+    _f("github", "GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{50,})",
+       "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    _f("gitlab", "GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}", "glpat-"),
+    _f("slack", "Slack token", r"\bxox[abeprs]-[A-Za-z0-9\-]{10,}", "xox"),
+    _f("stripe", "Stripe key", r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}", "_live_", "_test_"),
+    _f("sendgrid", "SendGrid key", r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}", "sg."),
     _f("infisical-token", "Infisical service token",
-       r"\bst\.[A-Za-z0-9\-]{8,}\.[a-f0-9]{16,}\.[a-f0-9]{16,}"),
+       r"\bst\.[A-Za-z0-9\-]{8,}\.[a-f0-9]{16,}\.[a-f0-9]{16,}", "st."),
     _f("jwt", "JSON web token",
-       r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+       r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}", "eyj"),
     _f("bearer", "bearer token",
-       r"(?i)\bbearer\s+(?P<s>(?=[A-Za-z\-._~+/]*\d)[A-Za-z0-9\-._~+/]{12,}=*)"),
+       r"(?i)\bbearer\s+(?P<s>(?=[A-Za-z\-._~+/]*\d)[A-Za-z0-9\-._~+/]{12,}=*)", "bearer"),
     _f("url-userinfo", "credential in a URL",
        r"(?i)\b[a-z][a-z0-9+.\-]*://(?:[^/\s:@\"'<>]*:(?P<s>[^/\s@\"'<>]{3,})"
-       r"|(?P<s2>[A-Za-z0-9_\-.~]{16,}))@"),
+       r"|(?P<s2>[A-Za-z0-9_\-.~]{16,}))@", "@"),
     _f("url-query", "credential in a URL query",
        r"(?i)(?:[?&]|&amp;)(?:api[_-]?key|apikey|key|token|access[_-]?token|auth|secret|"
-       r"password|pwd|sig|signature|client[_-]?secret)=(?P<s>(?![$%{])[^&\s#\"'<>]{6,})"),
+       r"password|pwd|sig|signature|client[_-]?secret)=(?P<s>(?![$%{])[^&\s#\"'<>]{6,})", "="),
 )
 
 # `api_key: value`, `"token": "value"`, `Authorization=value` in free text (live configs, diffs);
 # the value needs a letter and a digit, so prose such as `KEY: unresolved:` is left alone.
-ASSIGNMENT = re.compile(
+ASSIGNMENT = KeyFormat(
+    "assignment", "key assignment",
     r"(?i)(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]*(?:api[_-]?key|secret|password|passwd|token|"
     r"authorization|access[_-]?key|private[_-]?key)(?![A-Za-z0-9_\-])\\?[\"']?\s*[:=]\s*\\?[\"']?"
     r"(?P<s>(?!\$|env:|infisical://|sha256:|null\b|none\b|true\b|false\b)"
-    r"(?=[^\s\"'\\,}\]]*\d)(?=[^\s\"'\\,}\]]*[A-Za-z])[^\s\"'\\,}\]]{8,})"
+    r"(?=[^\s\"'\\,}\]]*\d)(?=[^\s\"'\\,}\]]*[A-Za-z])[^\s\"'\\,}\]]{8,})",
+    ("key", "secret", "passw", "token", "authoriz"),
 )
 
 
