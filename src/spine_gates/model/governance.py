@@ -183,11 +183,14 @@ def build_view(model: GovernanceModel) -> dict[str, Any]:
         )
 
     role_ids = {r["id"]: r for r in roles}
+    entries_by_role: dict[str, list[dict[str, Any]]] = {}
+    for entry in chain_entries:  # one pass, not one scan of all entries per CLI role
+        entries_by_role.setdefault(entry["role"], []).append(entry)
     cli_role_reach = []
     for cli in clis:
         for index, role_id in enumerate(_list(cli.get("roles"))):
-            role = role_ids.get(role_id)
-            entries = [e for e in chain_entries if e["role"] == role_id] if role else []
+            role = role_ids.get(role_id) if isinstance(role_id, str) else None
+            entries = entries_by_role.get(role_id, []) if role else []
             for entry in entries:
                 cli_role_reach.append(
                     {

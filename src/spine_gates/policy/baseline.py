@@ -5,10 +5,8 @@ Keyed by finding fingerprints (rule, file, pointer, message), which do not chang
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from spine_gates.atomic import write_atomic
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding
 from spine_gates.model.loader import read_text
@@ -20,6 +18,8 @@ def load_baseline(root: Path, name: str = BASELINE_FILE) -> dict[str, str]:
     path = root / name
     if not path.exists():
         return {}
+    import json  # lazy, like everything below: most spines have no baseline
+
     text = read_text(path, name)
     try:
         data = json.loads(text)
@@ -47,6 +47,10 @@ def apply_baseline(findings: list[Finding], baseline: dict[str, str]) -> list[Fi
 
 def write_baseline(root: Path, findings: list[Finding], name: str = BASELINE_FILE) -> Path:
     """Write the baseline atomically; entries are sorted so the file diffs cleanly."""
+    import json
+
+    from spine_gates.atomic import write_atomic
+
     entries = sorted(
         ({"fingerprint": f.fingerprint, "rule": f.rule, "file": f.file, "pointer": f.pointer}
          for f in findings if not f.suppressed),

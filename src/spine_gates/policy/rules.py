@@ -9,6 +9,7 @@ from typing import Any
 
 import jmespath
 import jmespath.exceptions
+import jmespath.visitor
 
 from spine_gates.errors import InputError
 from spine_gates.finding import Severity
@@ -26,7 +27,7 @@ class Rule:
     title: str
     severity: Severity
     rationale: str
-    select: Any  # compiled JMESPath expression
+    select: Expression
     select_text: str
     assertion: str
     args: dict[str, Any]
@@ -46,17 +47,66 @@ class RulePack:
     source: str
 
 
-_EXPRESSIONS: dict[str, Any] = {}
+class Expression:
+    """A compiled JMESPath expression, evaluated without per-call set-up.
+
+    `jmespath`'s own `ParsedResult.search` builds a new interpreter (and its method cache) on
+    every call, and rules call it once per item; one shared interpreter gives the same results.
+    The two commonest shapes are done directly, step for step as jmespath's interpreter does them:
+    a bare field (`provider`) and a flattened field (`roles[]`, the usual selector).
+    """
+
+    __slots__ = ("expression", "parsed", "_field", "_flatten")
+
+    def __init__(self, expression: str, parsed: dict[str, Any]) -> None:
+        self.expression = expression
+        self.parsed = parsed
+        self._field: str | None = None
+        self._flatten = False
+        if parsed.get("type") == "field":
+            self._field = parsed["value"]
+        elif parsed.get("type") == "projection":
+            base, step = parsed["children"]
+            inner = base["children"][0] if base.get("type") == "flatten" else {}
+            if step.get("type") == "identity" and inner.get("type") == "field":
+                self._field, self._flatten = inner["value"], True
+
+    def search(self, value: Any) -> Any:
+        if self._field is None:
+            return _INTERPRETER.visit(self.parsed, value)
+        try:
+            found = value.get(self._field)
+        except AttributeError:
+            found = None
+        if not self._flatten:
+            return found
+        if not isinstance(found, list):
+            return None
+        merged: list[Any] = []
+        for element in found:
+            if isinstance(element, list):
+                merged.extend(element)
+            else:
+                merged.append(element)
+        return [element for element in merged if element is not None]
+
+    def __repr__(self) -> str:
+        return f"Expression({self.expression!r})"
 
 
-def compile_expression(text: str, where: str, line: int | None) -> Any:
+_INTERPRETER = jmespath.visitor.TreeInterpreter()
+_EXPRESSIONS: dict[str, Expression] = {}
+
+
+def compile_expression(text: str, where: str, line: int | None) -> Expression:
     """Compile a JMESPath expression once; a syntax error is an input error at its rule."""
     if text not in _EXPRESSIONS:
         try:
-            _EXPRESSIONS[text] = jmespath.compile(text)
+            parsed = jmespath.compile(text)
         except jmespath.exceptions.JMESPathError as exc:
             detail = str(exc).splitlines()[0]
             raise InputError(f"bad JMESPath {text!r}: {detail}", where, line) from None
+        _EXPRESSIONS[text] = Expression(text, parsed.parsed)
     return _EXPRESSIONS[text]
 
 
