@@ -7,6 +7,8 @@ runs each. Run: /tmp/v/bin/python benchmarks/health/bench_parallel_probes.py [--
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,14 +46,17 @@ def main() -> int:
         hung = sorted(k for k, h in results.items() if h.state.value == "unreachable")
         assert hung == ["p2", "p5", "p8"], hung
 
-        process_s = []
+        process_s, cpu_s = [], []
         for _ in range(args.runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             proc = subprocess.run([sys.executable, "-m", "spine_gates", "providers", "status",
                                    "--root", str(root), "--format", "json", "--timeout",
                                    str(args.timeout), "--deadline", str(args.timeout * 3)],
                                   env=env, capture_output=True, text=True, timeout=60)
             process_s.append(time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_s.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
             assert proc.returncode in (0, 1, 2), proc.stderr
         figures = {
             "providers": PROVIDERS, "hanging": len(HANGING), "timeout_s": args.timeout,
@@ -60,6 +65,8 @@ def main() -> int:
                               "max": round(max(probe_s), 3)},
             "whole_process_s": {"median": round(statistics.median(process_s), 3),
                                 "max": round(max(process_s), 3)},
+            "whole_process_cpu_s": round(statistics.median(cpu_s), 3),
+            "load_average_1m": round(os.getloadavg()[0], 2),
             "within_budget": max(probe_s) <= budget and max(process_s) <= budget,
         }
         report("health.parallel_probes", figures)

@@ -202,3 +202,39 @@ def test_session_check_help_still_works(health_env):
     proc = run_gates("session", "check", "--help", env=health_env)
     assert proc.returncode == 0
     assert "--root" in proc.stdout
+
+
+def test_the_session_fast_path_loads_no_network_or_yaml_code(spine, status, health_env):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    status()
+    code = ("import sys; from spine_gates.cli import main; rc = main(['session', 'check', "
+            f"'--root', {str(spine)!r}]); heavy = [m for m in ('httpx', 'asyncio', 'yaml', "
+            "'spine_gates.health.runner', 'spine_gates.gates') if m in sys.modules]; "
+            "print('HEAVY', heavy, rc)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=health_env,
+                          capture_output=True, text=True, timeout=30)
+    assert proc.stdout.startswith("provider_brief: roles 3 healthy")
+    assert "HEAVY [] 0" in proc.stdout
+
+
+def test_concurrent_status_runs_share_the_store_safely(spine, fake, health_env):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    fake.script("anthropic", status=429, body=SPEND)
+    procs = [subprocess.Popen([sys.executable, "-m", "spine_gates", "providers", "status",
+                               "--root", str(spine), "--format", "json", "--timeout", "3"],
+                              cwd=REPO, env=health_env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [p.communicate(timeout=90) for p in procs]
+    for proc, (out, err) in zip(procs, results, strict=True):
+        assert proc.returncode == 1, err
+        assert json.loads(out)["providers"][0]["state"] == "quota_exhausted"
+    session = _session(spine, health_env)
+    assert "roles 2 healthy, 1 degraded" in session.stdout
