@@ -237,3 +237,9 @@ def test_an_unusable_state_directory_is_one_clear_error(status, health_env, tmp_
     assert proc.stderr.startswith("gates: error: ")
     assert "cannot open the health state store" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_zero_timeout_is_bad_input(status):
+    proc = status("--timeout", "0")
+    assert proc.returncode == 3
+    assert "must be positive" in proc.stderr

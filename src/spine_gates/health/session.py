@@ -164,6 +164,7 @@ def _session_check(root_arg: str | None, env: Mapping[str, str]) -> list[str]:
         else:
             if conn is None:
                 conn = store.connect()
+                conn.execute(f"PRAGMA busy_timeout = {SESSION_BUSY_MS}")
             note = _spawn_refresh(conn, root, now)
             if row is not None:
                 note = "stale, " + note
