@@ -85,7 +85,7 @@ def _redact(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, dict):
-        return {redact_text(str(k)): _redact(v) for k, v in value.items()}
+        return {k: _redact(v) for k, v in value.items()}  # keys are this module's field names
     if isinstance(value, (list, tuple)):
         return [_redact(v) for v in value]
     return value
