@@ -138,3 +138,14 @@ def test_a_slot_without_a_second_provider_is_a_single_point_of_failure(spine: Pa
     spof = [f for f in findings if f["rule"] == "ROLE-110"]
     assert len(spof) == 1 and "slot background" in spof[0]["message"], findings
     assert spof[0]["file"].endswith("ROLE_PROVIDER_MAPS.yaml") and spof[0]["line"]
+
+
+def test_an_ssot_that_does_not_compile_is_a_warning_not_an_abort(spine: Path) -> None:
+    roles = spine / "docs" / "governance" / "ROLE_PROVIDER_MAPS.yaml"
+    roles.write_text(roles.read_text().replace("primary: openai/o4-mini", "primary: nowhere/m1"))
+    done = run_gates("run", "routing-scenarios", "--root", str(spine), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    skipped = [f for f in findings if f["rule"] == "SCEN-002"]
+    assert len(skipped) == 1 and "nowhere" in skipped[0]["message"]
+    assert skipped[0]["file"].endswith("ROLE_PROVIDER_MAPS.yaml") and skipped[0]["line"]

@@ -16,6 +16,9 @@ RULES = {
                  "A scenario states which model answers (or what the client sees) under given "
                  "provider states; the router, as the evaluator models it, would do otherwise.",
                  "Fix the chain or slot binding, or the expectation if the change is intended."),
+    "SCEN-002": ("Routing not evaluated: the SSOT does not compile", Severity.INFO,
+                 "Scenarios and resilience need the router config the SSOT compiles to.",
+                 "Fix the registry findings (unknown providers, malformed refs) first."),
     "SCEN-000": ("Routing scenarios run", Severity.INFO,
                  "How many scenarios ran and passed.", ""),
     "ROLE-110": ("A proxy slot has a single point of failure", Severity.ERROR,
@@ -37,12 +40,22 @@ def _meta(ctx: RunContext) -> None:
         ctx.rules[rule_id] = RuleMeta(rule_id, title, severity, help_text, fix)
 
 
-def _compiled(ctx: RunContext, spec: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+def _compiled(ctx: RunContext, spec: dict[str, Any]
+              ) -> tuple[dict[str, Any] | None, bool, list[Finding]]:
+    """The compiled router config, or None and a finding when the SSOT does not compile (the
+    registry rules report why; routing is then not evaluated rather than the run aborted)."""
     from spine_gates.ccr.compile import compile_ccr_config
     from spine_gates.ccr.profiles import get_profile
+    from spine_gates.errors import InputError
 
     profile = get_profile(ctx.options.get("profile") or spec.get("profile"))
-    return compile_ccr_config(ctx.model, profile), profile.supports_fallback
+    try:
+        return compile_ccr_config(ctx.model, profile), profile.supports_fallback, []
+    except InputError as exc:
+        return None, profile.supports_fallback, [Finding(
+            "SCEN-002", Severity.INFO, f"routing not evaluated: the SSOT does not compile "
+            f"to a router config ({exc.message})", exc.file or "", exc.line,
+            title=RULES["SCEN-002"][0], fix=RULES["SCEN-002"][3])]
 
 
 @register("routing-scenarios")
@@ -51,10 +64,11 @@ def _scenarios(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> l
 
     _meta(ctx)
     directory = scenario_dir(ctx.root)
-    if directory is None:
-        return [Finding("SCEN-000", Severity.INFO, f"no scenarios/ folder under {ctx.root}; "
-                        "no routing scenarios ran", "scenarios/", title=RULES["SCEN-000"][0])]
-    config, fallback = _compiled(ctx, spec)
+    if directory is None:  # a spine without scenarios: nothing to check, nothing to report
+        return []
+    config, fallback, problems = _compiled(ctx, spec)
+    if config is None:
+        return problems
     results = run_all(directory, config, ctx.model.roles, fallback)
     passed = sum(r.passed for r in results)
     summary = Finding("SCEN-000", Severity.INFO, f"{passed}/{len(results)} routing scenarios "
@@ -68,7 +82,9 @@ def _resilience(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> 
     from spine_gates.routing.resilience import analyse, role_slots
 
     _meta(ctx)
-    config, fallback = _compiled(ctx, spec)
+    config, fallback, problems = _compiled(ctx, spec)
+    if config is None:
+        return problems
     roles_doc = ctx.model.document("roles")
     owner = {slot: role for role, slots in role_slots(ctx.model.roles).items()
              for slot in slots}
