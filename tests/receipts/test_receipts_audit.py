@@ -123,7 +123,9 @@ def test_audit_reports_waivers_used_and_those_expiring_within_14_days(history):
     h.edit(ROLES, "nvidia_nim/moonshotai/kimi-k2.5", "nowhere/m")
     gated = run_gates("run", "registry-policy", "--root", str(h.root), "--format", "json")
     rules = sorted({f["rule"] for f in json.loads(gated.stdout)["findings"]})
-    waivers = "waivers:\n" + "".join(
+    expired = "".join(f"  - rule: {rule}\n    reason: an old exception\n    owner: \"@old\"\n"
+                      f"    expires: \"2026-01-01\"\n" for rule in rules)
+    waivers = "waivers:\n" + expired + "".join(
         f"  - rule: {rule}\n    file: {ROLES}\n    reason: migration in progress\n"
         f"    owner: \"@ronny\"\n    expires: \"2026-12-01\"\n" for rule in rules)
     (h.root / "waivers.yaml").write_text(waivers)
@@ -131,7 +133,7 @@ def test_audit_reports_waivers_used_and_those_expiring_within_14_days(history):
     audit = json.loads(h.audit().stdout)
     assert {w["rule"] for w in audit["waivers"]} == set(rules)
     assert all(w["status"] == "expiring" and w["owner"] == "@ronny" and w["uses"] == 1
-               for w in audit["waivers"])
+               and w["expires"] == "2026-12-01" for w in audit["waivers"])
     markdown = h.audit("markdown").stdout
     assert "Expired or expiring within 14 days" in markdown
 

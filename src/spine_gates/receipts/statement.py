@@ -103,7 +103,10 @@ def _waivers_used(result: GateResult) -> list[dict[str, Any]]:
     for finding in result.findings:
         if finding.suppressed_by != "waiver":
             continue
-        waiver = next((w for w in waivers if w.covers(finding)), None)
+        # the live waiver apply_waivers chose: its reason text is the suppression reason
+        waiver = next((w for w in waivers if w.covers(finding) and finding.suppression_reason
+                       == f"{w.reason} ({w.owner}, until {w.expires})"), None)
+        entry: dict[str, Any]
         if waiver is None:
             key = (finding.rule, finding.file, finding.pointer)
             entry = {"rule": finding.rule, "file": finding.file, "pointer": finding.pointer,
