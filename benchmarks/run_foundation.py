@@ -58,6 +58,7 @@ class Bench:
     argv: list[str]
     runs: int
     ok_codes: tuple[int, ...] = (0,)
+    env: dict[str, str] = field(default_factory=dict)
     times: list[float] = field(default_factory=list)
     round_medians: list[float] = field(default_factory=list)
 
@@ -91,17 +92,35 @@ def _tool(name: str, explicit: str | None = None) -> str | None:
     return shutil.which(name)
 
 
-def _env() -> dict[str, str]:
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """As a user's shell would run it: bytecode caching on (this sandbox sets it off)."""
     env = dict(os.environ)
     env.update(SPINE_GATES_TODAY=TODAY, NO_COLOR="1")
-    env.pop("SPINE_GATES_DEBUG", None)
+    for name in ("SPINE_GATES_DEBUG", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH"):
+        env.pop(name, None)
+    env.update(extra or {})
     return env
+
+
+def _without_bytecode(stage: Path) -> dict[str, str]:
+    """A copy of the package with no __pycache__, imported first and never cached: what a run
+    costs where PYTHONDONTWRITEBYTECODE=1 is set and nothing compiled the sources."""
+    import spine_gates
+
+    if stage.exists():
+        shutil.rmtree(stage)
+    package = Path(spine_gates.__file__).resolve().parent
+    shutil.copytree(package, stage / "src" / "spine_gates",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("policies", "gates", "docs"):
+        (stage / name).symlink_to(REPO / name)
+    return {"PYTHONPATH": str(stage / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def _sanity(bench: Bench, expect_pass_text: bool) -> None:
     """Run once and refuse to time a command that does not do what it is meant to do."""
-    proc = subprocess.run(bench.argv, capture_output=True, text=True, env=_env(), cwd=REPO,
-                          check=False)
+    proc = subprocess.run(bench.argv, capture_output=True, text=True, env=_env(bench.env),
+                          cwd=REPO, check=False)
     if proc.returncode not in bench.ok_codes:
         raise SystemExit(f"{bench.label}: exit {proc.returncode}, expected {bench.ok_codes}:\n"
                          f"{proc.stdout[-800:]}{proc.stderr[-800:]}")
@@ -115,7 +134,10 @@ def _hyperfine(bench: Bench, runs: int, warmup: int, out: Path) -> list[float]:
     if bench.ok_codes != (0,):
         cmd.append("-i")
     cmd.append(subprocess.list2cmdline(bench.argv))
-    subprocess.run(cmd, check=True, env=_env(), cwd=REPO, stdout=subprocess.DEVNULL)
+    proc = subprocess.run(cmd, env=_env(bench.env), cwd=REPO, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"hyperfine failed on {bench.label}:\n{proc.stderr}")
     data = json.loads(out.read_text(encoding="utf-8"))
     return [float(t) for t in data["results"][0]["times"]]
 
@@ -125,7 +147,7 @@ def _python_timer(bench: Bench, runs: int, warmup: int) -> list[float]:
     times = []
     for index in range(warmup + runs):
         started = time.perf_counter()
-        subprocess.run(bench.argv, env=_env(), cwd=REPO, stdout=subprocess.DEVNULL,
+        subprocess.run(bench.argv, env=_env(bench.env), cwd=REPO, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, check=False)
         elapsed = time.perf_counter() - started
         if index >= warmup:
@@ -191,6 +213,12 @@ def main() -> int:
         spines[scale] = RESULTS / "spines" / f"x{scale}"
         sizes[scale] = write_spine(spines[scale], scale)
 
+    import spine_gates
+
+    # byte-compile the package first, as pip does on install
+    subprocess.run([sys.executable, "-m", "compileall", "-q",
+                    str(Path(spine_gates.__file__).resolve().parent)], check=True)
+    no_bytecode = _without_bytecode(RESULTS / "no-bytecode")
     files = [str(REPO / f) for f in REGISTRY_FILES]
     schema = str(HERE / "schemas" / "spine.json")
     slow = max(args.rounds, args.runs // 4)
@@ -200,6 +228,9 @@ def main() -> int:
         Bench("gates-version", "`gates --version`", [gates, "--version"], args.runs),
         Bench("gates-ref", "`gates run registry-policy` (reference spine)",
               [gates, "run", "registry-policy", "--root", str(REPO)], args.runs),
+        Bench("gates-ref-cold", "same, no bytecode cache for spine_gates",
+              [gates, "run", "registry-policy", "--root", str(REPO)], args.runs,
+              env=no_bytecode),
     ]
     if secrets_hook:
         benches.append(Bench("detect-secrets", "`detect-secrets-hook` (same 4 files)",
@@ -257,15 +288,16 @@ def main() -> int:
         "|---|---:|---:|---:|---:|---:|---|---:|",
     ]
     gates_ref = by_key["gates-ref"]
-    for key in ("python", "gates-version", "gates-ref", "detect-secrets", "check-jsonschema"):
+    for key in ("python", "gates-version", "gates-ref", "gates-ref-cold", "detect-secrets",
+                "check-jsonschema"):
         bench = by_key.get(key)
         if bench is None:
             continue
         target = TARGETS_MS.get(key)
         verdict = (f"≤ {target:.0f} ms: {'met' if bench.median <= target else 'MISSED'}"
                    if target else "")
-        ratio = "" if key in ("gates-ref", "gates-version", "python") else \
-            f"{gates_ref.median / bench.median:.2f}×"
+        ratio = f"{gates_ref.median / bench.median:.2f}×" if key in (
+            "detect-secrets", "check-jsonschema") else ""
         lines.append(_row(bench, f" {verdict} | {ratio} |"))
     lines += [
         "",
