@@ -198,7 +198,8 @@ def cmd_providers_status(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr)
     try:
         report, keys = collect_status(root, timeout=args.timeout, deadline=args.deadline,
-                                      offline=args.offline, overrides=args.api_base_override,
+                                      offline=args.offline, deep=args.deep,
+                                      overrides=args.api_base_override,
                                       progress=progress)
     except GatesError as exc:
         if args.session_refresh:
@@ -387,6 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
     pstatus.add_argument("--deadline", type=float, metavar="S", help="overall deadline (10)")
     pstatus.add_argument("--offline", action="store_true",
                          help="no network: breakers and the router log only")
+    pstatus.add_argument("--deep", action="store_true",
+                         help="also send a 1-token completion per provider (costs a token; "
+                              "proves quota, and may close a quota breaker)")
     pstatus.add_argument("--api-base-override", action="append", metavar="PROVIDER=URL",
                          help="probe URL for a provider (tests, staging); plain http only "
                               "to loopback when a key is sent")

@@ -39,6 +39,8 @@ class Seen:
     provider: str
     path: str
     headers: dict[str, str]
+    method: str = "GET"
+    body: Any = None
 
 
 def models_body(*ids: str) -> dict[str, Any]:
@@ -61,10 +63,24 @@ class FakeProviders:
                 return
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                self.answer(None)
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw.decode("utf-8", "replace")
+                self.answer(body)
+
+            def answer(self, request_body: Any) -> None:
                 provider = self.path.lstrip("/").split("/", 1)[0]
                 owner.seen.append(Seen(provider, self.path,
-                                       {k.lower(): v for k, v in self.headers.items()}))
-                script = owner.scripts.get(provider, Script(404, body={"error": "no script"}))
+                                       {k.lower(): v for k, v in self.headers.items()},
+                                       self.command, request_body))
+                script = owner.scripts.get(f"{provider} {self.command}") or owner.scripts.get(
+                    provider, Script(404, body={"error": "no script"}))
                 if script.delay and owner.stopping.wait(script.delay):
                     return
                 payload = b"" if script.body is None else json.dumps(script.body).encode()
@@ -112,8 +128,10 @@ class FakeProviders:
         return f"{self.scheme}://{host}:{self.port}/{provider}{suffix}"
 
     def script(self, provider: str, status: int = 200, headers: dict[str, str] | None = None,
-               body: Any = None, delay: float = 0.0) -> None:
-        self.scripts[provider] = Script(status, dict(headers or {}), body, delay)
+               body: Any = None, delay: float = 0.0, method: str | None = None) -> None:
+        """Script a provider's answer; with `method` ("POST") only for that method."""
+        key = f"{provider} {method}" if method else provider
+        self.scripts[key] = Script(status, dict(headers or {}), body, delay)
 
     def all_healthy(self) -> None:
         """Every provider of the reference spine answers its cheapest probe with 200."""

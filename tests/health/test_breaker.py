@@ -154,3 +154,30 @@ def test_concurrent_runs_never_lose_writes_or_fail_on_locks(tmp_path: Path):
     states = {row[0] for row in conn.execute("SELECT state FROM breakers")}
     conn.close()
     assert states <= {"quota_exhausted", "overloaded"} and states
+
+
+def test_only_a_deep_probe_closes_a_quota_breaker_without_a_reset(status, fake):
+    fake.script("openai", status=429, body={"error": {"code": "insufficient_quota"}})
+    assert provider(status(), "openai")["state"] == "quota_exhausted"
+    fake.script("openai", body={"data": [{"id": "o4-mini"}]})
+    assert provider(status(), "openai")["state"] == "quota_exhausted"  # /models proves nothing
+    fake.script("openai", method="POST", body={"choices": [{"message": {"content": "."}}]})
+    healed = provider(status("--deep"), "openai")
+    assert healed["state"] == "healthy"
+    assert healed["reason"] == "1-token completion on o4-mini answered 200"
+    posts = [s for s in fake.seen if s.method == "POST" and s.provider == "openai"]
+    assert posts[-1].path == "/openai/v1/chat/completions"
+    assert posts[-1].body == {"model": "o4-mini", "max_tokens": 1,
+                              "messages": [{"role": "user", "content": "."}]}
+
+
+def test_a_deep_probe_finds_the_quota_a_catalogue_call_cannot_see(status, fake):
+    fake.script("anthropic", method="POST", status=429, body={
+        "type": "error", "error": {"type": "rate_limit_error", "details": {
+            "error_code": "enforced_spend_limit_reached"}}})
+    assert provider(status(), "anthropic")["state"] == "healthy"
+    deep = provider(status("--deep"), "anthropic")
+    assert deep["state"] == "quota_exhausted"
+    post = [s for s in fake.seen if s.method == "POST" and s.provider == "anthropic"][-1]
+    assert post.path == "/anthropic/v1/messages"
+    assert post.body["max_tokens"] == 1 and post.body["model"] == "claude-opus-4-5"

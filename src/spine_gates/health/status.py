@@ -161,7 +161,8 @@ def _settle(conn: Any, target: ProviderTarget, observed: Health | None,
 
 
 def collect_status(root: Path, *, timeout: float | None = None, deadline: float | None = None,
-                   offline: bool = False, overrides: list[str] | None = None,
+                   offline: bool = False, deep: bool = False,
+                   overrides: list[str] | None = None,
                    env: Mapping[str, str] | None = None, progress: ProgressFunc | None = None,
                    now: _dt.datetime | None = None) -> tuple[StatusReport, list[str]]:
     """Returns the report and the keys seen (so the caller can scrub any output of them)."""
@@ -175,7 +176,7 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
     if timeout <= 0 or deadline <= 0:
         raise InputError("--timeout and --deadline must be positive")
     env = env if env is not None else _environ()
-    targets = build_targets(ctx.model.providers, env, parse_overrides(overrides, env))
+    targets = build_targets(ctx.model.providers, env, parse_overrides(overrides, env), deep)
     keys = [t.key for t in targets if t.key]
     now = now or utcnow()
     observed: dict[str, Health] = {}

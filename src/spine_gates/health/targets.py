@@ -33,6 +33,7 @@ class ProviderTarget:
     key: str | None = field(default=None, repr=False)
     rate_limit_rpm: int | None = None
     problem: str | None = None  # why no request may be sent (missing key, insecure URL)
+    deep: bool = False  # also send a 1-token completion (costs a token; proves quota)
 
     @property
     def credential(self) -> str:
@@ -106,7 +107,7 @@ def _pair(item: str, where: str) -> tuple[str, str]:
 
 
 def build_targets(providers: Mapping[str, Any], env: Mapping[str, str],
-                  overrides: Mapping[str, str]) -> list[ProviderTarget]:
+                  overrides: Mapping[str, str], deep: bool = False) -> list[ProviderTarget]:
     unknown = sorted(set(overrides) - set(providers))
     if unknown:
         raise InputError(f"api base override for unknown provider {unknown[0]!r} "
@@ -136,7 +137,7 @@ def build_targets(providers: Mapping[str, Any], env: Mapping[str, str],
             id=ident, kind=detect_kind(ident, body), api_base=base,
             api_format=str(body.get("api_format") or "openai"), models=models, key_ref=ref,
             key_env=env_name, key=key, rate_limit_rpm=rpm if isinstance(rpm, int) else None,
-            problem=problem))
+            problem=problem, deep=deep and bool(models)))
     return targets
 
 

@@ -6,7 +6,7 @@ import datetime as _dt
 from typing import TYPE_CHECKING
 
 from spine_gates.health.classify import classify_anthropic
-from spine_gates.health.probes.interface import Probe, fetch, join
+from spine_gates.health.probes.interface import Probe, fetch, join, one_token_chat, proven
 from spine_gates.health.state import Health
 from spine_gates.health.targets import ProviderTarget
 
@@ -23,6 +23,10 @@ def anthropic_headers(target: ProviderTarget) -> dict[str, str]:
     return headers
 
 
+def messages_url(base: str) -> str:
+    return join(base, "messages" if base.rstrip("/").endswith("/v1") else "v1/messages")
+
+
 def models_url(base: str) -> str:
     return join(base, "models" if base.rstrip("/").endswith("/v1") else "v1/models")
 
@@ -34,4 +38,11 @@ class AnthropicProbe(Probe):
                     now: _dt.datetime) -> Health:
         reply = await fetch(client, target, models_url(target.api_base),
                             anthropic_headers(target))
-        return classify_anthropic(reply, now)
+        health = classify_anthropic(reply, now)
+        if not target.deep or not health.state.serving:
+            return health
+        # Real quota and the rate-limit headers that matter only show on a Messages call.
+        model = target.models[0]
+        reply = await fetch(client, target, messages_url(target.api_base),
+                            anthropic_headers(target), one_token_chat(model))
+        return proven(classify_anthropic(reply, now), model)
