@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import git
 import pytest
 
 from spine_gates.receipts import dsse
@@ -345,3 +346,48 @@ def test_the_cli_rejects_each_mutation_with_exit_1_naming_receipt_and_reason(
                                    "json").stdout)
     assert as_json["ok"] is False
     assert any(p["receipt"] == target for p in as_json["problems"])
+
+
+def _commit_receipts(root: Path) -> git.Repo:
+    repo = git.Repo.init(root)
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Test Author")
+        config.set_value("user", "email", "author@example.invalid")
+    repo.index.add(["receipts", "docs"])
+    repo.index.commit("receipts")
+    return repo
+
+
+def test_a_truncated_tail_is_caught_when_the_index_is_committed(chain):
+    _commit_receipts(chain.root)
+    assert verify_chain(chain.root).ok
+    lines = index_lines(chain.root)
+    write_index(chain.root, lines[:-2])
+    chain.written[-1].path.unlink()
+    chain.written[-2].path.unlink()
+    assert ("receipts/index.jsonl", "the worktree index does not extend the committed one "
+            "(receipts were removed or rewritten since HEAD)") in problems(chain.root)
+
+
+def test_a_commit_that_truncates_the_index_is_named(chain):
+    repo = _commit_receipts(chain.root)
+    write_index(chain.root, index_lines(chain.root)[:-1])
+    chain.written[-1].path.unlink()
+    repo.index.add(["receipts/index.jsonl"])
+    repo.index.remove([chain.rel(5)])
+    sha = repo.index.commit("drop the last receipt").hexsha
+    found = problems(chain.root)
+    assert ("receipts/index.jsonl", f"commit {sha[:12]} removed or rewrote 1 index line(s); "
+            "the index is append-only") in found
+
+
+def test_receipts_appended_after_the_committed_index_verify(chain):
+    from spine_gates.gates import load_gates, prepare, run_gate
+    from spine_gates.receipts.emit import emit_receipt
+
+    _commit_receipts(chain.root)
+    result = run_gate(load_gates()["registry-policy"], prepare(chain.root))
+    emit_receipt(result, chain.key, when=_dt.datetime(2026, 11, 22, tzinfo=_dt.UTC))
+    report = verify_chain(chain.root)
+    assert report.ok, report.problems
+    assert report.receipts[-1].predicate["git"]["commit"] == git.Repo(chain.root).head.commit.hexsha

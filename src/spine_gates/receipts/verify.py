@@ -131,6 +131,8 @@ def verify_chain(root: Path) -> ChainReport:
             report.problems.append(Problem(f"{RECEIPTS_DIR}/{relative}",
                                            "not in the index (inserted, or left by a crashed "
                                            "write)"))
+    if lines or (directory / INDEX_FILE).exists():
+        report.problems.extend(check_index_history(root))
     return report
 
 
@@ -270,3 +272,38 @@ def render_verify(report: ChainReport, problems: list[Problem], fmt: str) -> str
         return "ok: no receipts yet\n"
     return (f"ok: {report.count} receipt(s) verified, chain intact (head "
             f"{head.digest[:15] if head else '-'})\n")
+
+
+def check_index_history(root: Path) -> list[Problem]:
+    """When the index is committed, git remembers it: every commit may only append to it, and the
+    worktree index must extend the committed one. This catches a truncated tail, which the files
+    alone cannot show."""
+    from spine_gates.receipts.gitinfo import open_repo
+
+    index = receipts_dir(root) / INDEX_FILE
+    repo = open_repo(root)
+    if repo is None or repo.working_tree_dir is None:
+        return []
+    try:
+        relative = index.resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
+        repo.head.commit  # noqa: B018 - raises on an empty repository
+    except ValueError:
+        return []
+    if not repo.git.ls_files("--", relative):
+        return []
+    name = f"{RECEIPTS_DIR}/{INDEX_FILE}"
+    problems = []
+    log = repo.git.log("--format=%x00%H", "-p", "--unified=0", "--no-renames", "--", relative)
+    for record in log.split("\0")[1:]:
+        sha, _, diff = record.partition("\n")
+        removed = [line for line in diff.splitlines()
+                   if line.startswith("-") and not line.startswith("---")]
+        if removed:
+            problems.append(Problem(name, f"commit {sha[:12]} removed or rewrote {len(removed)} "
+                                          "index line(s); the index is append-only"))
+    committed = repo.git.show(f"HEAD:{relative}")
+    current = index.read_text("utf-8", "replace") if index.exists() else ""
+    if committed and not current.startswith(committed.rstrip("\n")):
+        problems.append(Problem(name, "the worktree index does not extend the committed one "
+                                      "(receipts were removed or rewritten since HEAD)"))
+    return problems
