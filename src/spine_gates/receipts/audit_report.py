@@ -129,6 +129,8 @@ def _timeline_svg(rows: list[dict[str, Any]]) -> str:
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    if not rows:
+        return "<p>None.</p>"
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>"
                    for row in rows)
