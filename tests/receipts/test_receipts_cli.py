@@ -282,3 +282,20 @@ def test_receipts_folder_of_this_repository_holds_only_keys_and_readme():
                              text=True).stdout.split()
     assert all(p == "receipts/README.md" or p.startswith("receipts/keys/") for p in tracked)
     assert os.path.exists(REPO / "receipts" / "README.md")
+
+
+def test_a_missing_key_file_is_bad_input(spine, tmp_path):
+    result = run_gates("run", "registry-policy", "--root", str(spine), "--receipt",
+                       "--signing-key", str(tmp_path / "nope.key"))
+    assert result.returncode == 3
+    expected = f"gates: error: {tmp_path / 'nope.key'}: signing key file not found"
+    assert result.stderr.strip() == expected
+
+
+def test_a_malformed_key_in_the_environment_is_bad_input_and_never_echoed(spine):
+    value = "definitely-not-a-key-Qx81Zr"
+    result = run_gates("run", "registry-policy", "--root", str(spine), "--receipt",
+                       env=gates_env(SPINE_GATES_SIGNING_KEY=value))
+    assert result.returncode == 3
+    assert "$SPINE_GATES_SIGNING_KEY" in result.stderr and value not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
