@@ -135,3 +135,12 @@ def test_the_capability_entry_follows_the_spine_schema():
     assert set(entry["requires"]) >= {"secrets.binding", "secrets.auth.status"}
     assert entry["outputs"] and entry["arg_protocol"] and entry["description"]
     assert "gates providers status" in entry["command"]
+
+
+def test_keys_are_read_without_surrounding_whitespace():
+    providers = {"a": {"api_format": "openai", "api_base": "https://x.example/v1",
+                       "models": ["m"], "api_key_ref": "env:K"}}
+    (target,) = build_targets(providers, {"K": "  secret-value-123\n"}, {})
+    assert target.key == "secret-value-123"
+    (blank,) = build_targets(providers, {"K": "  \n"}, {})
+    assert blank.key is None and "not in the environment" in (blank.problem or "")

@@ -119,7 +119,7 @@ def build_targets(providers: Mapping[str, Any], env: Mapping[str, str],
         base = overrides.get(ident, registry_base)
         ref = body.get("api_key_ref") if isinstance(body.get("api_key_ref"), str) else None
         env_name = key_env_name(ref)
-        key = env.get(env_name) or None if env_name else None
+        key = (env.get(env_name) or "").strip() or None if env_name else None
         problem = None
         parts = urlsplit(base)
         if not parts.hostname or parts.scheme not in ("http", "https"):
