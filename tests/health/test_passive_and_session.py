@@ -128,7 +128,10 @@ def test_session_check_survives_a_corrupt_state_store(spine, health_env):
     state.mkdir(parents=True)
     (state / "health.sqlite3").write_bytes(b"this is not a database" * 100)
     proc = _session(spine, health_env)
-    assert proc.stdout.startswith("provider_brief: ")
+    assert proc.stdout.startswith("provider_brief: unknown (state store unreadable (file is not "
+                                  "a database): delete ")
+    refreshing = _session(spine, dict(health_env, SPINE_GATES_HEALTH_REFRESH="1"))
+    assert "refresh not started (state store: file is not a database)" in refreshing.stdout
 
 
 def _snapshot_time(env: dict[str, str], root: Path) -> float | None:

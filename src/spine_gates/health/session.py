@@ -103,10 +103,10 @@ def _spawn_refresh(conn: Any, root: Path, now: float) -> str:
             conn.execute("INSERT OR REPLACE INTO refreshes (root, started_at, finished_at, error)"
                          " VALUES (?, ?, NULL, NULL)", (str(root), now))
         conn.execute("COMMIT")
-    except Exception:
+    except Exception as exc:  # busy beyond the short timeout, or not a database
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        return "refresh not started (state store busy)"
+        return f"refresh not started (state store: {exc})"
     if running:
         return "refresh already running"
     subprocess.Popen(
@@ -138,6 +138,7 @@ def _session_check(root_arg: str | None, env: Mapping[str, str]) -> list[str]:
     conn = store.connect_existing()
     row = None
     last_error = None
+    unreadable = ""
     if conn is not None:
         try:
             conn.execute(f"PRAGMA busy_timeout = {SESSION_BUSY_MS}")
@@ -146,8 +147,9 @@ def _session_check(root_arg: str | None, env: Mapping[str, str]) -> list[str]:
             refresh = conn.execute("SELECT error FROM refreshes WHERE root = ?",
                                    (str(root),)).fetchone()
             last_error = refresh[0] if refresh and refresh[0] else None
-        except Exception:
-            row = None  # an old or foreign file: treat as no cache
+        except Exception as exc:  # corrupt, or written by an incompatible version
+            row = None
+            unreadable = f"state store unreadable ({exc}): delete {store.db_path()}"
     stale = True
     payload: dict[str, Any] = {}
     age = 0.0
@@ -171,7 +173,8 @@ def _session_check(root_arg: str | None, env: Mapping[str, str]) -> list[str]:
     if conn is not None:
         conn.close()
     if row is None:
-        why = f"last refresh failed: {last_error}" if last_error else "no provider state cached"
+        why = unreadable or (f"last refresh failed: {last_error}" if last_error
+                             else "no provider state cached")
         return [f"provider_brief: unknown ({why}); {note or 'run `gates providers status`'}"]
     if last_error and stale:
         note += f"; last refresh failed: {last_error}"
