@@ -24,6 +24,7 @@ PREDICATE_TYPE = "https://spine-gates.dev/gate-run/v1"
 LIVE_CONFIG_SUBJECT = "live-config:redacted"
 RUN_KEY = re.compile(r"^CAP-\d{8}-\d{6}__gates\.[A-Za-z0-9_.-]+__R[A-Z0-9]{4}$")
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _ALPHABET = string.ascii_uppercase + string.digits
 
 
