@@ -144,12 +144,15 @@ def test_wrong_types_are_findings_with_pointers(spine: Path, tmp_path: Path) -> 
     assert drift.returncode == 2 and "CCR-SCHEMA-001" in drift.stdout
 
 
-def test_missing_default_live_config_is_an_info_not_a_failure(spine: Path,
-                                                              tmp_path: Path) -> None:
+def test_missing_default_live_config_passes_quietly_in_gate_runs(spine: Path,
+                                                                 tmp_path: Path) -> None:
     home = tmp_path / "empty-home"
     home.mkdir()
-    for command in (("run", "provider-drift"), ("run", "proxy-safety")):
-        result = run_gates(*command, "--root", str(spine), env=gates_env(HOME=str(home)))
+    for gate in ("provider-drift", "proxy-safety"):
+        result = run_gates("run", gate, "--root", str(spine), "--format", "json",
+                           env=gates_env(HOME=str(home)))
         assert result.returncode == 0, result.stdout + result.stderr
-        assert f"no live router config at {home}/.claude-code-router/config.json" in result.stdout
-
+        assert json.loads(result.stdout)["findings"] == []
+    checked = run_gates("proxy", "check", "--root", str(spine), env=gates_env(HOME=str(home)))
+    assert checked.returncode == 0
+    assert f"no live router config at {home}/.claude-code-router/config.json" in checked.stdout

@@ -25,6 +25,11 @@ def _rule_meta(ctx: RunContext) -> None:
         ctx.rules[rule_id] = RuleMeta(rule_id, title, severity, help_text, fix)
 
 
+def finding_missing(path: Path) -> Finding:
+    return Finding("CCR-000", Severity.INFO, f"no live router config at {path}; proxy safety "
+                   "not checked (pass --live PATH)", str(path), title="No live router config")
+
+
 @register("drift")
 def _drift(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
     from spine_gates.drift.check import drift_check
@@ -43,9 +48,9 @@ def _proxy(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[
     _rule_meta(ctx)
     path, explicit = live_path(ctx.options.get("live"))
     if not explicit and is_missing(path):
-        return [Finding("CCR-000", Severity.INFO, f"no live router config at {path}; "
-                        "proxy safety not checked (pass --live PATH)", str(path),
-                        title="No live router config")]
+        if ctx.options.get("activate") is not None:  # `gates proxy check` asked for this one
+            return [finding_missing(path)]
+        return []
     live = read_live_config(path)
     profile = get_profile(ctx.options.get("profile") or spec.get("profile"))
     env = dict(os.environ)

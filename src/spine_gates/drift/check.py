@@ -134,8 +134,9 @@ def drift_check(spec: dict[str, Any], ctx: Any, gate: Any) -> list[Finding]:
     """The `drift` check kind (see gates/provider-drift.yaml)."""
     path, explicit = live_path(ctx.options.get("live"))
     if not explicit and is_missing(path):
-        return [_finding("DRIFT-000", f"no live router config at {path}; drift not checked "
-                         "(pass --live PATH)", str(path))]
+        # No router on this machine (a CI runner): nothing to compare, and nothing to report
+        # that a baseline or a SARIF upload would then carry around.
+        return []
     live = read_live_config(path)
     profile = get_profile(ctx.options.get("profile") or spec.get("profile"))
     run = run_drift(ctx.model, live, profile, ignore_rules(ctx.model, spec))
