@@ -149,6 +149,33 @@ print((time.perf_counter() - started) * 1000)
 """
 
 
+COLD_PROBE = """
+import sys, time
+from spine_gates.gates import GateDefinition, load_gates, prepare, run_gate
+gate = load_gates()["registry-policy"]
+if sys.argv[1] == "--without-secrets":
+    gate = GateDefinition(**{**gate.__dict__, "checks": tuple(
+        {**c, "packs": [p for p in c["packs"] if p != "secrets"]} if c.get("packs") else c
+        for c in gate.checks)})
+ctx = prepare(__import__("pathlib").Path(sys.argv[2]))
+started = time.perf_counter()
+run_gate(gate, ctx)
+print((time.perf_counter() - started) * 1000)
+"""
+
+
+def cold_gate(runs: int) -> dict[str, float]:
+    """The gate's first run in a fresh process (lazy regex compiles included), fastest of runs."""
+    values: dict[str, list[float]] = {"with": [], "without": []}
+    for _ in range(runs):
+        for name in ("with", "without"):
+            result = subprocess.run([sys.executable, "-c", COLD_PROBE, f"--{name}-secrets",
+                                     str(REPO)], capture_output=True, text=True, env=_env(),
+                                    check=True)
+            values[name].append(float(result.stdout.strip()))
+    return {name: min(v) for name, v in values.items()}
+
+
 def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, dict[str, float]]:
     """Round-robin wall times, so load from other work on the machine hits every command alike."""
     times: dict[str, list[float]] = {name: [] for name in commands}
@@ -265,6 +292,9 @@ def main() -> int:
                 str(BIN / "detect-secrets-hook"), *map(str, files)],
         }, runs)
         costs = {"imports": import_cost(runs), "leaves": leaves_cost(runs * 10)}
+        cold = cold_gate(runs)
+        costs["cold_rules"] = cold["with"] - cold["without"]
+        costs["cold_with"], costs["cold_without"] = cold["with"], cold["without"]
         engine = in_process(runs * 10)
 
         refs_root = copy_spine(scratch / "refs")
@@ -296,7 +326,7 @@ def render(timings: dict[str, dict[str, float]], engine: dict[str, float],
            planted: dict[str, tuple[int, int]], runs: int) -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     rules = engine["with"] - engine["without"]
-    added = rules + costs["leaves"] + costs["imports"]
+    added = max(rules, costs["cold_rules"]) + costs["leaves"] + costs["imports"]
     lines = [f"Measured {_dt.datetime.now(_dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}: "
              f"{os.cpu_count()} CPUs, Python {platform.python_version()}; {runs} interleaved "
              f"runs per command; 1-min load average {load:.2f} at the end.", "",
@@ -304,11 +334,15 @@ def render(timings: dict[str, dict[str, float]], engine: dict[str, float],
              "| part | median ms |", "|---|---:|",
              f"| SEC-* rules (engine time with minus without the pack, in process) | "
              f"{rules:.2f} |",
+             f"| SEC-* rules on a cold process (first gate run: lazy regex compiles; "
+             f"fastest of {runs}: {costs['cold_without']:.2f} → {costs['cold_with']:.2f} ms) | "
+             f"{costs['cold_rules']:.2f} |",
              f"| building `string_leaves` (the detection input in the view) | "
              f"{costs['leaves']:.2f} |",
              f"| importing the secrets modules (fresh process, fastest of {runs}) | "
              f"{costs['imports']:.2f} |",
-             f"| **total** (target ≤ 20 ms) | **{added:.2f}** |", "",
+             f"| **total** (the larger rule figure + view + imports; target ≤ 20 ms) | "
+             f"**{added:.2f}** |", "",
              f"Engine time of the whole gate in process: {engine['without']:.2f} ms without, "
              f"{engine['with']:.2f} ms with the pack.", "",
              "### Wall time (whole process, interleaved)", "",

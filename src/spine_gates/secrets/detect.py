@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spine_gates.secrets import refs
-from spine_gates.secrets.patterns import KEY_FORMATS, secret_span
+from spine_gates.secrets.patterns import KEY_FORMATS, candidate_formats, secret_span
 from spine_gates.secrets.redact import fingerprint, register_secret
 
 LITERAL = "literal"  # SEC-001: a literal in a key-bearing field
@@ -38,8 +38,8 @@ _LOOSE_PARTS = {"key", "keys", "token", "tokens", "secret", "secrets", "password
                 "passwd", "pwd", "auth", "credential", "credentials", "cookie", "signature",
                 "apikey", "bearer", "session"}
 _HEADER_CONTAINERS = {"headers", "header", "extra_headers", "default_headers"}
-_URL_FORMATS = tuple(f for f in KEY_FORMATS if f.name in ("url-userinfo", "url-query"))
-_TOKEN_FORMATS = tuple(f for f in KEY_FORMATS if f.name not in ("url-userinfo", "url-query"))
+_URL_FORMAT_NAMES = ("url-userinfo", "url-query")
+_URL_FORMATS = tuple(f for f in KEY_FORMATS if f.name in _URL_FORMAT_NAMES)
 _URLISH = re.compile(r"://|[?&][A-Za-z_\-]+=")
 _TOKEN_SPLIT = re.compile(r"[\s,;'\"()<>\[\]{}]+")
 _RANDOM_CHARS = re.compile(r"^[A-Za-z0-9+/=_\-.~]+$")
@@ -104,10 +104,9 @@ def looks_random(token: str) -> bool:
 
 def known_formats(text: str) -> Iterator[tuple[str, str]]:
     """(label, secret) for every known key format in `text`, URLs excluded."""
-    lowered = text.lower()
     taken: list[tuple[int, int]] = []
-    for key_format in _TOKEN_FORMATS:
-        if not key_format.may_match(lowered):
+    for key_format in candidate_formats(text):
+        if key_format.name in _URL_FORMAT_NAMES:
             continue
         for match in key_format.regex.finditer(text):
             start, end = secret_span(match)

@@ -49,13 +49,13 @@ KEY_FORMATS: tuple[KeyFormat, ...] = (
     _f("private-key", "private key block",
        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY"
        r"(?: BLOCK)?-----", "private key"),
-    _f("anthropic", "Anthropic API key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}", "sk-ant-"),
-    _f("openrouter", "OpenRouter API key", r"\bsk-or-v1-[A-Za-z0-9]{32,}", "sk-or-"),
+    _f("anthropic", "Anthropic API key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}", "sk-"),
+    _f("openrouter", "OpenRouter API key", r"\bsk-or-v1-[A-Za-z0-9]{32,}", "sk-"),
     _f("openai-project", "OpenAI project/service key",
        r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}", "sk-"),
     _f("openai", "OpenAI-style secret key", r"\bsk-[A-Za-z0-9_\-]{20,}", "sk-"),
     _f("nvidia", "NVIDIA API key", r"\bnvapi-[A-Za-z0-9_\-]{20,}", "nvapi-"),
-    _f("zai", "Z.ai API key", r"\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b", "."),
+    _f("zai", "Z.ai API key", r"\b[0-9a-f]{32}\.[A-Za-z0-9]{16}\b"),
     _f("xai", "xAI API key", r"\bxai-[A-Za-z0-9]{40,}", "xai-"),
     _f("perplexity", "Perplexity API key", r"\bpplx-[A-Za-z0-9]{40,}", "pplx-"),
     _f("groq", "Groq API key", r"\bgsk_[A-Za-z0-9]{40,}", "gsk_"),
@@ -93,6 +93,23 @@ ASSIGNMENT = KeyFormat(
     r"(?=[^\s\"'\\,}\]]*\d)(?=[^\s\"'\\,}\]]*[A-Za-z])[^\s\"'\\,}\]]{8,})",
     ("key", "secret", "passw", "token", "authoriz"),
 )
+
+
+_hint_regex: re.Pattern[str] | None = None
+
+
+def candidate_formats(text: str) -> list[KeyFormat]:
+    """The KEY_FORMATS that may match `text`: one pass finds every hint it holds.
+
+    The lookahead reports a hint at every position, so overlapping hints are all seen; no hint is
+    a prefix of another, so the first alternative at a position is the only one.
+    """
+    global _hint_regex
+    if _hint_regex is None:
+        hints = sorted({h for f in KEY_FORMATS for h in f.hints}, key=len, reverse=True)
+        _hint_regex = re.compile("(?=(" + "|".join(re.escape(h) for h in hints) + "))")
+    found = set(_hint_regex.findall(text.lower()))
+    return [f for f in KEY_FORMATS if not f.hints or not found.isdisjoint(f.hints)]
 
 
 def secret_span(match: re.Match[str]) -> tuple[int, int]:

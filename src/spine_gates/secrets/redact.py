@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from spine_gates.secrets.patterns import ASSIGNMENT, KEY_FORMATS, secret_span
+from spine_gates.secrets.patterns import ASSIGNMENT, candidate_formats, secret_span
 
 # Shorter values would scrub ordinary words from reports; nothing that short is a real key.
 MIN_REGISTERED_LENGTH = 6
@@ -83,8 +83,8 @@ def redact_text(text: str) -> str:
     registered = _registered_pattern()
     if registered is not None:
         text = registered.sub(lambda m: fingerprint(m.group(0)), text)
-    lowered = text.lower()
-    for key_format in (*KEY_FORMATS, ASSIGNMENT):
-        if key_format.may_match(lowered):
-            text = key_format.regex.sub(_replace_secret, text)
+    for key_format in candidate_formats(text):
+        text = key_format.regex.sub(_replace_secret, text)
+    if ASSIGNMENT.may_match(text.lower()):
+        text = ASSIGNMENT.regex.sub(_replace_secret, text)
     return text
