@@ -32,3 +32,9 @@ def test_bounded_and_exact_decisions_agree(parts: list[str], threshold: int,
         count, is_exact = tokens_at_most(body, threshold)
         assert count >= count_request_tokens(body)
         assert is_exact or count <= threshold
+
+
+def test_the_known_special_tokens_are_the_encodings() -> None:
+    from spine_gates.routing.tokens import CL100K_SPECIAL, _encoding
+
+    assert set(_encoding().special_tokens_set) == CL100K_SPECIAL

@@ -106,7 +106,7 @@ def _run_one(scenario: dict[str, Any], index: int, doc: Document, config: dict[s
         _need(isinstance(body, dict), "'when.request' must be a Messages body", doc,
               f"{pointer}/when/request")
         explanation = explain_request(body, config, failures,
-                                      supports_fallback=supports_fallback)
+                                      supports_fallback=supports_fallback, exact_tokens=False)
         outcome = explanation.outcome
         actual["rule"] = explanation.decision.rule
         actual["scenario"] = explanation.decision.scenario

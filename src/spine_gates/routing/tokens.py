@@ -34,9 +34,14 @@ def _fast_encode() -> Any:
     return getattr(backend, "encode", None) or encoding.encode_ordinary
 
 
-@lru_cache(maxsize=1)
+# cl100k_base's special tokens (a test checks them against the encoding): known here so that
+# the check needs no tokenizer when the byte bound makes the exact count unnecessary.
+CL100K_SPECIAL = frozenset({"<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>",
+                            "<|fim_suffix|>", "<|endofprompt|>"})
+
+
 def _special_tokens() -> frozenset[str]:
-    return frozenset(_encoding().special_tokens_set)
+    return CL100K_SPECIAL
 
 
 @lru_cache(maxsize=4096)
