@@ -146,3 +146,19 @@ def test_sigkill_at_random_points_never_leaves_a_partial_or_missing_config(
     assert sync(spine, live).returncode == 0  # the next sync still works
     assert live.read_text() == run_gates("compile", "ccr", "--root", str(spine)).stdout
     assert list(live.parent.glob(".config.json.*.tmp")) == []
+
+
+def test_a_second_sync_while_one_holds_the_lock_is_refused(spine: Path, tmp_path: Path) -> None:
+    import fcntl
+
+    live = live_in(tmp_path)
+    assert sync(spine, live).returncode == 0
+    set_primary(spine, "zai/glm-5")
+    before = live.read_text()
+    with (live.parent / ".config.json.spine-gates.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = sync(spine, live)
+    assert result.returncode == 3
+    assert "another `gates sync` is writing this config" in result.stderr
+    assert live.read_text() == before
+    assert sync(spine, live).returncode == 0 and live.read_text() != before
