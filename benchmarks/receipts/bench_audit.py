@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import git
-from common import gate_result, make_key, make_spine, report
+from common import cpu_seconds, gate_result, make_key, make_spine, report
 
 from spine_gates.receipts.audit import build_audit
 from spine_gates.receipts.emit import emit_receipt
@@ -56,14 +56,15 @@ def main(receipts: int, commits: int) -> None:
                 written += 1
         built = time.perf_counter() - began
         today = _dt.date(2026, 11, 25)
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), cpu_seconds()
         audit = build_audit(root, today)
-        elapsed = time.perf_counter() - began
+        elapsed, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     found = len(audit["unreceipted"]["commits"])
     expected = len(range(0, commits, 10)) + 1  # plus the initial commit: no run covered it
     assert audit["chain"]["ok"] and len(audit["timeline"]) == written
     assert found == expected, (found, expected)
     report("audit", {"receipts": written, "commits": commits + 1, "seconds": round(elapsed, 3),
+                     "cpu_seconds": round(cpu, 3),
                      "unreceipted": found, "build_seconds": round(built, 1),
                      "target_seconds": 10, "ok": elapsed <= 10})
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import gate_result, make_key, make_spine, report
+from common import cpu_seconds, gate_result, make_key, make_spine, report
 
 from spine_gates.receipts.emit import emit_receipt
 from spine_gates.receipts.gitinfo import git_state
@@ -42,10 +42,12 @@ def main(count: int) -> None:
         result = gate_result(root)
         start = _dt.datetime(2026, 11, 1, tzinfo=_dt.UTC)
         samples = []
+        cpu = cpu_seconds()
         for i in range(count):
             began = time.perf_counter()
             emit_receipt(result, key, when=start + _dt.timedelta(seconds=i), git=None)
             samples.append((time.perf_counter() - began) * 1000)
+        cpu_ms = (cpu_seconds() - cpu) / count * 1000
         began = time.perf_counter()
         git_state(Path(__file__).resolve().parents[2])
         git_ms = (time.perf_counter() - began) * 1000
@@ -54,6 +56,7 @@ def main(count: int) -> None:
     report("sign+write", {
         "receipts": count,
         "mean_ms": round(statistics.fmean(samples), 3),
+        "cpu_ms": round(cpu_ms, 3),
         "p50_ms": round(samples[len(samples) // 2], 3),
         "p95_ms": round(samples[int(len(samples) * 0.95)], 3),
         "git_state_once_ms": round(git_ms, 1),

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import gate_result, make_key, make_spine, report
+from common import cpu_seconds, gate_result, make_key, make_spine, report
 
 from spine_gates.receipts.emit import emit_receipt
 from spine_gates.receipts.verify import verify_chain
@@ -30,11 +30,12 @@ def main(count: int) -> None:
         for i in range(count):
             emit_receipt(result, key, when=start + _dt.timedelta(minutes=i), git=None)
         built = time.perf_counter() - began
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), cpu_seconds()
         checked = verify_chain(root)
-        elapsed = time.perf_counter() - began
+        elapsed, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     assert checked.ok and len(checked.receipts) == count, checked.problems[:3]
     report("verify", {"receipts": count, "seconds": round(elapsed, 3),
+                      "cpu_seconds": round(cpu, 3),
                       "per_receipt_ms": round(elapsed / count * 1000, 3),
                       "build_seconds": round(built, 1), "target_seconds": 5,
                       "ok": elapsed <= 5 * count / 10_000})

@@ -35,5 +35,17 @@ def gate_result(root: Path) -> GateResult:
 def report(name: str, figures: dict[str, Any]) -> None:
     """One line of JSON per benchmark, easy to paste into the README."""
     import json
+    import os
 
-    print(json.dumps({"benchmark": name, **figures}))
+    print(json.dumps({"benchmark": name, **figures,
+                      "load_average_1m": round(os.getloadavg()[0], 2),
+                      "cpus": os.cpu_count()}))
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (git): what the work costs, whatever
+    else the machine is doing."""
+    import os
+
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
