@@ -391,3 +391,26 @@ def test_receipts_appended_after_the_committed_index_verify(chain):
     report = verify_chain(chain.root)
     assert report.ok, report.problems
     assert report.receipts[-1].predicate["git"]["commit"] == git.Repo(chain.root).head.commit.hexsha
+
+
+def test_a_drift_gates_live_config_digest_becomes_a_subject(chain):
+    """Drift gates hand over the redacted live config's digest; the worktree check skips it."""
+    import dataclasses
+    import hashlib
+
+    from spine_gates.gates import load_gates, prepare, run_gate
+    from spine_gates.receipts.emit import emit_receipt
+    from spine_gates.receipts.verify import check_worktree
+
+    live = hashlib.sha256(b'{"Providers": []}').hexdigest()
+    result = run_gate(load_gates()["registry-policy"], prepare(chain.root))
+    drift = dataclasses.replace(result, gate="provider-drift",
+                                extras={"live_config_digest": f"sha256:{live}"})
+    written = emit_receipt(result, chain.key, when=_dt.datetime(2026, 11, 22, tzinfo=_dt.UTC),
+                           git=None, parts=(drift,))
+    statement = json.loads(base64.b64decode(json.loads(written.path.read_bytes())["payload"]))
+    assert {"name": "live-config:redacted", "digest": {"sha256": live}} in statement["subject"]
+    report = verify_chain(chain.root)
+    assert report.ok, report.problems
+    assert check_worktree(chain.root, report, [s["name"] for s in statement["subject"]
+                                               if s["name"].startswith("docs/")]) == []

@@ -47,7 +47,8 @@ def _governed_files(root: Path, receipts: list[Receipt]) -> list[str]:
     with contextlib.suppress(InputError):  # an unreadable config still leaves receipt subjects
         files.update(load_config(root).registries.values())
     for receipt in receipts:
-        files.update(n for n in receipt.subjects() if n != LIVE_CONFIG_SUBJECT)
+        files.update(n for n in receipt.subjects()
+                     if not n.startswith(LIVE_CONFIG_SUBJECT))
     return sorted(files)
 
 

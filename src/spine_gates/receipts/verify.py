@@ -243,7 +243,8 @@ def check_worktree(root: Path, report: ChainReport, governed: list[str]) -> list
     name = f"{RECEIPTS_DIR}/{newest.path}"
     subjects = newest.subjects()
     problems = []
-    for file in sorted(set(governed) | (set(subjects) - {LIVE_CONFIG_SUBJECT})):
+    files = set(governed) | {n for n in subjects if not n.startswith(LIVE_CONFIG_SUBJECT)}
+    for file in sorted(files):
         path = root / file
         if file not in subjects:
             problems.append(Problem(name, f"{file} is governed but not a subject of the newest "
