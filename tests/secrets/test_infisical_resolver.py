@@ -168,3 +168,17 @@ def test_fake_server_stops_cleanly():
     host, port = url.removeprefix("http://").split(":")
     with pytest.raises(OSError), socket.create_connection((host, int(port)), timeout=0.5):
         pass
+
+
+def test_behind_a_proxy_the_tcp_check_defers_to_the_bounded_request(monkeypatch):
+    from spine_gates.secrets.resolvers.infisical import reachable
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for name in ("http_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+                 "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{port}")
+    assert reachable("https://infisical.internal.example", 0.2) == ""
+    assert reachable(f"http://127.0.0.1:{port}", 0.2) != ""  # no proxy for http://

@@ -38,11 +38,20 @@ def reachable(host: str, timeout: float) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"host {host!r} is not an http(s) URL"
     port = parts.port or (443 if parts.scheme == "https" else 80)
+    if _proxied(parts.scheme, parts.hostname):
+        return ""  # the SDK goes through the proxy; its request timeout bounds the call
     try:
         with socket.create_connection((parts.hostname, port), timeout=timeout):
             return ""
     except OSError as exc:
         return f"{parts.hostname}:{port}: {exc.strerror or type(exc).__name__}"
+
+
+def _proxied(scheme: str, hostname: str) -> bool:
+    """Whether requests would reach the host through an HTTP(S) proxy from the environment."""
+    import urllib.request
+
+    return scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(hostname)
 
 
 @contextlib.contextmanager
