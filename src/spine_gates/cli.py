@@ -150,9 +150,8 @@ def cmd_baseline_create(args: argparse.Namespace) -> int:
 
     ctx = prepare(_root(args), {"no_baseline": True})
     findings = [f for gate in load_gates().values() for f in run_gate(gate, ctx).findings]
-    path = write_baseline(ctx.root, findings)
-    active = len({f.fingerprint for f in findings if not f.suppressed})
-    print(f"wrote {BASELINE_FILE} with {active} finding(s) to {path}")
+    count = write_baseline(ctx.root, findings)
+    print(f"wrote {ctx.root / BASELINE_FILE} with {count} finding(s) (errors and warnings)")
     return 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from spine_gates.errors import InputError
-from spine_gates.finding import Finding
+from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import read_text
 
 BASELINE_FILE = ".spine-gates-baseline.json"
@@ -45,18 +45,26 @@ def apply_baseline(findings: list[Finding], baseline: dict[str, str]) -> list[Fi
     ]
 
 
-def write_baseline(root: Path, findings: list[Finding], name: str = BASELINE_FILE) -> Path:
-    """Write the baseline atomically; entries are sorted so the file diffs cleanly."""
+def baseline_entries(findings: list[Finding]) -> list[dict[str, str]]:
+    """What a baseline accepts: active errors and warnings (info never fails a gate, and is
+    often about this machine, like a missing live proxy config), one entry per fingerprint."""
+    unique = {
+        f.fingerprint: {"fingerprint": f.fingerprint, "rule": f.rule, "file": f.file,
+                        "pointer": f.pointer}
+        for f in findings
+        if not f.suppressed and f.severity is not Severity.INFO
+    }
+    return sorted(unique.values(),
+                  key=lambda e: (e["file"], e["pointer"], e["rule"], e["fingerprint"]))
+
+
+def write_baseline(root: Path, findings: list[Finding], name: str = BASELINE_FILE) -> int:
+    """Write the baseline atomically (sorted, so the file diffs cleanly); return its size."""
     import json
 
     from spine_gates.atomic import write_atomic
 
-    entries = sorted(
-        ({"fingerprint": f.fingerprint, "rule": f.rule, "file": f.file, "pointer": f.pointer}
-         for f in findings if not f.suppressed),
-        key=lambda e: (e["file"], e["pointer"], e["rule"], e["fingerprint"]),
-    )
-    path = root / name
+    entries = baseline_entries(findings)
     payload = json.dumps({"version": 1, "findings": entries}, indent=2) + "\n"
-    write_atomic(path, payload)
-    return path
+    write_atomic(root / name, payload)
+    return len(entries)
