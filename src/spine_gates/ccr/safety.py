@@ -153,9 +153,9 @@ def check_proxy_config(live: LiveConfig, env: Mapping[str, str],
         if key not in config or (key == "fallback" and not profile.supports_fallback):
             continue
         for pointer, text in _strings(config[key], f"/{key}"):
-            match = ENV_REF.search(text)
-            if match:
-                findings.append(finding("CCR-ENV-002", f"{match.group(0)} at {pointer} is never "
+            found = ENV_REF.search(text)
+            if found:
+                findings.append(finding("CCR-ENV-002", f"{found.group(0)} at {pointer} is never "
                                         f"interpolated by the router (it reads {key} raw)", live,
                                         pointer))
 

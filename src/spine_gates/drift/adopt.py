@@ -66,10 +66,11 @@ class _Editor:
             self.lines[key_line - 1] = f"{flow.group(1)}[{items}]{flow.group(2) or ''}" \
                                        f"{flow.group(3)}"
             return True
-        item_lines = [self.document.lines.get(f"{pointer}/{i}") for i in range(old_len)]
-        if not item_lines or any(n is None or n <= key_line for n in item_lines):
+        found = [self.document.lines.get(f"{pointer}/{i}") for i in range(old_len)]
+        item_lines = [n for n in found if n is not None and n > key_line]
+        if not item_lines or len(item_lines) != len(found):
             return False
-        first, last = min(item_lines), max(item_lines)  # type: ignore[type-var]
+        first, last = min(item_lines), max(item_lines)
         indent = re.match(r"^(\s*-\s+)", self.lines[first - 1])
         if not indent:
             return False
@@ -96,10 +97,9 @@ def propose_adoption(model: GovernanceModel, run: DriftRun) -> Proposal:
     roles_doc, providers_doc = model.document("roles"), model.document("providers")
     editors = {"roles": _Editor(roles_doc), "providers": _Editor(providers_doc)}
     drifted = [d for d in run.differences if d.verdict is DriftVerdict.DRIFT]
-    live_router = run.live.data.get("Router") if isinstance(run.live.data.get("Router"),
-                                                            dict) else {}
-    live_fallback = run.live.data.get("fallback") if isinstance(run.live.data.get("fallback"),
-                                                                dict) else {}
+    router_raw, fallback_raw = run.live.data.get("Router"), run.live.data.get("fallback")
+    live_router: dict[str, Any] = router_raw if isinstance(router_raw, dict) else {}
+    live_fallback: dict[str, Any] = fallback_raw if isinstance(fallback_raw, dict) else {}
     handled_roles: set[tuple[str, str]] = set()
     for diff in drifted:
         unit = diff.unit

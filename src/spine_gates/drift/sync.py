@@ -119,7 +119,7 @@ def plan_sync(run: DriftRun | None, compiled: dict[str, Any], path: Path, name: 
         for diff in run.differences:
             rule = active_rule(run.rules, diff.unit, today)
             if rule is not None:
-                _raw_set(config, diff.unit, copy.deepcopy(_raw_get(before.data, diff.unit)))
+                _raw_set(config, diff.unit, copy.deepcopy(_raw_get(run.live.data, diff.unit)))
                 kept.append((diff.unit, rule))
     text = render_config(config)
     changes = compare(before.data, config, None) if before is not None else []

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-_SCALARS = {
+_SCALARS: dict[str, tuple[type, ...]] = {
     "HOST": (str,),
     "PORT": (int, str),
     "APIKEY": (str,),
@@ -17,7 +17,7 @@ _SCALARS = {
     "PROXY_URL": (str,),
     "CUSTOM_ROUTER_PATH": (str,),
 }
-_PROVIDER_FIELDS = {
+_PROVIDER_FIELDS: dict[str, tuple[type, ...]] = {
     "name": (str,),
     "api_base_url": (str,),
     "api_key": (str,),
