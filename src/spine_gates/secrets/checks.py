@@ -14,14 +14,14 @@ from spine_gates.secrets import detect, refs
 
 
 def _hits(leaf: dict[str, Any]) -> list[detect.SecretHit]:
-    cached = leaf.get("_secret_hits")
+    cached: list[detect.SecretHit] | None = leaf.get("_secret_hits")
     if cached is None:
         keys = tuple(str(k) for k in leaf.get("keys") or ())
         value = leaf.get("value")
         cached = (detect.scan_value(keys[-1] if keys else "", value, keys[:-1])
                   if isinstance(value, str) else [])
         leaf["_secret_hits"] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _violations(items: list[dict[str, Any]], kind: str) -> list[Violation]:

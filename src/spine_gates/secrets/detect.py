@@ -2,7 +2,7 @@
 
 Field kinds decide how suspicious a literal is:
 - `ref`: `api_key_ref`, `token_ref`, … — only `infisical://` and `env:` references are valid;
-- `strict`: `api_key`, `*_key`, `token`, `secret`, `password`, `authorization`, any header value —
+- `strict`: `api_key`, `*_key`, `token`, `secret`, `password`, `authorization`, credential headers —
   any literal that is not a reference or a `$NAME` placeholder is a finding;
 - `loose`: names that merely mention a credential (`auth_mode`, `cookie_name`) — only
   high-entropy values are findings;

@@ -102,8 +102,8 @@ class InfisicalResolver(Resolver):
             return self._resolve_online(refs, started)
 
     def _resolve_online(self, refs: list[SecretRef], started: float) -> list[Resolution]:
-        from infisical_sdk import InfisicalSDKClient
-        from infisical_sdk.infisical_requests import APIError
+        from infisical_sdk import InfisicalSDKClient  # type: ignore[import-untyped]
+        from infisical_sdk.infisical_requests import APIError  # type: ignore[import-untyped]
 
         settings = self.settings
         client = InfisicalSDKClient(host=settings.host, cache_ttl=None)
