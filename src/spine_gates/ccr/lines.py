@@ -7,13 +7,12 @@ brackets, keys) over text pyjson5 has already accepted. One regex does the token
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
 _TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<line_comment>//[^\n]*)
-  | (?P<block_comment>/\*.*?(?:\*/|\Z))
+    (?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))
   | (?P<dq>"(?:[^"\\]|\\.)*"?)
   | (?P<sq>'(?:[^'\\]|\\.)*'?)
   | (?P<punct>[{}\[\],:])
@@ -28,20 +27,18 @@ def _escape(token: str) -> str:
 
 def pointer_lines(text: str) -> dict[str, int]:
     """The 1-based line of every key (objects) and element (arrays) in `text`."""
-    lines: dict[str, int] = {}
+    offsets: dict[str, int] = {}
     # frames: [is_object, pointer, current key, array index, expecting a key]
     stack: list[list[Any]] = []
-    line = 1
-    for match in _TOKEN.finditer(text):
+    for match in _TOKEN.finditer(text):  # whitespace between tokens is skipped by the search
         kind = match.lastgroup
-        token = match.group()
-        if kind in ("ws", "line_comment", "block_comment"):
-            line += token.count("\n")
+        if kind == "comment":
             continue
+        token = match.group()
         if kind == "punct":
             if token in "{[":
                 pointer = _value_pointer(stack)
-                lines.setdefault(pointer, line)
+                offsets.setdefault(pointer, match.start())
                 stack.append([token == "{", pointer, None, 0, token == "{"])
             elif token in "}]":
                 if stack:
@@ -55,17 +52,20 @@ def pointer_lines(text: str) -> dict[str, int]:
                 else:
                     stack[-1][3] += 1
             continue
-        if kind in ("dq", "sq"):
-            value = _ESCAPE.sub(r"\1", token[1:-1] if len(token) > 1 else "")
-        else:
+        if kind == "word":
             value = token
+        else:
+            value = token[1:-1] if len(token) > 1 else ""
+            if "\\" in value:
+                value = _ESCAPE.sub(r"\1", value)
         if stack and stack[-1][0] and stack[-1][4]:
             stack[-1][2] = value
-            lines[f"{stack[-1][1]}/{_escape(value)}"] = line
+            offsets[f"{stack[-1][1]}/{_escape(value)}"] = match.start()
         else:
-            lines.setdefault(_value_pointer(stack), line)
-        line += token.count("\n")
-    return lines
+            offsets.setdefault(_value_pointer(stack), match.start())
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    return {pointer: bisect.bisect_left(newlines, offset) + 1
+            for pointer, offset in offsets.items()}
 
 
 def _value_pointer(stack: list[list[Any]]) -> str:
