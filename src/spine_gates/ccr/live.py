@@ -6,7 +6,6 @@ deleted), so such a home is refused as an unsupported profile rather than read a
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -30,10 +29,6 @@ class LiveConfig:
     raw: bytes
     data: dict[str, Any]
     _lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.raw).hexdigest()
 
     @property
     def lines(self) -> dict[str, int]:

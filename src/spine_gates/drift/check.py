@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from spine_gates.ccr.compile import ccr_settings, compile_ccr_config
@@ -44,10 +43,6 @@ class DriftRun:
     stamp: dict[str, Any] | None
     differences: tuple[Difference, ...]
     rules: tuple[IgnoreRule, ...]
-
-    @property
-    def verdict(self) -> DriftVerdict:
-        return overall(list(self.differences))
 
 
 def gate_ignore_rules() -> list[IgnoreRule]:
@@ -150,6 +145,3 @@ def live_for(option: str | None) -> LiveConfig | None:
         return None
     return read_live_config(path)
 
-
-def default_live(option: str | None) -> Path:
-    return live_path(option)[0]
