@@ -406,11 +406,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     live_help = "live router config (default ~/.claude-code-router/config.json)"
     profiles = ("2.0", "1.0")
+    profile_help = "router version profile (default: the spine's ccr.profile, else 2.0)"
     compile_ = sub.add_parser("compile", help="compile the SSOT into a proxy config")
     compile_sub = compile_.add_subparsers(dest="compile_command", parser_class=_Parser,
                                           metavar="TARGET", required=True)
     cccr = compile_sub.add_parser("ccr", help="claude-code-router config.json (byte-stable)")
-    cccr.add_argument("--profile", choices=profiles, default="2.0")
+    cccr.add_argument("--profile", choices=profiles, help=profile_help)
     cccr.add_argument("--out", metavar="FILE", help="write to FILE (default: stdout)")
     _add_root(cccr)
     cccr.set_defaults(func=cmd_compile_ccr)
@@ -418,13 +419,13 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="write the compiled SSOT to the live router config")
     sync.add_argument("--live", metavar="PATH", help=live_help)
     sync.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
-    sync.add_argument("--profile", choices=profiles, default="2.0")
+    sync.add_argument("--profile", choices=profiles, help=profile_help)
     _add_root(sync)
     sync.set_defaults(func=cmd_sync)
 
     adopt = sub.add_parser("adopt", help="propose the SSOT patch for intended live edits")
     adopt.add_argument("--live", metavar="PATH", help=live_help)
-    adopt.add_argument("--profile", choices=profiles, default="2.0")
+    adopt.add_argument("--profile", choices=profiles, help=profile_help)
     _add_root(adopt)
     adopt.set_defaults(func=cmd_adopt)
 
@@ -434,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     pcheck = proxy_sub.add_parser("check", help="CCR-* rules on the live config and "
                                   "`ccr activate`")
     pcheck.add_argument("--live", metavar="PATH", help=live_help)
-    pcheck.add_argument("--profile", choices=profiles, default="2.0")
+    pcheck.add_argument("--profile", choices=profiles, help=profile_help)
     pcheck.add_argument("--ccr", metavar="PATH", help="the router CLI (default: PATH, then "
                         "./node_modules/.bin/ccr)")
     pcheck.add_argument("--activate-output", metavar="FILE",

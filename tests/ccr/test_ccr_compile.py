@@ -111,3 +111,20 @@ def test_bad_ccr_settings_are_bad_input(spine: Path) -> None:
         result = run_gates("compile", "ccr", "--root", str(spine))
         assert result.returncode == 3
         assert result.stderr.startswith(f"gates: error: spine-gates.yaml: {message}")
+
+
+def test_the_spine_can_pin_the_1_0_profile_for_every_command(spine: Path,
+                                                             tmp_path: Path) -> None:
+    from tests.conftest import gates_env
+
+    (spine / "spine-gates.yaml").write_text('ccr:\n  profile: "1.0"\n')
+    assert "fallback" not in compile_json(spine)
+    assert "fallback" in compile_json(spine, "--profile", "2.0")
+    live = tmp_path / "config.json"
+    env = gates_env(HOME=str(tmp_path))
+    assert run_gates("sync", "--root", str(spine), "--live", str(live), env=env).returncode == 0
+    drift = run_gates("run", "provider-drift", "--root", str(spine), "--live", str(live), env=env)
+    assert drift.returncode == 0 and "(profile 1.0)" in drift.stdout
+    (spine / "spine-gates.yaml").write_text('ccr:\n  profile: "3.1"\n')
+    bad = run_gates("compile", "ccr", "--root", str(spine))
+    assert bad.returncode == 3 and "ccr.profile '3.1' is not supported" in bad.stderr

@@ -41,8 +41,8 @@ def _drift(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[
 @register("ccr-proxy")
 def _proxy(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
     from spine_gates.ccr.activate import check_activate, find_ccr, run_activate
+    from spine_gates.ccr.compile import profile_for
     from spine_gates.ccr.live import is_missing, live_path, read_live_config
-    from spine_gates.ccr.profiles import get_profile
     from spine_gates.ccr.safety import check_proxy_config, finding
 
     _rule_meta(ctx)
@@ -52,7 +52,7 @@ def _proxy(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[
             return [finding_missing(path)]
         return []
     live = read_live_config(path)
-    profile = get_profile(ctx.options.get("profile") or spec.get("profile"))
+    profile = profile_for(ctx.options.get("profile"), ctx.model, spec.get("profile"))
     env = dict(os.environ)
     findings = check_proxy_config(live, env, profile)
     output_file = ctx.options.get("activate_output")

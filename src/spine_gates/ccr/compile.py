@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from spine_gates.ccr.profiles import CcrProfile
+from spine_gates.ccr.profiles import PROFILES, CcrProfile, get_profile
 from spine_gates.errors import InputError
 from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import join_pointer
@@ -25,7 +25,7 @@ DEFAULT_APIKEY_REF = "env:CCR_APIKEY"
 LOCAL_NO_KEY = "no-key"
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _SETTINGS = {"host", "port", "apikey_ref", "log_level", "long_context_threshold",
-             "api_timeout_ms", "ignore"}
+             "api_timeout_ms", "ignore", "profile"}
 
 
 def placeholder_for(ref: str) -> str:
@@ -65,10 +65,20 @@ def ccr_settings(model: GovernanceModel) -> dict[str, Any]:
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)
                                   or value < 1):
             raise InputError(f"ccr.{key} must be a positive whole number", "spine-gates.yaml")
+    if "profile" in settings and str(settings["profile"]) not in PROFILES:
+        raise InputError(f"ccr.profile {settings['profile']!r} is not supported (supported: "
+                         f"{', '.join(PROFILES)})", "spine-gates.yaml")
     for key in ("host", "apikey_ref", "log_level"):
         if key in settings and not isinstance(settings[key], str):
             raise InputError(f"ccr.{key} must be a string", "spine-gates.yaml")
     return settings
+
+
+def profile_for(explicit: str | None, model: GovernanceModel,
+                fallback: str | None = None) -> CcrProfile:
+    """`--profile`, else the spine's `ccr.profile`, else the gate's, else 2.0."""
+    setting = ccr_settings(model).get("profile")
+    return get_profile(explicit or (str(setting) if setting else None) or fallback)
 
 
 def compile_ccr_config(model: GovernanceModel, profile: CcrProfile) -> dict[str, Any]:

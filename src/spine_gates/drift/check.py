@@ -6,9 +6,9 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
-from spine_gates.ccr.compile import ccr_settings, compile_ccr_config
+from spine_gates.ccr.compile import ccr_settings, compile_ccr_config, profile_for
 from spine_gates.ccr.live import LiveConfig, is_missing, live_path, read_live_config
-from spine_gates.ccr.profiles import CcrProfile, get_profile
+from spine_gates.ccr.profiles import CcrProfile
 from spine_gates.ccr.safety import shape_findings
 from spine_gates.drift.compare import Difference, DriftVerdict, compare, overall
 from spine_gates.drift.ignore import IgnoreRule, parse_rules
@@ -133,7 +133,7 @@ def drift_check(spec: dict[str, Any], ctx: Any, gate: Any) -> list[Finding]:
         # that a baseline or a SARIF upload would then carry around.
         return []
     live = read_live_config(path)
-    profile = get_profile(ctx.options.get("profile") or spec.get("profile"))
+    profile = profile_for(ctx.options.get("profile"), ctx.model, spec.get("profile"))
     run = run_drift(ctx.model, live, profile, ignore_rules(ctx.model, spec))
     return shape_findings(live, profile) + findings_for(run, ctx.today)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from spine_gates.ccr.compile import compile_ccr_config, render_config
+from spine_gates.ccr.compile import compile_ccr_config, profile_for, render_config
 from spine_gates.ccr.live import live_path
-from spine_gates.ccr.profiles import get_profile
 from spine_gates.drift.check import ignore_rules, live_for, run_drift
 from spine_gates.drift.compare import DriftVerdict
 from spine_gates.errors import EXIT_PASS
@@ -17,7 +16,7 @@ def compile_text(root: Path, profile: str | None) -> str:
     from spine_gates.gates import prepare
 
     ctx = prepare(root)
-    return render_config(compile_ccr_config(ctx.model, get_profile(profile)))
+    return render_config(compile_ccr_config(ctx.model, profile_for(profile, ctx.model)))
 
 
 def sync(root: Path, live_option: str | None, profile_name: str | None,
@@ -27,7 +26,7 @@ def sync(root: Path, live_option: str | None, profile_name: str | None,
     from spine_gates.gates import prepare
 
     ctx = prepare(root)
-    profile = get_profile(profile_name)
+    profile = profile_for(profile_name, ctx.model)
     path, _explicit = live_path(live_option)
     name = str(path)
     live = live_for(live_option)
@@ -71,7 +70,7 @@ def adopt(root: Path, live_option: str | None, profile_name: str | None) -> tupl
     from spine_gates.gates import prepare
 
     ctx = prepare(root)
-    profile = get_profile(profile_name)
+    profile = profile_for(profile_name, ctx.model)
     live = live_for(live_option)
     if live is None:
         raise InputError("no live config to adopt from", str(live_path(live_option)[0]))
