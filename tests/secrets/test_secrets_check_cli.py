@@ -200,3 +200,14 @@ def test_gates_run_all_passes_on_the_reference_spine_without_network(spine, tmp_
     result = run_gates("run", "all", "--root", str(spine), "--no-receipt", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert os.environ.get("SPINE_GATES_REQUIRE_RESOLUTION") is None
+
+
+def test_a_key_infisical_has_but_the_manifest_does_not_list_is_a_warning(spine, tmp_path,
+                                                                          infisical):
+    infisical.add("/spine/ai/providers", "GROQ_API_KEY")
+    _replace(spine, PROVIDERS, "providers/OPENAI_API_KEY", "providers/GROQ_API_KEY")
+    code, report = _check(spine, infisical_env(infisical, tmp_path))
+    assert code == 0
+    (finding,) = report["findings"]
+    assert finding["rule"] == "SEC-012" and finding["severity"] == "warning"
+    assert "exists (infisical) but is not listed" in finding["message"]

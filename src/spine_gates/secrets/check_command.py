@@ -32,6 +32,7 @@ def run_secrets_check(root: Path, fmt: str = "text", require: bool = False,
     uses = resolve.collect_refs(ctx.model.view(), ctx.model.line_of)
     answers = resolve.resolve_refs(uses, settings, ctx.root, offline=offline, require=require)
     findings += resolve.findings_for(uses, answers, require)
+    findings += resolve.unlisted_findings(uses, answers, settings, ctx.root)
     findings = apply_waivers(findings, load_waivers(ctx.root), ctx.today)
     findings.sort(key=lambda f: (f.file, f.line or 0, f.rule, f.pointer))
     failing = [f for f in findings if not f.suppressed and f.severity is Severity.ERROR]

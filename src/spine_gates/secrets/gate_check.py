@@ -36,8 +36,13 @@ def secret_refs_check(spec: dict[str, Any], ctx: RunContext,
         Severity.ERROR if require else Severity.WARNING,
         "No source could say whether the secret exists (Infisical unreachable or not "
         "configured, no manifest); with --require-resolution this fails closed.")
+    ctx.rules[resolve.UNLISTED_RULE] = RuleMeta(
+        resolve.UNLISTED_RULE, resolve.UNLISTED_TITLE, Severity.WARNING,
+        "The manifest is the namespace policy: a key is listed there before it is referenced, "
+        "and offline machines check against it.")
     settings = load_settings(ctx.config.settings)
     uses = resolve.collect_refs(ctx.model.view(), ctx.model.line_of)
     answers = resolve.resolve_refs(uses, settings, ctx.root, offline=offline, require=require)
     ctx.options.setdefault("secret_resolutions", {}).update(answers)
-    return resolve.findings_for(uses, answers, require)
+    return [*resolve.findings_for(uses, answers, require),
+            *resolve.unlisted_findings(uses, answers, settings, ctx.root)]

@@ -22,6 +22,8 @@ MISSING_RULE = "SEC-010"
 MISSING_TITLE = "Secret references resolve"
 UNRESOLVED_RULE = "SEC-011"
 UNRESOLVED_TITLE = "Secret references could be checked"
+UNLISTED_RULE = "SEC-012"
+UNLISTED_TITLE = "Referenced secrets are listed in the secrets manifest"
 
 
 @dataclass(frozen=True)
@@ -159,3 +161,31 @@ def _fix(ref: refs.SecretRef) -> str:
         return f"Export {ref.name} (e.g. via `infisical run -- <command>`)."
     return (f"Create {ref.name} under {ref.path} in Infisical (and list it in the secrets "
             "manifest), or correct the reference.")
+
+
+def unlisted_findings(uses: list[RefUse], answers: dict[refs.SecretRef, Resolution],
+                      settings: SecretsSettings, root: Path) -> list[Finding]:
+    """SEC-012: a key Infisical has but the manifest (the namespace policy) does not list.
+
+    The manifest is where a new key is approved before use, and what offline machines check
+    against; a key added to Infisical alone passes online and fails everywhere else.
+    """
+    manifest = _manifest(settings, root)
+    if manifest is None:
+        return []
+    out = []
+    for use in uses:
+        answer = answers.get(use.ref)
+        if use.ref.scheme != "infisical" or answer is None or answer.status is not Status.FOUND \
+                or answer.source == "manifest":
+            continue
+        (listed,) = manifest.resolve([use.ref])
+        if listed.status is Status.FOUND:
+            continue
+        out.append(Finding(
+            rule=UNLISTED_RULE, severity=Severity.WARNING, title=UNLISTED_TITLE,
+            message=f"{use.field} {use.ref.raw} exists ({answer.source}) but is not listed "
+                    f"under {use.ref.path} in {settings.manifest}",
+            file=use.file, line=use.line, pointer=use.pointer,
+            fix=f"Add {use.ref.name} under {use.ref.path} in {settings.manifest}."))
+    return out
