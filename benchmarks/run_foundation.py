@@ -1,6 +1,6 @@
 """The foundation benchmarks (issue 2): whole-process timings of the pre-commit path.
 
-Measures, with hyperfine (whole process, no shell):
+Measures, whole process, no shell:
   1. `gates run registry-policy` on the reference spine, side by side with the anchor tools
      `detect-secrets-hook` and `check-jsonschema` on the same four registry files;
   2. `gates --version` (and `python -c pass`, the interpreter's own floor);
@@ -8,14 +8,16 @@ Measures, with hyperfine (whole process, no shell):
      (benchmarks/synth_spine.py), with check-jsonschema on the same files for comparison.
 It then times the engine's phases in-process (load, schema, view, rules) at each scale.
 
-Runs are split into rounds; each round runs every command once under hyperfine, so a burst of
-load from other work on the machine hits all commands alike. Medians and minima are over all runs;
-the noise column is the spread of the per-round medians.
+The default harness interleaves: each iteration runs every command once, in a rotating order, so
+load from other work on the machine hits all commands alike; each run records wall time and the
+child's CPU time (user + sys, from wait4), which contention inflates far less than wall time.
+`--hyperfine` times with hyperfine instead (wall time, in rounds). Medians and minima are over all
+runs; "noise" is the spread of the medians of successive quarters of the runs.
 
-    /tmp/v/bin/python benchmarks/run_foundation.py            # ~3-4 minutes
+    /tmp/v/bin/python benchmarks/run_foundation.py            # ~4 minutes on 2 idle cores
     /tmp/v/bin/python benchmarks/run_foundation.py --quick    # ~1 minute, fewer runs
 
-Raw hyperfine JSON and the markdown summary go to benchmarks/results/ (not committed).
+The markdown summary and raw timings go to benchmarks/results/ (not committed).
 """
 
 from __future__ import annotations
@@ -56,11 +58,11 @@ class Bench:
     key: str
     label: str
     argv: list[str]
-    runs: int
+    every: int = 1  # run on every n-th iteration (the slow 100x commands run less often)
     ok_codes: tuple[int, ...] = (0,)
     env: dict[str, str] = field(default_factory=dict)
     times: list[float] = field(default_factory=list)
-    round_medians: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
@@ -71,16 +73,18 @@ class Bench:
         return min(self.times) * 1000
 
     @property
-    def stdev(self) -> float:
-        return statistics.stdev(self.times) * 1000 if len(self.times) > 1 else 0.0
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu) * 1000 if self.cpu else float("nan")
 
     @property
     def noise(self) -> float:
-        """Spread of the per-round medians relative to the overall median, in percent."""
-        if len(self.round_medians) < 2:
+        """Spread of the medians of successive quarters of the runs, relative to the median."""
+        size = max(1, len(self.times) // 4)
+        parts = [self.times[i:i + size] for i in range(0, len(self.times), size)]
+        medians = [statistics.median(p) for p in parts if len(p) == size]
+        if len(medians) < 2:
             return 0.0
-        return (max(self.round_medians) - min(self.round_medians)) / statistics.median(
-            self.round_medians) * 100
+        return (max(medians) - min(medians)) / statistics.median(self.times) * 100
 
 
 def _tool(name: str, explicit: str | None = None) -> str | None:
@@ -128,31 +132,63 @@ def _sanity(bench: Bench, expect_pass_text: bool) -> None:
         raise SystemExit(f"{bench.label}: the gate did not pass:\n{proc.stdout[-800:]}")
 
 
-def _hyperfine(bench: Bench, runs: int, warmup: int, out: Path) -> list[float]:
-    cmd = ["hyperfine", "-N", "--style", "none", "--warmup", str(warmup), "--runs", str(runs),
-           "--export-json", str(out)]
-    if bench.ok_codes != (0,):
-        cmd.append("-i")
-    cmd.append(subprocess.list2cmdline(bench.argv))
-    proc = subprocess.run(cmd, env=_env(bench.env), cwd=REPO, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"hyperfine failed on {bench.label}:\n{proc.stderr}")
-    data = json.loads(out.read_text(encoding="utf-8"))
-    return [float(t) for t in data["results"][0]["times"]]
+def _run_once(bench: Bench) -> tuple[float, float]:
+    """One spawn-to-exit run: (wall seconds, child CPU seconds)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(bench.argv, env=_env(bench.env), cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in bench.ok_codes:
+        raise SystemExit(f"{bench.label}: exit {proc.returncode} during timing")
+    return wall, usage.ru_utime + usage.ru_stime
 
 
-def _python_timer(bench: Bench, runs: int, warmup: int) -> list[float]:
-    """Fallback when hyperfine is missing: wall time around spawn-to-exit, after warm-up."""
-    times = []
-    for index in range(warmup + runs):
-        started = time.perf_counter()
-        subprocess.run(bench.argv, env=_env(bench.env), cwd=REPO, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=False)
-        elapsed = time.perf_counter() - started
-        if index >= warmup:
-            times.append(elapsed)
-    return times
+def _interleaved(benches: list[Bench], runs: int, warmup: int) -> list[float]:
+    loads = [os.getloadavg()[0]]
+    for bench in benches:
+        for _ in range(warmup):
+            _run_once(bench)
+    started = time.perf_counter()
+    for iteration in range(runs):
+        shift = iteration % len(benches)
+        for bench in benches[shift:] + benches[:shift]:
+            if iteration % bench.every == 0:
+                wall, cpu = _run_once(bench)
+                bench.times.append(wall)
+                bench.cpu.append(cpu)
+        loads.append(os.getloadavg()[0])
+        if (iteration + 1) % max(1, runs // 4) == 0:
+            print(f"{iteration + 1}/{runs} iterations ({time.perf_counter() - started:.0f} s, "
+                  f"load {loads[-1]:.2f})", file=sys.stderr)
+    return loads
+
+
+def _hyperfine(benches: list[Bench], runs: int, warmup: int, out_dir: Path) -> list[float]:
+    """Wall time with hyperfine, in four rounds per command; CPU is hyperfine's mean per round."""
+    loads = [os.getloadavg()[0]]
+    rounds = 4 if runs >= 8 else 1
+    for index in range(rounds):
+        for bench in benches:
+            count = max(1, runs // rounds // bench.every)
+            raw = out_dir / f"{bench.key}-r{index}.json"
+            cmd = ["hyperfine", "-N", "--style", "none", "--warmup",
+                   str(warmup if index == 0 else 1), "--runs", str(count),
+                   "--export-json", str(raw)]
+            if bench.ok_codes != (0,):
+                cmd.append("-i")
+            cmd.append(subprocess.list2cmdline(bench.argv))
+            proc = subprocess.run(cmd, env=_env(bench.env), cwd=REPO, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True, check=False)
+            if proc.returncode != 0:
+                raise SystemExit(f"hyperfine failed on {bench.label}:\n{proc.stderr}")
+            result = json.loads(raw.read_text(encoding="utf-8"))["results"][0]
+            bench.times.extend(float(t) for t in result["times"])
+            bench.cpu.extend([result["user"] + result["system"]] * len(result["times"]))
+            loads.append(os.getloadavg()[0])
+        print(f"round {index + 1}/{rounds} done, load {loads[-1]:.2f}", file=sys.stderr)
+    return loads
 
 
 def _phases(root: Path, repeats: int) -> dict[str, float]:
@@ -182,27 +218,28 @@ def _phases(root: Path, repeats: int) -> dict[str, float]:
 
 
 def _row(bench: Bench, extra: str = "") -> str:
-    return (f"| {bench.label} | {bench.median:.1f} | {bench.minimum:.1f} | {bench.stdev:.1f} | "
-            f"{bench.noise:.0f}% | {len(bench.times)} |{extra}")
+    return (f"| {bench.label} | {bench.median:.1f} | {bench.minimum:.1f} | "
+            f"{bench.cpu_median:.1f} | {bench.noise:.0f}% | {len(bench.times)} |{extra}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=40, help="runs per fast command (total)")
-    parser.add_argument("--rounds", type=int, default=4, help="rounds the runs are split into")
-    parser.add_argument("--quick", action="store_true", help="10 runs in 2 rounds")
+    parser.add_argument("--runs", type=int, default=40, help="runs per command (100x: a quarter)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed runs per command first")
+    parser.add_argument("--quick", action="store_true", help="12 runs, 1 warm-up")
+    parser.add_argument("--hyperfine", action="store_true", help="time with hyperfine instead")
     parser.add_argument("--gates", help="the gates executable (default: next to this python)")
     args = parser.parse_args()
     if args.quick:
-        args.runs, args.rounds = 10, 2
-    args.rounds = max(1, min(args.rounds, args.runs))
+        args.runs, args.warmup = 12, 1
+    if args.hyperfine and shutil.which("hyperfine") is None:
+        raise SystemExit("hyperfine not found (apt-get install hyperfine)")
 
     gates = _tool("gates", args.gates)
     if gates is None:
         raise SystemExit("gates not found: pip install -e . (or pass --gates)")
     secrets_hook = _tool("detect-secrets-hook")
     jsonschema = _tool("check-jsonschema")
-    use_hyperfine = shutil.which("hyperfine") is not None
 
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out_dir = RESULTS / stamp
@@ -221,71 +258,59 @@ def main() -> int:
     no_bytecode = _without_bytecode(RESULTS / "no-bytecode")
     files = [str(REPO / f) for f in REGISTRY_FILES]
     schema = str(HERE / "schemas" / "spine.json")
-    slow = max(args.rounds, args.runs // 4)
+    gate = [gates, "run", "registry-policy", "--root"]
     benches = [
-        Bench("python", "`python -c pass` (interpreter floor)", [sys.executable, "-c", "pass"],
-              args.runs),
-        Bench("gates-version", "`gates --version`", [gates, "--version"], args.runs),
-        Bench("gates-ref", "`gates run registry-policy` (reference spine)",
-              [gates, "run", "registry-policy", "--root", str(REPO)], args.runs),
-        Bench("gates-ref-cold", "same, no bytecode cache for spine_gates",
-              [gates, "run", "registry-policy", "--root", str(REPO)], args.runs,
+        Bench("python", "`python -c pass` (interpreter floor)", [sys.executable, "-c", "pass"]),
+        Bench("gates-version", "`gates --version`", [gates, "--version"]),
+        Bench("gates-ref", "`gates run registry-policy` (reference spine)", [*gate, str(REPO)]),
+        Bench("gates-ref-cold", "same, no bytecode cache for spine_gates", [*gate, str(REPO)],
               env=no_bytecode),
     ]
     if secrets_hook:
         benches.append(Bench("detect-secrets", "`detect-secrets-hook` (same 4 files)",
-                             [secrets_hook, *files], args.runs, ok_codes=(0, 1)))
+                             [secrets_hook, *files], ok_codes=(0, 1)))
     if jsonschema:
         benches.append(Bench("check-jsonschema", "`check-jsonschema` (same 4 files)",
-                             [jsonschema, "--schemafile", schema, *files], args.runs))
+                             [jsonschema, "--schemafile", schema, *files]))
     for scale in SCALES:
-        runs = args.runs if scale < 100 else slow
-        benches.append(Bench(f"gates-x{scale}", f"`gates run registry-policy` {scale}x",
-                             [gates, "run", "registry-policy", "--root", str(spines[scale])],
-                             runs))
+        every = 4 if scale >= 100 else 1
+        benches.append(Bench(f"gates-x{scale}", f"gates {scale}x", [*gate, str(spines[scale])],
+                             every=every))
         if jsonschema:
             synth_files = [str(spines[scale] / f) for f in REGISTRY_FILES]
-            benches.append(Bench(f"jsonschema-x{scale}", f"`check-jsonschema` {scale}x",
-                                 [jsonschema, "--schemafile", schema, *synth_files], runs))
+            benches.append(Bench(f"jsonschema-x{scale}", f"check-jsonschema {scale}x",
+                                 [jsonschema, "--schemafile", schema, *synth_files],
+                                 every=every))
 
     for bench in benches:
         _sanity(bench, expect_pass_text=bench.key.startswith("gates-")
                 and bench.key != "gates-version")
 
-    loads = [os.getloadavg()[0]]
-    started = time.perf_counter()
-    for round_index in range(args.rounds):
-        for bench in benches:
-            runs = bench.runs // args.rounds + (1 if round_index < bench.runs % args.rounds else 0)
-            if runs == 0:
-                continue
-            warmup = 3 if round_index == 0 else 1
-            if use_hyperfine:
-                raw = out_dir / f"{bench.key}-r{round_index}.json"
-                times = _hyperfine(bench, runs, warmup, raw)
-            else:
-                times = _python_timer(bench, runs, warmup)
-            bench.times.extend(times)
-            bench.round_medians.append(statistics.median(times))
-            loads.append(os.getloadavg()[0])
-        print(f"round {round_index + 1}/{args.rounds} done "
-              f"({time.perf_counter() - started:.0f} s, load {loads[-1]:.2f})", file=sys.stderr)
+    if args.hyperfine:
+        loads = _hyperfine(benches, args.runs, args.warmup, out_dir)
+    else:
+        loads = _interleaved(benches, args.runs, args.warmup)
+    raw = {b.key: {"label": b.label, "argv": b.argv, "wall_s": b.times, "cpu_s": b.cpu}
+           for b in benches}
+    (out_dir / "timings.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
 
     by_key = {b.key: b for b in benches}
     phases = {scale: _phases(spines[scale], 5 if scale < 100 else 3) for scale in SCALES}
     phases_ref = _phases(REPO, 5)
 
+    harness = "hyperfine -N, 4 rounds" if args.hyperfine else "interleaved runs (wall + wait4 CPU)"
     lines = [
-        f"Measured {stamp} on {platform.node()}: {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, "
-        f"{'hyperfine -N' if use_hyperfine else 'python timer (hyperfine missing)'}; "
-        f"{args.rounds} rounds; 1-min load average {min(loads):.2f}-{max(loads):.2f} "
-        f"during the runs (other work was running on the machine).",
+        f"Measured {stamp} on `{platform.node()}`: {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {harness}, {args.warmup} warm-up runs; "
+        f"1-minute load average {min(loads):.1f}-{max(loads):.1f} during the runs "
+        f"(a load above the CPU count means other work competed for the CPUs: compare CPU "
+        f"times and minima then, not wall medians).",
         "",
         "### Pre-commit path, reference spine (whole process)",
         "",
-        "| command | median ms | min ms | stdev ms | noise | runs | target | gates ÷ this |",
-        "|---|---:|---:|---:|---:|---:|---|---:|",
+        "| command | median ms | min ms | CPU ms (median) | noise | runs | target (median) "
+        "| gates ÷ this (wall) | gates ÷ this (CPU) |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     gates_ref = by_key["gates-ref"]
     for key in ("python", "gates-version", "gates-ref", "gates-ref-cold", "detect-secrets",
@@ -296,40 +321,45 @@ def main() -> int:
         target = TARGETS_MS.get(key)
         verdict = (f"≤ {target:.0f} ms: {'met' if bench.median <= target else 'MISSED'}"
                    if target else "")
-        ratio = f"{gates_ref.median / bench.median:.2f}×" if key in (
-            "detect-secrets", "check-jsonschema") else ""
-        lines.append(_row(bench, f" {verdict} | {ratio} |"))
+        ratios = " | "
+        if key in ("detect-secrets", "check-jsonschema"):
+            ratios = (f"{gates_ref.median / bench.median:.2f}× | "
+                      f"{gates_ref.cpu_median / bench.cpu_median:.2f}×")
+        lines.append(_row(bench, f" {verdict} | {ratios} |"))
     lines += [
         "",
         "### Scaling on synthetic spines (whole process; the gate passes, every rule runs)",
         "",
-        "| spine | providers | models | roles | median ms | min ms | noise | ms per model "
-        "| growth vs previous (size ×10) | check-jsonschema ms | gates ÷ check-jsonschema |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| spine | providers | models | roles | median ms | min ms | CPU ms | noise | runs "
+        "| µs per model (CPU) | CPU growth (size ×10) | check-jsonschema median / CPU ms "
+        "| gates ÷ check-jsonschema (CPU) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     previous = None
     for scale in SCALES:
         bench = by_key[f"gates-x{scale}"]
         size = sizes[scale]
-        growth = f"{bench.median / previous:.2f}×" if previous else "-"
+        growth = f"{bench.cpu_median / previous:.2f}×" if previous else "-"
         anchor = by_key.get(f"jsonschema-x{scale}")
-        anchor_ms = f"{anchor.median:.0f}" if anchor else "-"
-        anchor_ratio = f"{bench.median / anchor.median:.2f}×" if anchor else "-"
+        anchor_ms = f"{anchor.median:.0f} / {anchor.cpu_median:.0f}" if anchor else "-"
+        anchor_ratio = f"{bench.cpu_median / anchor.cpu_median:.2f}×" if anchor else "-"
         lines.append(f"| {scale}× | {size['providers']} | {size['models']} | {size['roles']} | "
-                     f"{bench.median:.1f} | {bench.minimum:.1f} | {bench.noise:.0f}% | "
-                     f"{bench.median / size['models']:.3f} | {growth} | {anchor_ms} | "
-                     f"{anchor_ratio} |")
-        previous = bench.median
-    marginal = [(by_key[f"gates-x{s}"].median - by_key["gates-x1"].median) for s in SCALES[1:]]
-    if marginal[0] > 0:
-        lines += ["", f"Work above the 1× run: 10× adds {marginal[0]:.0f} ms, 100× adds "
-                      f"{marginal[1]:.0f} ms ({marginal[1] / marginal[0]:.1f}× for 11× the extra "
-                      f"size; linear would be 11×)."]
+                     f"{bench.median:.1f} | {bench.minimum:.1f} | {bench.cpu_median:.1f} | "
+                     f"{bench.noise:.0f}% | {len(bench.times)} | "
+                     f"{bench.cpu_median * 1000 / size['models']:.0f} | {growth} | "
+                     f"{anchor_ms} | {anchor_ratio} |")
+        previous = bench.cpu_median
+    cpu = {s: by_key[f"gates-x{s}"].cpu_median for s in SCALES}
+    extra = [cpu[s] - cpu[1] for s in SCALES[1:]]
+    if extra[0] > 0:
+        lines += ["", f"Work above the 1× run (CPU): 10× adds {extra[0]:.0f} ms, 100× adds "
+                      f"{extra[1]:.0f} ms, {extra[1] / extra[0]:.1f}× as much for 11× as much "
+                      f"extra size (linear growth would be 11×)."]
     lines += [
         "",
         "### Where the time goes, in process (median ms; interpreter start and imports excluded)",
         "",
-        "| spine | load YAML | schema | view | rules | total |",
+        "| spine | load YAML | schema | view | rule packs + rules | total |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, ph in [("reference", phases_ref)] + [(f"{s}×", phases[s]) for s in SCALES]:

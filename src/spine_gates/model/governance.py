@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spine_gates.model.loader import Document, join_pointer
+from spine_gates.model.loader import Document, join_pointer, paused_gc
 from spine_gates.model.refs import ModelRef
 from spine_gates.model.schemas import CCR_SLOTS
 from spine_gates.model.spine import SpineConfig
@@ -75,7 +75,8 @@ class GovernanceModel:
 
     def view(self) -> dict[str, Any]:
         if self._view is None:
-            self._view = build_view(self)
+            with paused_gc():
+                self._view = build_view(self)
         return self._view
 
 

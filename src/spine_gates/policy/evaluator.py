@@ -8,6 +8,7 @@ from typing import Any
 
 from spine_gates.finding import Finding
 from spine_gates.model.governance import GovernanceModel
+from spine_gates.model.loader import paused_gc
 from spine_gates.policy.assertions import ASSERTIONS, EvalContext
 from spine_gates.policy.rules import Rule, RulePack
 
@@ -76,7 +77,8 @@ def evaluate_packs(packs: list[RulePack], model: GovernanceModel, today: _dt.dat
                    params: dict[str, dict[str, Any]] | None = None) -> list[Finding]:
     params = params or {}
     findings: list[Finding] = []
-    for pack in packs:
-        for rule in pack.rules:
-            findings.extend(evaluate_rule(rule, model, today, params.get(rule.id)))
+    with paused_gc():
+        for pack in packs:
+            for rule in pack.rules:
+                findings.extend(evaluate_rule(rule, model, today, params.get(rule.id)))
     return findings
