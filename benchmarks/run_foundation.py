@@ -14,8 +14,8 @@ child's CPU time (user + sys, from wait4), which contention inflates far less th
 `--hyperfine` times with hyperfine instead (wall time, in rounds). Medians and minima are over all
 runs; "noise" is the spread of the medians of successive quarters of the runs.
 
-    /tmp/v/bin/python benchmarks/run_foundation.py            # ~4 minutes on 2 idle cores
-    /tmp/v/bin/python benchmarks/run_foundation.py --quick    # ~1 minute, fewer runs
+    /tmp/v/bin/python benchmarks/run_foundation.py            # ~2 minutes on 2 idle cores
+    /tmp/v/bin/python benchmarks/run_foundation.py --quick    # under a minute, fewer runs
 
 The markdown summary and raw timings go to benchmarks/results/ (not committed).
 """
