@@ -286,28 +286,34 @@ def cmd_secrets_check(args: argparse.Namespace) -> int:
     _emit(text, args.output)
     return code
 
+
 def cmd_route_explain(args: argparse.Namespace) -> int:
     from spine_gates.routing.commands import route_explain
 
-    root = None if args.ccr_config else _root(args)
+    spine = _root(args) if args.live_state or not args.ccr_config else None
+    root = None if args.ccr_config else spine
     _emit(route_explain(args.request, args.ccr_config, args.fail, root, args.format,
-                        args.profile, args.custom_route), args.output)
+                        args.profile, args.custom_route,
+                        spine if args.live_state else None), args.output)
     return 0
 
 
 def cmd_route_simulate(args: argparse.Namespace) -> int:
     from spine_gates.routing.commands import route_simulate
 
+    root = _root(args)
     _emit(route_simulate(args.rate, args.duration, args.seed, args.fail, args.budget,
-                         args.ccr_config, _root(args), args.format, args.profile), args.output)
+                         args.ccr_config, root, args.format, args.profile,
+                         root if args.live_state else None), args.output)
     return 0
 
 
 def cmd_route_resilience(args: argparse.Namespace) -> int:
     from spine_gates.routing.commands import route_resilience
 
-    text, all_up = route_resilience(args.fail, args.ccr_config, _root(args), args.format,
-                                    args.profile)
+    root = _root(args)
+    text, all_up = route_resilience(args.fail, args.ccr_config, root, args.format,
+                                    args.profile, root if args.live_state else None)
     _emit(text, args.output)
     return 0 if all_up else 1
 
@@ -472,6 +478,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="inject a provider state: ok, http_429, http_5xx, http_4xx, "
                             "http_NNN, timeout, connection_error, quota_exhausted")
         p.add_argument("--profile", choices=("2.0", "1.0"), help="router version (default 2.0)")
+        p.add_argument("--live-state", action="store_true",
+                       help="start from the provider states the last `gates providers status` "
+                            "cached (explicit --fail wins)")
 
     rexplain = route_sub.add_parser("explain", help="which model serves REQUEST.json, and why")
     rexplain.add_argument("request", metavar="REQUEST.json", help="an Anthropic Messages body")

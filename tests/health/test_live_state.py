@@ -52,3 +52,33 @@ def test_without_a_cache_it_is_bad_input(spine: Path, tmp_path: Path, monkeypatc
 ])
 def test_state_mapping(entry, expected):
     assert routing_state(entry) == expected
+
+
+def test_route_explain_live_state_uses_the_cached_health(status, fake, spine, health_env,
+                                                         tmp_path):
+    """A rate-limited anthropic in the cache moves the think slot to its first fallback."""
+    import json
+
+    from tests.conftest import run_gates
+
+    fake.script("anthropic", status=429, body={"type": "error",
+                                               "error": {"type": "rate_limit_error"}},
+                headers={"retry-after": "30"})
+    status()
+    request = tmp_path / "think.json"
+    request.write_text(json.dumps({"model": "claude-sonnet-4-5", "max_tokens": 10,
+                                   "thinking": {"type": "enabled", "budget_tokens": 1024},
+                                   "messages": [{"role": "user", "content": "hi"}]}))
+
+    def explain(*extra: str) -> dict:
+        proc = run_gates("route", "explain", str(request), "--root", str(spine),
+                         "--format", "json", *extra, env=health_env)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    assert explain()["outcome"]["model"] == "anthropic/claude-opus-4-5"
+    live = explain("--live-state")["outcome"]
+    assert live["model"] == "openrouter/anthropic/claude-opus-4-5"
+    assert live["attempts"][0]["state"] == "http_429"
+    forced = explain("--live-state", "--fail", "anthropic=ok")["outcome"]
+    assert forced["model"] == "anthropic/claude-opus-4-5"

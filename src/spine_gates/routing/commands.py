@@ -26,9 +26,24 @@ def _roles_and_budgets(root: Path | None) -> tuple[dict[str, list[str]], dict[st
     return role_slots(model.roles), budgets
 
 
+def injected_failures(fail: list[str] | None, live_state_root: Path | None) -> Failures:
+    """`--fail` states, on top of the cached provider health when `--live-state` is given.
+
+    The cache is what the last `gates providers status` saw (no network); an explicit `--fail`
+    for the same provider or model wins.
+    """
+    explicit = Failures.parse(fail)
+    if live_state_root is None:
+        return explicit
+    from spine_gates.health.live_state import routing_states
+
+    cached = Failures.from_mapping(routing_states(live_state_root), "--live-state")
+    return Failures(cached.by_key + explicit.by_key)
+
+
 def route_explain(request: str, ccr_config: str | None, fail: list[str] | None,
                   root: Path | None, fmt: str, profile: str | None = None,
-                  custom_route: str | None = None) -> str:
+                  custom_route: str | None = None, live_state_root: Path | None = None) -> str:
     from spine_gates.routing.explain import (
         explain_request,
         load_request,
@@ -38,7 +53,7 @@ def route_explain(request: str, ccr_config: str | None, fail: list[str] | None,
     )
 
     body = load_request(request)
-    failures = Failures.parse(fail)
+    failures = injected_failures(fail, live_state_root)
     config, source, fallback = load_router_config(ccr_config, root, profile)
     explanation = explain_request(body, config, failures, custom_route=custom_route,
                                   supports_fallback=fallback, source=source)
@@ -47,7 +62,8 @@ def route_explain(request: str, ccr_config: str | None, fail: list[str] | None,
 
 def route_simulate(rates: list[str], duration: str, seed: int, fail: list[str] | None,
                    budgets: list[str] | None, ccr_config: str | None, root: Path | None,
-                   fmt: str, profile: str | None = None) -> str:
+                   fmt: str, profile: str | None = None,
+                   live_state_root: Path | None = None) -> str:
     from spine_gates.routing.explain import load_router_config
     from spine_gates.routing.simulate import (
         parse_duration,
@@ -68,7 +84,8 @@ def route_simulate(rates: list[str], duration: str, seed: int, fail: list[str] |
     for text in budgets or []:
         name, per_second = parse_rate(text, "--budget")
         rpm[name] = per_second * 60
-    result = simulate(config, roles, per_role, seconds, rpm, seed, Failures.parse(fail),
+    result = simulate(config, roles, per_role, seconds, rpm, seed,
+                      injected_failures(fail, live_state_root),
                       fallback)
     if fmt == "json":
         return json.dumps(result.to_json(), indent=2) + "\n"
@@ -76,7 +93,8 @@ def route_simulate(rates: list[str], duration: str, seed: int, fail: list[str] |
 
 
 def route_resilience(fail: list[str] | None, ccr_config: str | None, root: Path | None,
-                     fmt: str, profile: str | None = None) -> tuple[str, bool]:
+                     fmt: str, profile: str | None = None,
+                     live_state_root: Path | None = None) -> tuple[str, bool]:
     """The role view (healthy/degraded/down) under --fail, and per-slot minimal failure sets.
 
     Returns the text and whether every role is answered."""
@@ -85,7 +103,7 @@ def route_resilience(fail: list[str] | None, ccr_config: str | None, root: Path 
 
     config, source, fallback = load_router_config(ccr_config, root, profile)
     roles, _ = _roles_and_budgets(root)
-    failures = Failures.parse(fail)
+    failures = injected_failures(fail, live_state_root)
     views = [role_view(role, slots, config, failures, fallback)
              for role, slots in sorted(roles.items())]
     slots = analyse(config, fallback)
