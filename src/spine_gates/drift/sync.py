@@ -180,9 +180,10 @@ def apply_sync(plan: SyncPlan, root: str) -> SyncResult:
         backup: Path | None = None
         removed: list[Path] = []
         if current is not None and current != payload:
+            # prune first: a sync killed between the two steps leaves fewer backups, never more
+            removed = _prune_backups(directory, plan.path.name, MAX_BACKUPS - 1)
             backup = directory / backup_name(plan.path.name, _dt.datetime.now(_dt.UTC))
             write_atomic(backup, current, mode=0o600)
-            removed = _prune_backups(directory, plan.path.name, MAX_BACKUPS)
         wrote = current != payload
         if wrote:
             write_atomic(plan.path, payload, mode=0o600)
