@@ -170,6 +170,14 @@ def classify_anthropic(reply: Reply, now: _dt.datetime) -> Health:
         wait = reply.header("retry-after")
         reason = f"429 {etype or 'rate_limit_error'}" + (f", retry-after {wait} s" if wait else "")
         return Health(State.RATE_LIMITED, reason, _rate_until(reply, now, *exhausted), **base)
+    return _header_limited(reply, now, limits, base, etype)
+
+
+def _header_limited(reply: Reply, now: _dt.datetime, limits: tuple[Limit, ...],
+                    base: dict[str, Any], detail: str) -> Health:
+    """The answer once provider-specific errors are ruled out: the generic statuses, then a 2xx
+    whose rate-limit headers may still say a window is used up (Anthropic and OpenAI alike)."""
+    status = reply.status
     generic = _generic_status(reply, now, reply.path or "the API")
     if generic:
         return generic.with_(limits=limits, latency_ms=reply.latency_ms)
@@ -180,7 +188,7 @@ def classify_anthropic(reply: Reply, now: _dt.datetime) -> Health:
             return Health(State.RATE_LIMITED, f"no {empty[0].name} left in this window",
                           until or now + _dt.timedelta(seconds=DEFAULT_RATE_WAIT_S), **base)
         return Health(State.HEALTHY, f"{reply.path or 'API'} answered {status}", **base)
-    return Health(State.DEGRADED, f"unexpected HTTP {status} {etype}".rstrip(), **base)
+    return Health(State.DEGRADED, f"unexpected HTTP {status} {detail}".rstrip(), **base)
 
 
 # OpenAI-compatible -------------------------------------------------------------------------
@@ -221,17 +229,7 @@ def classify_openai(reply: Reply, now: _dt.datetime) -> Health:
         exhausted = [lim.reset for lim in limits if lim.remaining == 0 and lim.reset]
         return Health(State.RATE_LIMITED, f"429 {code or etype or 'rate_limit_exceeded'}",
                       _rate_until(reply, now, *exhausted), **base)
-    generic = _generic_status(reply, now, reply.path or "the API")
-    if generic:
-        return generic.with_(limits=limits, latency_ms=reply.latency_ms)
-    if 200 <= status < 300:
-        empty = [lim for lim in limits if lim.remaining == 0]
-        if empty:
-            until = max((lim.reset for lim in empty if lim.reset), default=None)
-            return Health(State.RATE_LIMITED, f"no {empty[0].name} left in this window",
-                          until or now + _dt.timedelta(seconds=DEFAULT_RATE_WAIT_S), **base)
-        return Health(State.HEALTHY, f"{reply.path or 'API'} answered {status}", **base)
-    return Health(State.DEGRADED, f"unexpected HTTP {status} {code}".rstrip(), **base)
+    return _header_limited(reply, now, limits, base, code)
 
 
 # OpenRouter --------------------------------------------------------------------------------
