@@ -15,14 +15,19 @@ from spine_gates.finding import Finding, Severity
 from spine_gates.gates import GateDefinition, RuleMeta, RunContext, register
 
 
-def _rule_meta(ctx: RunContext) -> None:
+def rule_metas() -> list[RuleMeta]:
+    """The CCR-* and DRIFT-* rules these checks report, for SARIF and the rule catalogue."""
     from spine_gates.ccr.safety import RULES as CCR_RULES
     from spine_gates.drift.check import RULES as DRIFT_RULES
 
-    for rule in CCR_RULES.values():
-        ctx.rules[rule.id] = RuleMeta(rule.id, rule.title, rule.severity, rule.help, rule.fix)
-    for rule_id, (title, severity, help_text, fix) in DRIFT_RULES.items():
-        ctx.rules[rule_id] = RuleMeta(rule_id, title, severity, help_text, fix)
+    metas = [RuleMeta(r.id, r.title, r.severity, r.help, r.fix) for r in CCR_RULES.values()]
+    metas += [RuleMeta(rule_id, title, severity, help_text, fix)
+              for rule_id, (title, severity, help_text, fix) in DRIFT_RULES.items()]
+    return metas
+
+
+def _rule_meta(ctx: RunContext) -> None:
+    ctx.rules.update({meta.id: meta for meta in rule_metas()})
 
 
 def finding_missing(path: Path) -> Finding:

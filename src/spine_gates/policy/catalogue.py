@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import json
 
+from spine_gates.gates import RuleMeta
 from spine_gates.model.spine import bundled_dir
 from spine_gates.policy.rules import load_packs
+
+
+def code_rules() -> list[RuleMeta]:
+    """Rules that check kinds define in Python: drift, proxy safety, routing, secret resolution."""
+    from spine_gates.ccr.checks import rule_metas as ccr_rules
+    from spine_gates.routing.checks import rule_metas as routing_rules
+    from spine_gates.secrets.gate_check import rule_metas as secret_rules
+
+    return [*ccr_rules(), *routing_rules(), *secret_rules()]
 
 
 def render_catalogue(fmt: str = "text") -> str:
@@ -15,6 +25,8 @@ def render_catalogue(fmt: str = "text") -> str:
     rows.insert(0, ("SCHEMA-001", "error", "Registry matches its schema",
                     "Types, required fields, allowed values and no unknown fields (cerberus).",
                     "built-in"))
+    for meta in sorted(code_rules(), key=lambda m: m.id):
+        rows.append((meta.id, meta.severity.value, meta.title, meta.help, "built-in"))
     rows.append(("WAIVER-001", "warning", "Waiver has expired",
                  "An expired waiver waives nothing; its findings count again.", "built-in"))
     if fmt == "json":

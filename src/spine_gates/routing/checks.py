@@ -35,9 +35,14 @@ RULES = {
 }
 
 
+def rule_metas() -> list[RuleMeta]:
+    """The rules these checks report, for SARIF and the rule catalogue."""
+    return [RuleMeta(rule_id, title, severity, help_text, fix)
+            for rule_id, (title, severity, help_text, fix) in RULES.items()]
+
+
 def _meta(ctx: RunContext) -> None:
-    for rule_id, (title, severity, help_text, fix) in RULES.items():
-        ctx.rules[rule_id] = RuleMeta(rule_id, title, severity, help_text, fix)
+    ctx.rules.update({meta.id: meta for meta in rule_metas()})
 
 
 def _compiled(ctx: RunContext, spec: dict[str, Any]
