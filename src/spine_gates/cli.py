@@ -99,8 +99,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         receipt = result.extras["receipt"]
         print(f"gates: receipt {receipt['path']} ({receipt['digest'][:15]})", file=sys.stderr)
     text = renderer(args.format)(result, _colour(sys.stdout) and not args.output)
-    stream = sys.stderr if args.format == "spine" and not result.passed else sys.stdout
-    _emit(text, args.output, stream)
+    if args.format == "spine" and not args.output:
+        for line in text.splitlines(keepends=True):  # the spine: PASS on stdout, FAIL on stderr
+            _emit(line, None, sys.stderr if " FAIL: " in line else sys.stdout)
+    else:
+        _emit(text, args.output)
     return result.exit_code
 
 

@@ -60,6 +60,7 @@ class GateResult:
     description: str = ""
     gates: tuple[str, ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)
+    members: tuple[GateResult, ...] = ()  # for `all`: each gate's own result
 
     def summary(self) -> dict[str, int]:
         counts = {"error": 0, "warning": 0, "info": 0, "waived": 0, "baselined": 0}
@@ -262,4 +263,5 @@ def combine(results: list[GateResult]) -> GateResult:
         gates=tuple(r.gate for r in results),
         extras={"gates": {r.gate: {"passed": r.passed, "exit_code": r.exit_code}
                           for r in results}},
+        members=tuple(results),
     )

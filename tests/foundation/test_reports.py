@@ -122,3 +122,13 @@ def test_text_report_uses_colour_only_when_asked(broken):
     coloured = renderer("text")(result, True)
     assert "\x1b[" not in plain and "\x1b[31m" in coloured
     assert plain.count("REG-002") == coloured.count("REG-002")
+
+
+def test_spine_format_for_all_prints_a_line_per_gate_on_the_right_stream(gates, broken):
+    result = gates("run", "all", "--root", str(broken), "--format", "spine")
+    assert result.returncode == 1
+    assert result.stderr.startswith("D120 FAIL: spine-gates registry-policy")
+    passed = result.stdout.splitlines()
+    assert passed and all(" PASS: spine-gates " in line for line in passed)
+    ids = {line.split()[0] for line in passed + result.stderr.splitlines()}
+    assert ids == {"D120", "D121", "D122", "D123", "D124"}

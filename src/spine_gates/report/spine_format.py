@@ -1,6 +1,7 @@
 """The spine's drift-gate convention: `D<N> PASS: …` on stdout or `D<N> FAIL: …` on stderr.
 
 The CLI prints PASS lines to stdout and FAIL lines to stderr; this module only builds the lines.
+Only the exit code counts in the spine; a line never contains `Traceback` or `ERROR:`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,13 @@ def gate_id(result: GateResult) -> str:
 
 
 def render(result: GateResult, colour: bool = False) -> str:
+    """One line per gate; for `all`, a line for each gate under its own spine gate id."""
+    if result.members:
+        return "".join(_line(member) for member in result.members)
+    return _line(result)
+
+
+def _line(result: GateResult) -> str:
     summary = result.summary()
     if result.passed:
         return (f"{gate_id(result)} PASS: spine-gates {result.gate}: {len(result.files)} files, "
