@@ -105,7 +105,7 @@ def test_a_slot_bound_by_two_roles_is_bad_input(spine: Path) -> None:
 def test_bad_ccr_settings_are_bad_input(spine: Path) -> None:
     for text, message in (
             ('ccr:\n  port: "3456"\n', "ccr.port must be a positive whole number"),
-            ("ccr:\n  apikey_ref: plain\n", "ccr.apikey_ref: 'plain' is not an infisical://"),
+            ("ccr:\n  apikey_ref: plain\n", "ccr.apikey_ref: a literal (sha256:"),
             ("ccr:\n  colour: blue\n", "unknown ccr setting 'colour'")):
         (spine / "spine-gates.yaml").write_text(text)
         result = run_gates("compile", "ccr", "--root", str(spine))

@@ -35,7 +35,13 @@ def placeholder_for(ref: str) -> str:
     elif ref.startswith("infisical://"):
         name = ref.rstrip("/").rsplit("/", 1)[-1]
     else:
-        raise ValueError(f"{ref!r} is not an infisical:// or env: reference")
+        # A value that does not even look like a reference is most likely the key itself: it
+        # is named by its fingerprint, never echoed (no key format need match it).
+        from spine_gates.secrets.redact import fingerprint
+        from spine_gates.secrets.refs import looks_like_reference
+
+        shown = repr(ref) if looks_like_reference(ref) else f"a literal ({fingerprint(ref)})"
+        raise ValueError(f"{shown} is not an infisical:// or env: reference")
     if not _ENV_NAME.match(name):
         raise ValueError(f"{ref!r} does not end in an upper-case variable name the router can "
                          "interpolate ($NAME)")

@@ -119,7 +119,36 @@ def read_live_config(path: Path, name: str | None = None) -> LiveConfig:
     name = name or str(path)
     check_home(path, name)
     raw = read_bytes(path, name)
-    return LiveConfig(path, name, raw, parse_config(raw, name))
+    data = parse_config(raw, name)
+    register_credentials(data)
+    return LiveConfig(path, name, raw, data)
+
+
+def register_credentials(data: Any) -> None:
+    """Register the live config's literal keys with the redaction service.
+
+    A live config may hold keys in any format (a hand-typed `"key": "…"`, an `x-api-key` header,
+    APIKEY); reports, diffs and errors echo its values, so every credential-field literal that
+    looks generated, and every known format or URL credential anywhere, is scrubbed from all
+    later output of this process. Short words (`no-key`, `ollama`) stay readable: not keys.
+    """
+    from spine_gates.secrets.detect import field_kind, looks_random, scan_value, walk_strings
+    from spine_gates.secrets.redact import register_secret
+    from spine_gates.secrets.refs import is_placeholder, looks_like_reference
+
+    for _pointer, value, keys in walk_strings(data):
+        key, above = (keys[-1], keys[:-1]) if keys else ("", ())
+        if field_kind(key, above) not in ("strict", "ref"):
+            scan_value(key, value, above)  # registers known formats, URL and high-entropy hits
+            continue
+        literal = value.strip()
+        scheme = re.match(r"(?i)(?:bearer|token|basic)\s+", literal)
+        bare = literal[scheme.end():] if scheme else literal
+        if is_placeholder(bare) or looks_like_reference(bare):
+            continue
+        if looks_random(bare) or any(looks_random(t) for t in re.split(r"[\s:]+", bare)):
+            register_secret(bare)
+            register_secret(literal)
 
 
 def is_missing(path: Path) -> bool:

@@ -40,7 +40,7 @@ class Difference:
 
     def sentence(self) -> str:
         """What a person reads: `Router.think: live is a,b, SSOT says c,d`."""
-        secret = bool(self.unit) and self.unit[-1] in _SECRET_FIELDS
+        secret = bool(self.unit) and is_secret_field(self.unit[-1])
         if self.live is MISSING:
             return f"{self.label}: live has none, SSOT says {show(self.ssot, secret)}"
         if self.ssot is MISSING:
@@ -56,6 +56,19 @@ class Difference:
             return f"{self.label}: {'; '.join(parts)}"
         return f"{self.label}: live is {show(self.live, secret)}, SSOT says " \
                f"{show(self.ssot, secret)}"
+
+
+def is_secret_field(name: str) -> bool:
+    """Whether a live value under `name` is a credential (`api_key`, `key`, `x-api-key`, …).
+
+    Such values are shown only as fingerprints whatever they look like: a short hand-typed
+    password matches no key format, so the redaction service alone would let it through.
+    """
+    if name in _SECRET_FIELDS:
+        return True
+    from spine_gates.secrets.detect import field_kind
+
+    return field_kind(name) in ("strict", "ref")
 
 
 def show(value: Any, secret: bool = False) -> str:
@@ -77,7 +90,7 @@ def show(value: Any, secret: bool = False) -> str:
             models = value.get("models")
             count = len(models) if isinstance(models, frozenset | list) else 0
             return f"a provider at {value.get('api_base_url', '?')} with {count} model(s)"
-        return "{" + ", ".join(f"{k}: {show(v, k in _SECRET_FIELDS)}"
+        return "{" + ", ".join(f"{k}: {show(v, is_secret_field(str(k)))}"
                                for k, v in value.items()) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
