@@ -57,10 +57,16 @@ def _compiled(ctx: RunContext, spec: dict[str, Any]
     try:
         return compile_ccr_config(ctx.model, profile), profile.supports_fallback, []
     except InputError as exc:
+        # The registry rules report a registry's own faults; nothing else checks the spine's
+        # settings (spine-gates.yaml `ccr:`), so a fault there fails the gate here.
+        registries = {document.name for document in ctx.model.documents.values()}
+        in_registry = exc.file in registries
+        fix = RULES["SCEN-002"][3] if in_registry else \
+            f"Fix the setting the message names in {exc.file or 'the spine settings'}."
         return None, profile.supports_fallback, [Finding(
-            "SCEN-002", Severity.INFO, f"routing not evaluated: the SSOT does not compile "
-            f"to a router config ({exc.message})", exc.file or "", exc.line,
-            title=RULES["SCEN-002"][0], fix=RULES["SCEN-002"][3])]
+            "SCEN-002", Severity.INFO if in_registry else Severity.ERROR,
+            f"routing not evaluated: the SSOT does not compile to a router config "
+            f"({exc.message})", exc.file or "", exc.line, title=RULES["SCEN-002"][0], fix=fix)]
 
 
 @register("routing-scenarios")
