@@ -25,10 +25,11 @@ def fingerprint(value: str) -> str:
     return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
 
 
-def _xml_escape(value: str) -> str:
-    """As the junit report escapes text (xml.sax.saxutils would import urllib: +20 ms)."""
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+def _xml_escape(value: str, quote: bool = True) -> str:
+    """As the junit report escapes attributes (`quote`) and element text, where `"` stays as it
+    is (xml.sax.saxutils would import urllib: +20 ms)."""
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if quote else text
 
 
 def register_secret(value: str) -> None:
@@ -39,7 +40,7 @@ def register_secret(value: str) -> None:
     if not isinstance(value, str) or len(value.strip()) < MIN_REGISTERED_LENGTH:
         return
     value = value.strip()
-    forms = {value, json.dumps(value)[1:-1], _xml_escape(value)}
+    forms = {value, json.dumps(value)[1:-1], _xml_escape(value), _xml_escape(value, quote=False)}
     if forms <= _registered:
         return
     _registered.update(forms)
