@@ -1,8 +1,8 @@
 """Review regression: a secret with characters a report format escapes is still scrubbed there.
 
-JSON writes `"` and `\\` escaped, JUnit XML writes `&`, `<`, `>` and `"` as entities; the redaction
-service registers those escaped forms too, or a password such as `Pw"9&<…` would reach the JSON
-and XML reports whole. No other test plants such a secret.
+JSON writes `"` and `\\` escaped, JUnit XML writes `&`, `<`, `>` (and `"` in attributes) as
+entities, GitHub annotations write `%` as `%25`; the redaction service registers those forms too,
+or a password such as `Pw"9&<…%` would reach those reports whole. No other test plants one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import yaml
 
 from tests.conftest import run_gates
 
-SECRET = 'Pw"9&<Kx7Lm2\\Nq8Rt5>Vz&Qe'
+SECRET = 'Pw"9&<Kx7Lm2\\Nq8Rt5>Vz&Qe%Ab3'
 
 
 def pieces(text: str, size: int = 8) -> set[str]:
@@ -37,5 +37,5 @@ def test_a_secret_with_escaped_characters_never_reaches_a_report(spine: Path, fm
         assert "REG-007" in out and "SEC-001" in out  # both findings are there, the value not
     leaked = sorted(piece for piece in pieces(SECRET) if piece in out)
     assert not leaked, leaked
-    for escaped in ('\\"', "&amp;", "&lt;", "\\\\"):  # no escaped fragment of it either
+    for escaped in ('\\"', "&amp;", "&lt;", "\\\\", "%25"):  # no escaped fragment of it either
         assert f"Pw{escaped}" not in out and f"Kx7Lm2{escaped}" not in out

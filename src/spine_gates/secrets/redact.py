@@ -40,7 +40,9 @@ def register_secret(value: str) -> None:
     if not isinstance(value, str) or len(value.strip()) < MIN_REGISTERED_LENGTH:
         return
     value = value.strip()
-    forms = {value, json.dumps(value)[1:-1], _xml_escape(value), _xml_escape(value, quote=False)}
+    # As the reports write it: JSON, XML attribute and text, GitHub annotation data (`%` -> %25).
+    forms = {value, json.dumps(value)[1:-1], _xml_escape(value), _xml_escape(value, quote=False),
+             value.replace("%", "%25")}
     if forms <= _registered:
         return
     _registered.update(forms)
