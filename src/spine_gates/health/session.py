@@ -182,9 +182,17 @@ def _session_check(root_arg: str | None, env: Mapping[str, str]) -> list[str]:
 
 
 def record_refresh(root: Path, error: str | None) -> None:
-    """Called by the background `providers status`: mark the refresh finished (or failed)."""
+    """Called by the background `providers status`: mark the refresh finished (or failed).
+
+    The error is an exception's message (it may quote a URL or value holding a key) and
+    `session check` prints it without redacting (speed), so it is scrubbed before it is stored.
+    """
     from spine_gates.health import store
 
+    if error:
+        from spine_gates.secrets.redact import redact_text
+
+        error = redact_text(error)
     conn = store.connect()
     try:
         with store.transaction(conn):
