@@ -53,7 +53,10 @@ def _emit(text: str, output: str | None, stream: Any = None) -> None:
             raise InputError("--output is a directory", output)
         if not path.parent.is_dir():
             raise InputError("--output folder does not exist", output)
-        write_atomic(path, text)
+        try:
+            write_atomic(path, text)
+        except OSError as exc:  # read-only or special file system, no space: bad --output
+            raise InputError(f"cannot write --output: {exc.strerror or exc}", output) from None
         return
     (stream or sys.stdout).write(text)
 

@@ -107,7 +107,11 @@ def compile_ccr_config(model: GovernanceModel, profile: CcrProfile) -> dict[str,
         api_format, api_base = body.get("api_format"), body.get("api_base")
         if not isinstance(api_format, str) or not isinstance(api_base, str):
             raise InputError(f"provider {ident!r} needs api_format and api_base", *where)
-        models = [str(m) for m in body.get("models") or [] if isinstance(m, str | int | float)]
+        raw_models = body.get("models") or []
+        if not isinstance(raw_models, list):
+            raise InputError(f"provider {ident!r}: 'models' must be a list",
+                             providers_doc.name, providers_doc.line_of(f"{pointer}/models"))
+        models = [str(m) for m in raw_models if isinstance(m, str | int | float)]
         ref = body.get("api_key_ref")
         if ref is None:
             api_key = LOCAL_NO_KEY
@@ -148,11 +152,17 @@ def compile_ccr_config(model: GovernanceModel, profile: CcrProfile) -> dict[str,
             continue
         role_pointer = join_pointer("/roles", role_id)
         slots = role.get("ccr_slots") or []
+        if not isinstance(slots, list) or not all(isinstance(s, str) for s in slots):
+            raise InputError(f"role {role_id!r}: 'ccr_slots' must be a list of slot names",
+                             roles_doc.name, roles_doc.line_of(f"{role_pointer}/ccr_slots"))
         if not slots:
             continue
         primary = target(role.get("primary"), f"{role_pointer}/primary")
-        chain = [target(ref, f"{role_pointer}/fallback_chain/{i}")
-                 for i, ref in enumerate(role.get("fallback_chain") or [])]
+        refs = role.get("fallback_chain") or []
+        if not isinstance(refs, list):
+            raise InputError(f"role {role_id!r}: 'fallback_chain' must be a list",
+                             roles_doc.name, roles_doc.line_of(f"{role_pointer}/fallback_chain"))
+        chain = [target(ref, f"{role_pointer}/fallback_chain/{i}") for i, ref in enumerate(refs)]
         for slot in slots:
             if slot in bound:
                 raise InputError(f"slot {slot!r} is bound by roles {bound[slot]!r} and "

@@ -25,7 +25,7 @@ def read_stamp(live: Path) -> dict[str, Any] | None:
     """The last sync's stamp, or None (never synced, or a stamp we cannot trust)."""
     try:
         data = json.loads(stamp_path(live).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("compiled"), dict):
         return None

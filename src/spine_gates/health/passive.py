@@ -105,7 +105,7 @@ def read_tallies(kinds: Mapping[str, str], now: _dt.datetime, directory: Path | 
             continue
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # a log line is not input we may fail on
             continue
         if not isinstance(record, dict) or not isinstance(record.get("time"), int | float):
             continue
@@ -121,7 +121,7 @@ def read_tallies(kinds: Mapping[str, str], now: _dt.datetime, directory: Path | 
         status = int(match.group("status"))
         try:
             body = json.loads(match.group("body") or "null")
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         reply = Reply(status=status, body=body, path="router traffic")
         health = _CLASSIFIERS.get(kinds[ident], classify.classify_openai)(reply, at)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlunsplit
 
 from spine_gates.errors import InputError
 from spine_gates.health import breaker, passive, store
@@ -94,7 +95,9 @@ def settings(raw: Mapping[str, Any]) -> dict[str, float]:
 
 def display_base(url: str) -> str:
     """The API base without userinfo, query or fragment (never a credential in output)."""
-    parts = urlsplit(url)
+    from spine_gates.health.targets import split_url
+
+    parts = split_url(url)
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
@@ -173,8 +176,8 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
     conf = settings(ctx.config.settings)
     timeout = conf["timeout_s"] if timeout is None else timeout
     deadline = conf["deadline_s"] if deadline is None else deadline
-    if timeout <= 0 or deadline <= 0:
-        raise InputError("--timeout and --deadline must be positive")
+    if not (0 < timeout < math.inf and 0 < deadline < math.inf):  # NaN fails both tests
+        raise InputError("--timeout and --deadline must be positive, finite seconds")
     env = env if env is not None else _environ()
     targets = build_targets(ctx.model.providers, env, parse_overrides(overrides, env), deep)
     keys = [t.key for t in targets if t.key]

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from spine_gates.errors import InputError
 
@@ -57,10 +57,21 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def split_url(url: str) -> SplitResult:
+    """`urlsplit`, but a malformed URL (bad IPv6 literal, non-numeric or out-of-range port)
+    splits as empty: callers then report "not an http(s) URL" instead of crashing."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  raises ValueError for a bad port
+    except ValueError:
+        return urlsplit("")
+    return parts
+
+
 def detect_kind(provider_id: str, body: Mapping[str, Any]) -> str:
     """The probe dialect, from the registry's own api_base (never from an override)."""
     base = str(body.get("api_base") or "")
-    host = (urlsplit(base).hostname or "").lower()
+    host = (split_url(base).hostname or "").lower()
     ident = provider_id.lower()
     if "openrouter.ai" in host or "openrouter" in ident:
         return "openrouter"
@@ -68,7 +79,7 @@ def detect_kind(provider_id: str, body: Mapping[str, Any]) -> str:
         return "nvidia_nim"
     if host.endswith("z.ai") or host.endswith("bigmodel.cn") or ident in ("zai", "z_ai", "z-ai"):
         return "zai"
-    if "lmstudio" in ident or "lm_studio" in ident or urlsplit(base).port == 1234:
+    if "lmstudio" in ident or "lm_studio" in ident or split_url(base).port == 1234:
         return "lmstudio"
     if body.get("api_format") == "anthropic":
         return "anthropic"
@@ -100,7 +111,11 @@ def parse_overrides(items: list[str] | None, env: Mapping[str, str]) -> dict[str
 
 def _pair(item: str, where: str) -> tuple[str, str]:
     provider, sep, url = item.strip().partition("=")
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018  a port that is not a number raises here, not in a probe
+    except ValueError:
+        raise InputError(f"{where}: {url.strip()!r} is not a valid URL") from None
     if not sep or not provider or parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"{where}: expected PROVIDER=URL with an http(s) URL, got {item!r}")
     return provider.strip(), url.strip().rstrip("/")
@@ -121,7 +136,7 @@ def build_targets(providers: Mapping[str, Any], env: Mapping[str, str],
         env_name = key_env_name(ref)
         key = (env.get(env_name) or "").strip() or None if env_name else None
         problem = None
-        parts = urlsplit(base)
+        parts = split_url(base)
         if not parts.hostname or parts.scheme not in ("http", "https"):
             problem = f"api_base {base!r} is not an http(s) URL"
         elif ref and not env_name:
@@ -131,7 +146,8 @@ def build_targets(providers: Mapping[str, Any], env: Mapping[str, str],
         elif key and parts.scheme != "https" and not is_loopback(parts.hostname):
             problem = (f"refusing to send the key over plain http to {parts.hostname} "
                        "(only loopback may be http)")
-        models = tuple(str(m) for m in body.get("models") or [] if isinstance(m, str))
+        listed = body.get("models")
+        models = tuple(m for m in listed if isinstance(m, str)) if isinstance(listed, list) else ()
         rpm = body.get("rate_limit_rpm")
         targets.append(ProviderTarget(
             id=ident, kind=detect_kind(ident, body), api_base=base,

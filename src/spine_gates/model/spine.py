@@ -72,8 +72,22 @@ def load_config(root: Path) -> SpineConfig:
                 document.line_of(f"/registries/{kind}"),
             )
         registries[kind] = rel
+    _check_rule_params(data.get("rule_params"), document)
     settings = {k: v for k, v in data.items() if k != "registries"}
     return SpineConfig(registries, settings)
+
+
+def _check_rule_params(params: Any, document: Document) -> None:
+    """`rule_params:` maps a rule id to its parameters (a mapping); every rule reads it so."""
+    if params is None:
+        return
+    if not isinstance(params, dict):
+        raise InputError("'rule_params' must map a rule id to a mapping of parameters",
+                         CONFIG_FILE, document.line_of("/rule_params"))
+    for rule_id, value in params.items():
+        if value is not None and not isinstance(value, dict):
+            raise InputError(f"rule_params.{rule_id} must be a mapping of parameters",
+                             CONFIG_FILE, document.line_of(f"/rule_params/{rule_id}"))
 
 
 _MAIN_KEYS = {"providers": "providers", "cli_interfaces": "cli_interfaces", "roles": "roles",

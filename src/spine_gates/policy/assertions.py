@@ -281,7 +281,12 @@ class PathExists(Assertion):
         if pure.is_absolute() or ".." in pure.parts:
             return [Violation(item, {"value": value, "problem": "is outside the spine"},
                               _sub_pointer(item, args, None))]
-        if not (ctx.root / value).is_file():
+        try:
+            exists = (ctx.root / value).is_file()
+        except OSError as exc:  # a name too long for the file system cannot name a file
+            return [Violation(item, {"value": value, "problem": f"is not a usable path "
+                                     f"({exc.strerror or exc})"}, _sub_pointer(item, args, None))]
+        if not exists:
             return [Violation(item, {"value": value, "problem": "does not exist"},
                               _sub_pointer(item, args, None))]
         return []

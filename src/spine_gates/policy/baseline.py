@@ -25,6 +25,8 @@ def load_baseline(root: Path, name: str = BASELINE_FILE) -> dict[str, str]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", name, exc.lineno) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply to read", name, 1) from None
     entries = data.get("findings") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise InputError("expected {\"findings\": [...]}", name, 1)
@@ -66,5 +68,11 @@ def write_baseline(root: Path, findings: list[Finding], name: str = BASELINE_FIL
 
     entries = baseline_entries(findings)
     payload = json.dumps({"version": 1, "findings": entries}, indent=2) + "\n"
-    write_atomic(root / name, payload)
+    target = root / name
+    if target.is_dir():
+        raise InputError("is a directory, expected a file; nothing written", name)
+    try:
+        write_atomic(target, payload)
+    except OSError as exc:
+        raise InputError(f"cannot write the baseline: {exc.strerror or exc}", name) from None
     return len(entries)

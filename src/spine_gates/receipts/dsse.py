@@ -70,7 +70,7 @@ def parse_envelope(raw: bytes) -> Envelope:
     """Parse the envelope's structure only; the payload stays opaque bytes until verified."""
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise EnvelopeError(f"envelope is not valid JSON ({exc.__class__.__name__})") from None
     if not isinstance(data, dict) or set(data) != {"payload", "payloadType", "signatures"}:
         raise EnvelopeError("envelope must have exactly payload, payloadType, signatures")

@@ -80,7 +80,7 @@ def parse_index_line(text: str, line: int) -> IndexEntry:
     """One index line; ValueError says what is wrong with it."""
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise ValueError("index line is not JSON") from None
     if not isinstance(data, dict):
         raise ValueError("index line is not an object")

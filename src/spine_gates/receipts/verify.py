@@ -167,7 +167,7 @@ def _check_entry(directory: Path, entry: IndexEntry, name: str, report: ChainRep
         return None
     try:
         statement = json.loads(envelope.payload)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         fail("signed payload is not JSON")
         return None
     shape = _statement_problem(statement)

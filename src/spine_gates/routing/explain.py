@@ -57,6 +57,8 @@ def load_request(path: str) -> dict[str, Any]:
         body = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", path, exc.lineno) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply to read", path, 1) from None
     if not isinstance(body, dict):
         raise InputError("an Anthropic Messages request must be a JSON object", path, 1)
     return body

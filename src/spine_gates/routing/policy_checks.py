@@ -22,7 +22,8 @@ def primary_failure_can_fall_back(items: list[dict[str, Any]], args: dict[str, A
     kinds = set(args.get("types") or _NETWORK_FAILURE_TYPES)
     out = []
     for entry in items:
-        if entry.get("position") == 0 and entry.get("provider_type") in kinds:
+        kind = entry.get("provider_type")
+        if entry.get("position") == 0 and isinstance(kind, str) and kind in kinds:
             out.append(Violation(entry, {"provider_type": entry.get("provider_type")}, None))
     return out
 
@@ -34,10 +35,10 @@ def image_slot_uses_default_chain(items: list[dict[str, Any]], args: dict[str, A
     default slot's chain. A role that binds image but not default has its chain ignored there.
     Items are roles."""
     roles = ctx.view.get("roles") or []
-    default_role = next((r for r in roles if "default" in (r.get("ccr_slots") or [])), None)
+    default_role = next((r for r in roles if "default" in _slots(r)), None)
     out = []
     for role in items:
-        slots = role.get("ccr_slots") or []
+        slots = _slots(role)
         if "image" not in slots or "default" in slots:
             continue
         if default_role is not None and default_role.get("fallback_chain") == role.get(
@@ -47,3 +48,9 @@ def image_slot_uses_default_chain(items: list[dict[str, Any]], args: dict[str, A
         out.append(Violation(role, {"default_role": owner},
                              f"{role.get('_pointer', '')}/ccr_slots"))
     return out
+
+
+def _slots(role: dict[str, Any]) -> list[str]:
+    """A role's slot names; a malformed `ccr_slots` (the schema reports it) binds none."""
+    slots = role.get("ccr_slots")
+    return [s for s in slots if isinstance(s, str)] if isinstance(slots, list) else []

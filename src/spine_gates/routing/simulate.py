@@ -22,6 +22,8 @@ _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|min|m|h|hour)\s*$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
 _PER = {"s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "hour": 3600.0}
 RATE_LIMITED = InjectedState("rate_limited", 429)
+# Every arrival is held in memory and routed: bound the run (about 6 s at the limit).
+MAX_REQUESTS = 1_000_000
 
 
 def parse_rate(text: str, where: str = "--rate") -> tuple[str, float]:
@@ -38,7 +40,7 @@ def parse_duration(text: str) -> float:
     if not match:
         raise InputError(f"--duration expects e.g. 90s, 30m, 1h; got {text!r}")
     seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2)]
-    if seconds <= 0 or seconds > 7 * 86400:
+    if seconds < 1 or seconds > 7 * 86400:
         raise InputError("--duration must be between 1 second and 7 days")
     return seconds
 
@@ -97,6 +99,10 @@ def simulate(config: dict[str, Any], role_slots: dict[str, list[str]],
              supports_fallback: bool = True) -> SimulationResult:
     """Run the simulation; `rates` are requests per second per role, `budgets` are rpm."""
     failures = failures or Failures()
+    expected = sum(rates.values()) * duration_s
+    if expected > MAX_REQUESTS:
+        raise InputError(f"the simulation would send about {expected:,.0f} requests (limit "
+                         f"{MAX_REQUESTS:,}); lower --rate or --duration", "--rate")
     rng = random.Random(seed)
     arrivals: list[tuple[float, str, str]] = []
     for role in sorted(rates):

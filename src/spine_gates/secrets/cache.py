@@ -53,7 +53,7 @@ class ExistenceCache:
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
                 self._entries = data if isinstance(data, dict) else {}
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 self._entries = {}  # a missing or corrupt cache is an empty one
         return self._entries
 

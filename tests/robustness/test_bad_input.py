@@ -1,0 +1,217 @@
+"""Bad input is one `gates: error:` line and exit 3, or a finding and exit 1; never exit 4.
+
+Each case below crashed the real CLI (exit 4, "internal error") before its fix.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import REPO, gates_env, run_gates
+
+PROVIDERS = "docs/governance/PROVIDER_REGISTRY.yaml"
+ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"
+SSOT = "docs/governance/SSOT_REGISTRY.yaml"
+
+
+def _set(spine: Path, rel: str, path: tuple[Any, ...], value: Any) -> None:
+    """Set one node of a registry to an awkward value (the file still parses)."""
+    file = spine / rel
+    data = yaml.safe_load(file.read_text())
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    file.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _no_crash(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode != 4, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode == 3, (result.returncode, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("gates: error: ")
+    for needle in needles:
+        assert needle in lines[0]
+
+
+@pytest.fixture
+def full_spine(spine: Path) -> Path:
+    """The reference spine plus its scenarios, so every gate of `run all` has work to do."""
+    shutil.copytree(REPO / "scenarios", spine / "scenarios")
+    return spine
+
+
+@pytest.mark.parametrize(("rel", "path", "value", "rule_file"), [
+    (PROVIDERS, ("providers", "anthropic", "models"), 1.5, PROVIDERS),
+    (PROVIDERS, ("providers", "openai", "models"), True, PROVIDERS),
+    (PROVIDERS, ("providers", "anthropic", "type"), [], PROVIDERS),
+    (PROVIDERS, ("providers", "openai", "type"), {"a": None}, PROVIDERS),
+    (ROLES, ("roles", "architect", "ccr_slots"), True, ROLES),
+    (ROLES, ("roles", "architect", "ccr_slots", 0), {}, ROLES),
+    (ROLES, ("roles", "background", "fallback_chain"), -1, ROLES),
+    (SSOT, ("ssots", 0, "path"), "x" * 5000, SSOT),
+])
+def test_schema_broken_spine_is_findings_not_a_crash(full_spine: Path, rel: str,
+                                                     path: tuple[Any, ...], value: Any,
+                                                     rule_file: str) -> None:
+    _set(full_spine, rel, path, value)
+    result = run_gates("run", "all", "--root", str(full_spine), "--format", "json")
+    _no_crash(result)
+    assert result.returncode == 1, result.stderr
+    assert rule_file in result.stdout
+
+
+def test_overlong_ssot_path_is_a_finding(full_spine: Path) -> None:
+    _set(full_spine, SSOT, ("ssots", 0, "path"), "y" * 5000)
+    result = run_gates("run", "registry-policy", "--root", str(full_spine))
+    _no_crash(result)
+    assert result.returncode == 1
+    assert "is not a usable path" in result.stdout
+
+
+@pytest.mark.parametrize(("path", "value", "needle"), [
+    (("providers", "anthropic", "models"), 1.5, "'models' must be a list"),
+])
+def test_compile_names_the_malformed_provider_field(spine: Path, path: tuple[Any, ...],
+                                                    value: Any, needle: str) -> None:
+    _set(spine, PROVIDERS, path, value)
+    _one_error_line(run_gates("compile", "ccr", "--root", str(spine)), PROVIDERS, needle)
+
+
+@pytest.mark.parametrize(("path", "value", "needle"), [
+    (("roles", "architect", "ccr_slots"), True, "'ccr_slots' must be a list of slot names"),
+    (("roles", "background", "fallback_chain"), 7, "'fallback_chain' must be a list"),
+])
+def test_compile_names_the_malformed_role_field(spine: Path, path: tuple[Any, ...], value: Any,
+                                                needle: str) -> None:
+    _set(spine, ROLES, path, value)
+    result = run_gates("route", "resilience", "--root", str(spine))
+    _one_error_line(result, ROLES, needle)
+
+
+def test_provider_status_and_baseline_survive_non_list_models(spine: Path) -> None:
+    _set(spine, PROVIDERS, ("providers", "openrouter", "models"), -1)
+    env = gates_env(HOME=str(spine.parent / "home"))
+    status = run_gates("providers", "status", "--offline", "--root", str(spine), env=env)
+    _no_crash(status)
+    baseline = run_gates("baseline", "create", "--root", str(spine), env=env)
+    _no_crash(baseline)
+    assert baseline.returncode == 0
+    assert (spine / ".spine-gates-baseline.json").is_file()
+
+
+@pytest.mark.parametrize("api_base", ["http://h:abc", "http://[::1", "http://h:99999"])
+def test_malformed_api_base_port_is_a_problem_not_a_crash(spine: Path, api_base: str) -> None:
+    _set(spine, PROVIDERS, ("providers", "openai", "api_base"), api_base)
+    env = gates_env(HOME=str(spine.parent / "home"))
+    result = run_gates("providers", "status", "--offline", "--format", "json", "--root",
+                       str(spine), env=env)
+    _no_crash(result)
+    report = json.loads(result.stdout)
+    openai = next(p for p in report["providers"] if p["id"] == "openai")
+    assert openai["api_base"] == ""  # shown as nothing rather than half-parsed
+
+
+@pytest.mark.parametrize("override", ["openai=http://h:abc", "openai=http://[::1"])
+def test_malformed_api_base_override_is_bad_input(spine: Path, override: str) -> None:
+    env = gates_env(HOME=str(spine.parent / "home"))
+    result = run_gates("providers", "status", "--offline", "--root", str(spine),
+                       "--api-base-override", override, env=env)
+    _one_error_line(result, "--api-base-override", "is not a valid URL")
+
+
+@pytest.mark.parametrize("flag", [["--timeout", "nan"], ["--deadline", "inf"],
+                                  ["--timeout", "-1"]])
+def test_non_finite_probe_times_are_bad_input(spine: Path, flag: list[str]) -> None:
+    env = gates_env(HOME=str(spine.parent / "home"))
+    result = run_gates("providers", "status", "--offline", "--root", str(spine), *flag, env=env)
+    _one_error_line(result, "positive, finite seconds")
+
+
+@pytest.mark.parametrize(("config", "needle"), [
+    ("rule_params: 5\n", "spine-gates.yaml:1: 'rule_params' must map a rule id"),
+    ("rule_params:\n  SEC-002: 5\n", "spine-gates.yaml:2: rule_params.SEC-002 must be a mapping"),
+])
+@pytest.mark.parametrize("command", [["run", "all"], ["secrets", "check", "--offline"],
+                                     ["baseline", "create"]])
+def test_malformed_rule_params_is_bad_input(spine: Path, config: str, needle: str,
+                                            command: list[str]) -> None:
+    (spine / "spine-gates.yaml").write_text(config)
+    env = gates_env(HOME=str(spine.parent / "home"))
+    _one_error_line(run_gates(*command, "--root", str(spine), env=env), needle)
+
+
+def test_null_rule_params_entry_means_defaults(spine: Path) -> None:
+    (spine / "spine-gates.yaml").write_text("rule_params:\n  SEC-002: null\n")
+    result = run_gates("run", "registry-policy", "--root", str(spine))
+    assert result.returncode == 0, result.stderr
+
+
+def test_baseline_path_that_is_a_directory_is_bad_input(spine: Path) -> None:
+    (spine / ".spine-gates-baseline.json").mkdir()
+    result = run_gates("baseline", "create", "--root", str(spine))
+    _one_error_line(result, ".spine-gates-baseline.json", "is a directory")
+    assert (spine / ".spine-gates-baseline.json").is_dir()
+    assert not [p for p in spine.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_unwritable_output_is_bad_input(spine: Path) -> None:
+    # /proc/version exists and its folder refuses new files: the temp file cannot be made.
+    target = Path("/proc/version")
+    if not target.is_file():
+        pytest.skip("needs Linux /proc")
+    result = run_gates("run", "registry-policy", "--root", str(spine), "--output", str(target))
+    _one_error_line(result, "/proc/version", "cannot write --output")
+
+
+def test_simulation_too_large_is_refused_quickly(spine: Path) -> None:
+    result = run_gates("route", "simulate", "--root", str(spine), "--rate",
+                       "executor=999999/s", "--duration", "1h", timeout=20)
+    _one_error_line(result, "--rate", "limit 1,000,000")
+
+
+def test_sub_second_duration_is_refused(spine: Path) -> None:
+    result = run_gates("route", "simulate", "--root", str(spine), "--rate", "executor=5/min",
+                       "--duration", "0.5s")
+    _one_error_line(result, "--duration must be between 1 second and 7 days")
+
+
+def _deep_json(depth: int = 100_000) -> str:
+    return '{"messages": ' + "[" * depth + "]" * depth + "}"
+
+
+def test_deeply_nested_request_is_bad_input(tmp_path: Path, spine: Path) -> None:
+    request = tmp_path / "deep.json"
+    request.write_text(_deep_json())
+    result = run_gates("route", "explain", "--root", str(spine), str(request))
+    _one_error_line(result, "deep.json:1: JSON nested too deeply to read")
+
+
+def test_deeply_nested_baseline_is_bad_input(spine: Path) -> None:
+    (spine / ".spine-gates-baseline.json").write_text(_deep_json())
+    result = run_gates("run", "registry-policy", "--root", str(spine))
+    _one_error_line(result, ".spine-gates-baseline.json:1: JSON nested too deeply to read")
+
+
+def test_deeply_nested_receipt_index_line_is_reported(spine: Path) -> None:
+    index = spine / "receipts" / "index.jsonl"
+    index.parent.mkdir()
+    index.write_text('{"a": ' * 100_000 + "1" + "}" * 100_000 + "\n")
+    verify = run_gates("receipts", "verify", "--root", str(spine))
+    _no_crash(verify)
+    assert verify.returncode == 1
+    audit = run_gates("receipts", "audit", "--root", str(spine), "--format", "json")
+    _no_crash(audit)
