@@ -14,6 +14,7 @@ from spine_gates.drift.compare import Difference, DriftVerdict, compare, overall
 from spine_gates.drift.ignore import IgnoreRule, parse_rules
 from spine_gates.drift.keyed import file_pointer, keyed_pointer, provider_indexes
 from spine_gates.drift.stamp import read_stamp
+from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.governance import GovernanceModel
 
@@ -134,7 +135,16 @@ def drift_check(spec: dict[str, Any], ctx: Any, gate: Any) -> list[Finding]:
         return []
     live = read_live_config(path)
     profile = profile_for(ctx.options.get("profile"), ctx.model, spec.get("profile"))
-    run = run_drift(ctx.model, live, profile, ignore_rules(ctx.model, spec))
+    try:
+        run = run_drift(ctx.model, live, profile, ignore_rules(ctx.model, spec))
+    except InputError as exc:
+        # A registry fault (a dangling chain entry) is a policy finding the registry rules
+        # report; aborting here would hide every finding of `gates run all` behind exit 3.
+        if exc.file not in {document.name for document in ctx.model.documents.values()}:
+            raise
+        return shape_findings(live, profile) + [_finding(
+            "DRIFT-000", f"verdict not compared: the SSOT does not compile to a router config "
+            f"({exc.message})", exc.file or "", exc.line)]
     return shape_findings(live, profile) + findings_for(run, ctx.today)
 
 
