@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -13,6 +14,8 @@ from spine_gates import __version__
 from spine_gates.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, GatesError, InputError
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "spine")
+# OSError numbers that only a malformed path name causes: exit 3 wherever they surface.
+_BAD_PATH_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.ELOOP})
 
 
 class _Parser(argparse.ArgumentParser):
@@ -530,9 +533,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # the one place that turns a bug into exit 4, not a traceback
-        if os.environ.get("SPINE_GATES_DEBUG"):
-            raise
-        print(_redact(f"gates: internal error: {type(exc).__name__}: {exc} "
-                      f"(set SPINE_GATES_DEBUG=1 for a traceback)"), file=sys.stderr)
-        return EXIT_INTERNAL
+    except OSError as exc:
+        if exc.errno not in _BAD_PATH_ERRNOS:
+            return _internal(exc)
+        # A path the user gave that no file system call can take (too long, a symlink loop):
+        # bad input wherever it is first touched, not a bug in that caller.
+        name = str(exc.filename or "")
+        shown = name if len(name) <= 80 else f"{name[:40]}…{name[-20:]} ({len(name)} chars)"
+        print(_redact(f"gates: error: {shown}: {exc.strerror}"), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:
+        return _internal(exc)
+
+
+def _internal(exc: Exception) -> int:
+    """The one place that turns a bug into exit 4, not a traceback."""
+    if os.environ.get("SPINE_GATES_DEBUG"):
+        raise exc
+    print(_redact(f"gates: internal error: {type(exc).__name__}: {exc} "
+                  f"(set SPINE_GATES_DEBUG=1 for a traceback)"), file=sys.stderr)
+    return EXIT_INTERNAL

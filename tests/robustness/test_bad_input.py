@@ -215,3 +215,76 @@ def test_deeply_nested_receipt_index_line_is_reported(spine: Path) -> None:
     assert verify.returncode == 1
     audit = run_gates("receipts", "audit", "--root", str(spine), "--format", "json")
     _no_crash(audit)
+
+
+@pytest.mark.parametrize("command", [
+    ["route", "explain", "--ccr-config", "{long}", "{request}"],
+    ["run", "all", "--live", "{long}"],
+    ["compile", "ccr", "--out", "{long}"],
+    ["run", "registry-policy", "--output", "{long}"],
+    ["run", "registry-policy", "--receipt", "--signing-key", "{long}"],
+    ["sync", "--live", "{long}"],
+])
+def test_overlong_path_names_are_bad_input(tmp_path: Path, spine: Path,
+                                           command: list[str]) -> None:
+    request = tmp_path / "ok.json"
+    request.write_text('{"messages": [{"role": "user", "content": "hi"}]}')
+    long = str(tmp_path / ("x" * 5000))
+    args = [a.format(long=long, request=request) for a in command]
+    env = gates_env(HOME=str(tmp_path / "home"))
+    result = run_gates(*args, "--root", str(spine), env=env)
+    _one_error_line(result, "File name too long")
+    assert len(result.stderr) < 400  # the 5000-character name is shortened, not echoed
+
+
+def _loop(where: Path) -> Path:
+    (where / "loop-b").symlink_to(where / "loop-a")
+    (where / "loop-a").symlink_to(where / "loop-b")
+    return where / "loop-a"
+
+
+@pytest.mark.parametrize("command", [["run", "all"], ["sync", "--dry-run"], ["adopt"],
+                                     ["proxy", "check", "--no-activate"]])
+def test_live_config_symlink_loop_is_bad_input(tmp_path: Path, spine: Path,
+                                               command: list[str]) -> None:
+    loop = _loop(tmp_path)
+    env = gates_env(HOME=str(tmp_path / "home"))
+    result = run_gates(*command, "--live", str(loop), "--root", str(spine), env=env)
+    _one_error_line(result, "is a symlink loop")
+
+
+@pytest.mark.parametrize(("name", "needle"), [
+    ("waivers.yaml", "waivers.yaml: cannot read"),
+    ("spine-gates.yaml", "spine-gates.yaml: "),
+    ("scenarios", "scenarios: is not a readable directory"),
+])
+def test_unreadable_links_are_errors_not_silently_absent(spine: Path, name: str,
+                                                         needle: str) -> None:
+    # Before: a broken waivers.yaml or spine-gates.yaml link was read as "no such file" and a
+    # broken scenarios link skipped the routing scenarios, so the gate passed unchecked.
+    shutil.copytree(REPO / "scenarios", spine / "scenarios")
+    target = spine / name
+    if target.is_dir():
+        shutil.rmtree(target)
+    _loop(spine)
+    target.symlink_to(spine / "loop-a")
+    _one_error_line(run_gates("run", "all", "--root", str(spine)), needle)
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf"])
+def test_non_finite_health_setting_is_bad_input(spine: Path, value: str) -> None:
+    (spine / "spine-gates.yaml").write_text(f"health:\n  timeout_s: {value}\n")
+    env = gates_env(HOME=str(spine.parent / "home"))
+    result = run_gates("providers", "status", "--offline", "--root", str(spine), env=env)
+    _one_error_line(result, "spine-gates.yaml", "health.timeout_s must be a positive number")
+
+
+@pytest.mark.parametrize("value", [True, -1, 1.5])
+def test_provider_status_survives_non_list_ccr_slots(spine: Path, value: Any) -> None:
+    _set(spine, ROLES, ("roles", "architect", "ccr_slots"), value)
+    env = gates_env(HOME=str(spine.parent / "home"))
+    result = run_gates("providers", "status", "--offline", "--format", "json", "--root",
+                       str(spine), env=env)
+    _no_crash(result)
+    report = json.loads(result.stdout)
+    assert any(role["role"] == "architect" for role in report["roles"]), report["roles"]

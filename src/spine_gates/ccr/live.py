@@ -56,7 +56,10 @@ def check_home(path: Path, name: str) -> None:
                          "profile 3.x is not supported (supported: 2.0, 1.0), refusing to read "
                          "it as 2.0", name)
     if path.is_symlink():
-        target = path.resolve()
+        try:
+            target = path.resolve()
+        except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError on a symlink loop
+            raise InputError("is a symlink loop", name) from None
         allowed = [path.parent.resolve(), Path.home().resolve()]
         if not any(target == root or target.is_relative_to(root) for root in allowed):
             raise InputError(f"is a symlink to {target}, outside the home directory; refusing "

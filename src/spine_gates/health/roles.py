@@ -81,7 +81,9 @@ def role_view(role: str, body: Mapping[str, Any], providers: Mapping[str, Health
     fallbacks: list[Any] = raw_chain if isinstance(raw_chain, list) else []
     refs = [r for r in [primary, *fallbacks] if isinstance(r, str) and r]
     chain = tuple(entry_health(ref, providers) for ref in refs)
-    slots = tuple(s for s in body.get("ccr_slots") or [] if isinstance(s, str))
+    raw_slots = body.get("ccr_slots")
+    slots = tuple(s for s in raw_slots if isinstance(s, str)) if isinstance(raw_slots, list) \
+        else ()
     healthy = next((e for e in chain if e.state == State.HEALTHY), None)
     chosen = healthy or next((e for e in chain if e.serving), None)
     head = chain[0] if chain else None

@@ -87,8 +87,10 @@ def settings(raw: Mapping[str, Any]) -> dict[str, float]:
         if key not in DEFAULTS:
             raise InputError(f"unknown health setting {key!r} (known: {', '.join(DEFAULTS)})",
                              "spine-gates.yaml")
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise InputError(f"health.{key} must be a positive number", "spine-gates.yaml")
+        if isinstance(value, bool) or not isinstance(value, int | float) or \
+                not 0 < value < math.inf:  # .nan and .inf parse as YAML floats
+            raise InputError(f"health.{key} must be a positive number (finite: not .nan or "
+                             ".inf)", "spine-gates.yaml")
         merged[key] = float(value)
     return merged
 

@@ -53,7 +53,7 @@ def find_root(root: str | None) -> tuple[Path, bool]:
 
 def load_config(root: Path) -> SpineConfig:
     path = root / CONFIG_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a broken link is an error, not "none"
         return SpineConfig()
     document = load_yaml(path, CONFIG_FILE)
     data = document.data or {}

@@ -40,7 +40,7 @@ class Waiver:
 
 def load_waivers(root: Path, name: str = WAIVERS_FILE) -> list[Waiver]:
     path = root / name
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a broken link is an error, not "none"
         return []
     document = load_yaml(path, name)
     data = document.data

@@ -43,6 +43,8 @@ def scenario_dir(root: Path) -> Path | None:
     local = root / "scenarios"
     if local.is_dir():
         return local
+    if local.exists() or local.is_symlink():  # skipping them would pass the gate unchecked
+        raise InputError("is not a readable directory of scenario files", "scenarios")
     if root.resolve() == bundled_dir("spine").resolve() and bundled_dir("scenarios").is_dir():
         return bundled_dir("scenarios")
     return None
