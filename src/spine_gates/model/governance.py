@@ -39,7 +39,8 @@ class GovernanceModel:
         for document in self.documents.values():
             if document.name == name:
                 return document
-        return None
+        config = self.config.document
+        return config if config is not None and config.name == name else None
 
     def line_of(self, file: str, pointer: str) -> int | None:
         document = self.by_name(file)
@@ -242,7 +243,8 @@ def build_view(model: GovernanceModel) -> dict[str, Any]:
         "cli_role_reach": cli_role_reach,
         "ssot_entries": ssot_entries,
         "governed": governed,
-        "string_leaves": _string_leaves(docs),
+        "string_leaves": _string_leaves(
+            {**docs, "config": model.config.document} if model.config.document else docs),
         "registries": {
             "providers": registry("providers", "providers", providers),
             "cli_interfaces": registry("cli_interfaces", "cli_interfaces", clis),

@@ -24,6 +24,7 @@ class SpineConfig:
 
     registries: dict[str, str] = field(default_factory=lambda: dict(REGISTRY_PATHS))
     settings: dict[str, Any] = field(default_factory=dict)
+    document: Document | None = None  # the parsed file, so secret detection scans it too
 
 
 def bundled_dir(name: str) -> Path:
@@ -74,7 +75,7 @@ def load_config(root: Path) -> SpineConfig:
         registries[kind] = rel
     _check_rule_params(data.get("rule_params"), document)
     settings = {k: v for k, v in data.items() if k != "registries"}
-    return SpineConfig(registries, settings)
+    return SpineConfig(registries, settings, document)
 
 
 def _check_rule_params(params: Any, document: Document) -> None:
