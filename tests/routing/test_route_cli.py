@@ -149,3 +149,15 @@ def test_an_ssot_that_does_not_compile_is_a_warning_not_an_abort(spine: Path) ->
     skipped = [f for f in findings if f["rule"] == "SCEN-002"]
     assert len(skipped) == 1 and "nowhere" in skipped[0]["message"]
     assert skipped[0]["file"].endswith("ROLE_PROVIDER_MAPS.yaml") and skipped[0]["line"]
+
+
+def test_a_fail_or_budget_for_an_unknown_provider_is_bad_input(tmp_path: Path) -> None:
+    typo = run_gates("route", "explain", _request(tmp_path, THINK), "--fail", "antropic=http_429")
+    assert typo.returncode == 3
+    assert "defines no provider 'antropic'" in typo.stderr and "anthropic" in typo.stderr
+    budget = run_gates("route", "simulate", "--rate", "background=10/min", "--duration", "1m",
+                       "--budget", "nim=5/min")
+    assert budget.returncode == 3 and "defines no provider 'nim'" in budget.stderr
+    model_key = run_gates("route", "explain", _request(tmp_path, THINK), "--fail",
+                          "openrouter/anthropic/claude-opus-4-5=http_5xx")
+    assert model_key.returncode == 0, model_key.stderr

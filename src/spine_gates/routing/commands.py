@@ -41,6 +41,20 @@ def injected_failures(fail: list[str] | None, live_state_root: Path | None) -> F
     return Failures(cached.by_key + explicit.by_key)
 
 
+def require_known_providers(items: list[str] | None, config: dict[str, Any], flag: str) -> None:
+    """A `--fail`/`--budget` for a provider the router config does not define is a typo, not a
+    no-op: refuse it rather than predict as if it were healthy."""
+    providers = config.get("Providers")
+    known = {p.get("name") for p in providers if isinstance(p, dict)} \
+        if isinstance(providers, list) else set()
+    for item in items or []:
+        provider = item.partition("=")[0].strip().split("/", 1)[0]
+        if provider not in known:
+            names = ", ".join(sorted(str(k) for k in known if isinstance(k, str))) or "none"
+            raise InputError(f"{flag} {item!r}: the router config defines no provider "
+                             f"{provider!r} (known: {names})")
+
+
 def route_explain(request: str, ccr_config: str | None, fail: list[str] | None,
                   root: Path | None, fmt: str, profile: str | None = None,
                   custom_route: str | None = None, live_state_root: Path | None = None) -> str:
@@ -55,6 +69,7 @@ def route_explain(request: str, ccr_config: str | None, fail: list[str] | None,
     body = load_request(request)
     failures = injected_failures(fail, live_state_root)
     config, source, fallback = load_router_config(ccr_config, root, profile)
+    require_known_providers(fail, config, "--fail")
     explanation = explain_request(body, config, failures, custom_route=custom_route,
                                   supports_fallback=fallback, source=source)
     return render_json(explanation) if fmt == "json" else render_text(explanation)
@@ -80,6 +95,8 @@ def route_simulate(rates: list[str], duration: str, seed: int, fail: list[str] |
         per_role[role] = per_role.get(role, 0.0) + rate
     seconds = parse_duration(duration)
     config, _, fallback = load_router_config(ccr_config, root, profile)
+    require_known_providers(fail, config, "--fail")
+    require_known_providers(budgets, config, "--budget")
     roles, rpm = _roles_and_budgets(root)
     for text in budgets or []:
         name, per_second = parse_rate(text, "--budget")
@@ -102,6 +119,7 @@ def route_resilience(fail: list[str] | None, ccr_config: str | None, root: Path 
     from spine_gates.routing.resilience import analyse, role_view
 
     config, source, fallback = load_router_config(ccr_config, root, profile)
+    require_known_providers(fail, config, "--fail")
     roles, _ = _roles_and_budgets(root)
     failures = injected_failures(fail, live_state_root)
     views = [role_view(role, slots, config, failures, fallback)
