@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spine_gates.errors import InputError
 from spine_gates.policy.assertions import EvalContext, Violation, register_check
 from spine_gates.secrets import detect, refs
 
@@ -34,39 +35,20 @@ def _violations(items: list[dict[str, Any]], kind: str) -> list[Violation]:
     return out
 
 
-@register_check("secret_literal_in_key_field")
-def secret_literal_in_key_field(items: list[dict[str, Any]], args: dict[str, Any],
-                                ctx: EvalContext) -> list[Violation]:
-    """A key-bearing field holds a literal instead of a reference (SEC-001)."""
-    return _violations(items, detect.LITERAL)
+_KINDS = {detect.LITERAL, detect.KEY_FORMAT, detect.URL_CREDENTIAL, detect.BAD_REFERENCE,
+          detect.HIGH_ENTROPY}
 
 
-@register_check("secret_key_format")
-def secret_key_format(items: list[dict[str, Any]], args: dict[str, Any],
-                      ctx: EvalContext) -> list[Violation]:
-    """A known API-key format anywhere outside key-bearing fields (SEC-002)."""
-    return _violations(items, detect.KEY_FORMAT)
-
-
-@register_check("secret_in_url")
-def secret_in_url(items: list[dict[str, Any]], args: dict[str, Any],
-                  ctx: EvalContext) -> list[Violation]:
-    """A password in a URL's userinfo or a key in its query string (SEC-003)."""
-    return _violations(items, detect.URL_CREDENTIAL)
-
-
-@register_check("secret_reference_scheme")
-def secret_reference_scheme(items: list[dict[str, Any]], args: dict[str, Any],
-                            ctx: EvalContext) -> list[Violation]:
-    """A reference that is malformed or uses a scheme other than infisical:// or env: (SEC-005)."""
-    return _violations(items, detect.BAD_REFERENCE)
-
-
-@register_check("secret_high_entropy")
-def secret_high_entropy(items: list[dict[str, Any]], args: dict[str, Any],
-                        ctx: EvalContext) -> list[Violation]:
-    """A random-looking value in a field whose name mentions a credential (SEC-007)."""
-    return _violations(items, detect.HIGH_ENTROPY)
+@register_check("secret_detected")
+def secret_detected(items: list[dict[str, Any]], args: dict[str, Any],
+                    ctx: EvalContext) -> list[Violation]:
+    """The detector's hits of one `kind` (SEC-001 literal, SEC-002 key-format, SEC-003
+    url-credential, SEC-005 bad-reference, SEC-007 high-entropy)."""
+    kind = args.get("kind")
+    if kind not in _KINDS:
+        raise InputError(f"check secret_detected: unknown kind {kind!r} "
+                         f"(known: {', '.join(sorted(_KINDS))})", "policies/secrets.yaml")
+    return _violations(items, kind)
 
 
 def namespaces(params: dict[str, Any], args: dict[str, Any]) -> list[str]:
