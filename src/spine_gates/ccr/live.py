@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,28 +66,10 @@ def check_home(path: Path, name: str) -> None:
 
 
 def read_bytes(path: Path, name: str) -> bytes:
-    """The file's bytes after the checks every live config gets (kind, size, permissions)."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InputError("file not found", name) from None
-    except PermissionError:
-        raise InputError("permission denied", name) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", name) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError("is a directory, expected the router's config.json", name)
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError("is not a regular file", name)
-    if info.st_size > MAX_BYTES:
-        raise InputError(f"file is over the {MAX_BYTES // 1048576} MiB limit", name)
-    try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_BYTES + 1)
-    except PermissionError:
-        raise InputError("permission denied", name) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", name) from None
+    """The file's bytes after the checks every input gets (kind, size, permissions)."""
+    from spine_gates.model.loader import read_bytes as read_checked
+
+    return read_checked(path, name, MAX_BYTES, "the router's config.json")
 
 
 def parse_config(raw: bytes, name: str) -> dict[str, Any]:

@@ -90,25 +90,26 @@ class _Context:
     nodes: int = 0
 
 
-def read_text(path: Path, name: str, max_bytes: int = MAX_BYTES) -> str:
-    """Read a file as UTF-8 text with the checks every input gets (exists, is a file, size)."""
+def read_bytes(path: Path, name: str, max_bytes: int = MAX_BYTES,
+               expected: str = "a file") -> bytes:
+    """A file's bytes after the checks every input gets: it exists, is a regular file (a FIFO
+    would block), is readable and within `max_bytes`. `expected` names it in the directory error."""
     try:
-        if path.is_dir():
-            raise InputError("is a directory, expected a file", name)
         info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            # a FIFO or device would block or never end: refuse before opening it
-            raise InputError("not a regular file", name)
-        size = info.st_size
     except FileNotFoundError:
         raise InputError("file not found", name) from None
     except PermissionError:
         raise InputError("permission denied", name) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", name) from None
-    if size > max_bytes:
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"is a directory, expected {expected}", name)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("not a regular file", name)
+    if info.st_size > max_bytes:
         raise InputError(
-            f"file is {size / 1048576:.1f} MiB, over the {max_bytes // 1048576} MiB limit", name
+            f"file is {info.st_size / 1048576:.1f} MiB, over the {max_bytes // 1048576} MiB limit",
+            name,
         )
     try:
         with path.open("rb") as handle:
@@ -119,6 +120,12 @@ def read_text(path: Path, name: str, max_bytes: int = MAX_BYTES) -> str:
         raise InputError(f"cannot read: {exc.strerror or exc}", name) from None
     if len(raw) > max_bytes:
         raise InputError(f"file is over the {max_bytes // 1048576} MiB limit", name)
+    return raw
+
+
+def read_text(path: Path, name: str, max_bytes: int = MAX_BYTES) -> str:
+    """Read a file as UTF-8 text with the checks of `read_bytes`."""
+    raw = read_bytes(path, name, max_bytes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -127,6 +134,19 @@ def read_text(path: Path, name: str, max_bytes: int = MAX_BYTES) -> str:
             f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", name, line
         ) from None
     return text.removeprefix("\ufeff")
+
+
+def read_json(path: Path, name: str) -> Any:
+    """A JSON file; bad JSON (or nesting deeper than the parser can follow) is exit 3."""
+    import json
+
+    text = read_text(path, name)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", name, exc.lineno) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply to read", name, 1) from None
 
 
 def load_yaml(path: Path, name: str | None = None, max_bytes: int = MAX_BYTES) -> Document:

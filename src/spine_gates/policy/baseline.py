@@ -9,7 +9,7 @@ from pathlib import Path
 
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
-from spine_gates.model.loader import read_text
+from spine_gates.model.loader import read_json
 
 BASELINE_FILE = ".spine-gates-baseline.json"
 
@@ -18,15 +18,7 @@ def load_baseline(root: Path, name: str = BASELINE_FILE) -> dict[str, str]:
     path = root / name
     if not path.exists():
         return {}
-    import json  # lazy, like everything below: most spines have no baseline
-
-    text = read_text(path, name)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", name, exc.lineno) from None
-    except RecursionError:
-        raise InputError("JSON nested too deeply to read", name, 1) from None
+    data = read_json(path, name)
     entries = data.get("findings") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise InputError("expected {\"findings\": [...]}", name, 1)

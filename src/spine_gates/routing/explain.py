@@ -50,15 +50,9 @@ def explain_request(body: dict[str, Any], config: dict[str, Any],
 
 def load_request(path: str) -> dict[str, Any]:
     """An Anthropic Messages body from a JSON file; bad JSON is exit 3 with its line."""
-    from spine_gates.model.loader import read_text
+    from spine_gates.model.loader import read_json
 
-    text = read_text(Path(path), path)
-    try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", path, exc.lineno) from None
-    except RecursionError:
-        raise InputError("JSON nested too deeply to read", path, 1) from None
+    body = read_json(Path(path), path)
     if not isinstance(body, dict):
         raise InputError("an Anthropic Messages request must be a JSON object", path, 1)
     return body
