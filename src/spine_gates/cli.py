@@ -74,13 +74,14 @@ def _root(args: argparse.Namespace) -> Path:
     return root
 
 
-def _signing_key(args: argparse.Namespace) -> Any:
-    """The receipt signing key, or None when no receipt is wanted (cryptography stays unloaded)."""
+def _signing_key(args: argparse.Namespace) -> tuple[Any, str | None]:
+    """The receipt signing key (None when no receipt is wanted; cryptography stays unloaded) and
+    the warning to print after the run when CI wants a receipt but no key is configured."""
     wanted = args.receipt
     if wanted is None:  # on by default in CI
         wanted = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
     if not wanted:
-        return None
+        return None, None
     from spine_gates.receipts.emit import signing_key_for_run
 
     return signing_key_for_run(args.signing_key, explicit=args.receipt is True)
@@ -93,11 +94,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     gates = load_gates()
     if args.gate != "all" and args.gate not in gates:
         raise InputError(f"unknown gate {args.gate!r} (known: {', '.join(gates)}, all)")
-    signing_key = _signing_key(args)
+    signing_key, no_key_warning = _signing_key(args)
     ctx = prepare(_root(args), {"live": args.live, "no_baseline": args.no_baseline})
     selected = list(gates.values()) if args.gate == "all" else [gates[args.gate]]
     results = [run_gate(gate, ctx) for gate in selected]
     result = results[0] if args.gate != "all" else combine(results)
+    if no_key_warning:  # the gate ran, so a receipt would have been written: say why there is none
+        print(no_key_warning, file=sys.stderr)
     if signing_key is not None:
         from spine_gates.receipts.emit import attach_receipt
 

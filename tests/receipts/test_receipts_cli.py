@@ -151,6 +151,16 @@ def test_ci_without_a_key_warns_and_runs_without_a_receipt(spine):
     assert json.loads(result.stdout)["receipt"] is None
 
 
+def test_ci_without_a_key_and_bad_input_prints_only_the_error(spine):
+    """The warning is about a receipt that is not written; a run that stops on bad input would
+    write none anyway, so its one error line stays the only line (the CI runner sets CI)."""
+    (spine / "docs" / "governance" / "PROVIDER_REGISTRY.yaml").write_text("a: [\n")
+    result = run_gates("run", "registry-policy", "--root", str(spine), env=gates_env(CI="true"))
+    assert result.returncode == 3
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("gates: error: docs/governance/PROVIDER_REGISTRY.yaml:")
+
+
 def test_off_by_default_outside_ci(spine, key):
     env = {k: v for k, v in gates_env().items() if k != "CI"}
     result = run_gates("run", "registry-policy", "--root", str(spine), "--format", "json",

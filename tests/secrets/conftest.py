@@ -22,10 +22,13 @@ _INFISICAL_VARS = ("INFISICAL_HOST", "INFISICAL_API_URL", "INFISICAL_SITE_URL",
 
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No real Infisical settings leak in; caches and configs live in tmp; redaction reset."""
-    for name in _INFISICAL_VARS:
-        monkeypatch.delenv(name, raising=False)
+def _isolated(request: pytest.FixtureRequest, tmp_path: Path,
+              monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No real Infisical settings leak in (except into the opt-in live contract test); caches
+    and configs live in tmp; redaction reset."""
+    if request.node.get_closest_marker("live_infisical") is None:
+        for name in _INFISICAL_VARS:
+            monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     clear_registered()

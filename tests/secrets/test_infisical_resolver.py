@@ -147,6 +147,7 @@ def test_access_token_is_registered_for_redaction(configured):
     assert TOKEN not in redact_text(f"Authorization: {TOKEN}")
 
 
+@pytest.mark.live_infisical
 @pytest.mark.skipif(not os.environ.get("SPINE_GATES_LIVE_INFISICAL"),
                     reason="live contract test: set SPINE_GATES_LIVE_INFISICAL=1 and the "
                            "INFISICAL_* variables to run it against a real instance")

@@ -50,24 +50,24 @@ def emit_receipt(result: GateResult, key: SigningKey, when: _dt.datetime | None 
     return write_receipt(root, key, result.gate, build, moment)
 
 
-def signing_key_for_run(path: str | None, explicit: bool) -> SigningKey | None:
-    """The key for this run. Asking with `--receipt` and no key is bad input (exit 3); the CI
-    default without a key warns once and runs without a receipt."""
-    import sys
+def signing_key_for_run(path: str | None, explicit: bool) -> tuple[SigningKey | None, str | None]:
+    """The key for this run and, when there is none, the warning to print once the gate has run.
 
+    Asking with `--receipt` and no key is bad input (exit 3); the CI default without a key runs
+    without a receipt and warns. The warning is returned rather than printed so that a run that
+    stops on bad input prints its one error line and nothing else."""
     from spine_gates.errors import InputError
     from spine_gates.receipts.keys import KEY_ENV, KEY_FILE_ENV, KEY_REF_ENV, load_signing_key
 
     key = load_signing_key(path)
     if key is not None:
-        return key
+        return key, None
     hint = (f"pass --signing-key PATH or set {KEY_FILE_ENV}, {KEY_ENV} or {KEY_REF_ENV} "
             "(create one with `gates receipts keygen`)")
     if explicit:
         raise InputError(f"--receipt needs a signing key: {hint}")
-    print(f"gates: warning: CI is set but no signing key is configured, so no receipt is "
-          f"written; {hint}, or pass --no-receipt", file=sys.stderr)
-    return None
+    return None, (f"gates: warning: CI is set but no signing key is configured, so no receipt "
+                  f"is written; {hint}, or pass --no-receipt")
 
 
 def attach_receipt(result: GateResult, key: SigningKey,
