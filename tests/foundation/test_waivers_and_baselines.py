@@ -108,3 +108,37 @@ def test_freshness_window_is_configurable_per_spine(gates, spine):
     (spine / "spine-gates.yaml").write_text("rule_params:\n  SSOT-004: {days: 45}\n")
     code, report = _run(gates, spine)
     assert code == 0, report
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("    rule: [REG-002]\n", "waivers.yaml:2: waiver 'rule' must be a string, not list"),
+    ("    rule: reg two\n", "waivers.yaml:2: waiver rule 'reg two' is not a rule id"),
+    ("    pointer: roles/architect\n", "waivers.yaml:2: waiver pointer 'roles/architect' must "
+                                         "be a JSON pointer"),
+    ("    pointer: /\n", "waivers.yaml:2: waiver pointer '/' must be a JSON pointer"),
+    ("    file: ../elsewhere.yaml\n", "waivers.yaml:2: waiver file '../elsewhere.yaml' must be "
+                                      "a path relative to the spine root"),
+    ("    file: 12\n", "waivers.yaml:2: waiver 'file' must be a string, not int"),
+    ("    owner: '  '\n", "waivers.yaml:2: waiver needs 'owner'"),
+    ("    expires: 2027-01-31T99\n", "waivers.yaml:2: 'expires' must be a YYYY-MM-DD date"),
+    ("    expires: 2027-02-30\n", "waivers.yaml:2: cannot read value: day is out of range"),
+])
+def test_a_malformed_waiver_field_is_one_line_with_its_line(gates, dangling, line, expected):
+    """A waiver that cannot mean what its author intended is refused, not silently inert."""
+    fields = {"rule": "    rule: REG-002\n", "reason": "    reason: onboarding (TICKET-12)\n",
+              "owner": '    owner: "@ronny"\n', "expires": "    expires: 2027-01-31\n"}
+    key = line.split(":")[0].strip()
+    body = line + "".join(v for k, v in fields.items() if k != key)
+    (dangling / "waivers.yaml").write_text("waivers:\n  - " + body.removeprefix("    "))
+    result = gates("run", "registry-policy", "--root", str(dangling))
+    assert result.returncode == 3, result.stderr
+    (only,) = result.stderr.splitlines()
+    assert only.startswith("gates: error: " + expected), only
+
+
+def test_a_quoted_expiry_and_a_dot_slash_file_still_waive(gates, dangling):
+    (dangling / "waivers.yaml").write_text(
+        f"waivers:\n  - rule: REG-002\n    file: ./{ROLES}\n    reason: onboarding\n"
+        '    owner: "@ronny"\n    expires: "2027-01-31"\n')
+    code, report = _run(gates, dangling)
+    assert code == 0 and report["summary"]["waived"] == 1

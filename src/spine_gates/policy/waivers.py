@@ -7,6 +7,7 @@ A waived finding is counted, never hidden. An expired waiver waives nothing and 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from spine_gates.model.loader import load_yaml
 
 WAIVERS_FILE = "waivers.yaml"
 _FIELDS = {"rule", "file", "pointer", "reason", "owner", "expires"}
+_WAIVABLE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d{3}$")  # REG-002, CCR-LOG-001
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -56,27 +59,57 @@ def load_waivers(root: Path, name: str = WAIVERS_FILE) -> list[Waiver]:
         unknown = set(raw) - _FIELDS
         if unknown:
             raise InputError(f"unknown waiver field {sorted(unknown)[0]!r}", name, line)
+
+        def field_line(key: str, index: int = index) -> int | None:
+            return document.line_of(f"/waivers/{index}/{key}")
+
         for required in ("rule", "reason", "owner", "expires"):
-            if not raw.get(required):
+            if raw.get(required) is None or (isinstance(raw[required], str)
+                                             and not raw[required].strip()):
                 raise InputError(f"waiver needs {required!r}", name, line)
-        try:
-            expires = _dt.date.fromisoformat(str(raw["expires"])[:10])
-        except ValueError:
-            raise InputError(f"'expires' must be a YYYY-MM-DD date, not {raw['expires']!r}",
-                             name, document.line_of(f"/waivers/{index}/expires")) from None
+        for key in ("rule", "reason", "owner", "file", "pointer"):
+            if key in raw and raw[key] is not None and not isinstance(raw[key], str):
+                raise InputError(f"waiver {key!r} must be a string, not "
+                                 f"{type(raw[key]).__name__}", name, field_line(key))
+        rule = raw["rule"].strip()
+        if not _WAIVABLE.match(rule):
+            raise InputError(f"waiver rule {rule!r} is not a rule id (like REG-002 or "
+                             f"CCR-LOG-001)", name, field_line("rule"))
+        file = (raw.get("file") or "").strip()
+        if file and (file.startswith("/") or "\\" in file or ".." in file.split("/")):
+            raise InputError(f"waiver file {file!r} must be a path relative to the spine root",
+                             name, field_line("file"))
+        pointer = (raw.get("pointer") or "").strip()
+        if pointer and (not pointer.startswith("/") or pointer == "/"):
+            raise InputError(f"waiver pointer {pointer!r} must be a JSON pointer below the "
+                             f"document root, like /roles/architect", name, field_line("pointer"))
         waivers.append(
             Waiver(
-                rule=str(raw["rule"]),
-                reason=str(raw["reason"]).strip(),
-                owner=str(raw["owner"]),
-                expires=expires,
-                file=str(raw.get("file") or ""),
-                pointer=str(raw.get("pointer") or ""),
+                rule=rule,
+                reason=raw["reason"].strip(),
+                owner=raw["owner"].strip(),
+                expires=_expiry(raw["expires"], name, field_line("expires")),
+                file=file.removeprefix("./"),
+                pointer=pointer,
                 source=name,
                 line=line,
             )
         )
     return waivers
+
+
+def _expiry(value: object, name: str, line: int | None) -> _dt.date:
+    """A YAML date (`2027-01-31`) or the same as a quoted string; nothing looser."""
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str) and _DATE.match(value.strip()):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InputError(f"'expires' must be a YYYY-MM-DD date, not {value!r}", name, line)
 
 
 def apply_waivers(findings: list[Finding], waivers: list[Waiver],
