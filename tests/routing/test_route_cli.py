@@ -161,3 +161,42 @@ def test_a_fail_or_budget_for_an_unknown_provider_is_bad_input(tmp_path: Path) -
     model_key = run_gates("route", "explain", _request(tmp_path, THINK), "--fail",
                           "openrouter/anthropic/claude-opus-4-5=http_5xx")
     assert model_key.returncode == 0, model_key.stderr
+
+
+def _scenario_with_config(spine: Path, ref: str) -> Path:
+    scenarios = spine / "scenarios"
+    scenarios.mkdir(exist_ok=True)
+    (scenarios / "s.yaml").write_text(
+        f"ccr_config: {ref}\n"
+        "scenarios:\n"
+        "  - name: healthy\n"
+        "    when: {role: executor}\n"
+        "    then: {role_state: healthy}\n")
+    return scenarios
+
+
+def test_a_scenario_router_config_outside_the_scenarios_directory_is_refused(
+        spine: Path, tmp_path: Path) -> None:
+    """A scenario file must not make the gate read (and report on) files the spine does not
+    govern: an absolute path, a '..' escape and a link pointing outside are all bad input."""
+    outside = tmp_path / "elsewhere.json"
+    outside.write_text(json.dumps({"Providers": [], "Router": {}}))
+    scenarios = _scenario_with_config(spine, str(outside))
+    for ref in (str(outside), "../../elsewhere.json", "inside-link.json"):
+        (scenarios / "inside-link.json").unlink(missing_ok=True)
+        (scenarios / "inside-link.json").symlink_to(outside)
+        _scenario_with_config(spine, ref)
+        done = run_gates("run", "routing-scenarios", "--root", str(spine))
+        assert done.returncode == 3, (ref, done.stdout, done.stderr)
+        assert done.stderr.strip().startswith(
+            f"gates: error: scenarios/s.yaml:1: 'ccr_config' {ref!r} must stay inside"), done.stderr
+
+
+def test_a_scenario_router_config_inside_the_scenarios_directory_is_used(spine: Path) -> None:
+    scenarios = _scenario_with_config(spine, "configs/router.json")
+    (scenarios / "configs").mkdir()
+    compiled = run_gates("compile", "ccr", "--root", str(spine))
+    assert compiled.returncode == 0, compiled.stderr
+    (scenarios / "configs" / "router.json").write_text(compiled.stdout)
+    done = run_gates("run", "routing-scenarios", "--root", str(spine))
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -3,7 +3,7 @@ expected model, status, rule or role state. `gates run routing-scenarios` runs t
 
 Scenario files live in `<spine root>/scenarios/*.yaml` (the repository's own set for the
 reference spine). Each file holds `scenarios:`, a list; a file may name `ccr_config:` (a router
-config, relative to the file) to explain instead of the SSOT.
+config, relative to the file and inside the scenarios directory) to explain instead of the SSOT.
 """
 
 from __future__ import annotations
@@ -55,6 +55,22 @@ def _need(cond: bool, message: str, doc: Document, pointer: str) -> None:
         raise InputError(message, doc.name, doc.line_of(pointer))
 
 
+def _confined(base: Path, ref: str) -> Path | None:
+    """`base/ref` when it stays inside `base` after resolving links; otherwise None.
+
+    Scenario files are data a reviewer may not read closely: a reference that reaches outside the
+    scenarios directory (`/home/me/.claude-code-router/config.json`, `../../secrets.json`) would
+    make a gate read, and report on, files the spine does not govern."""
+    if Path(ref).is_absolute():
+        return None
+    target = base / ref
+    try:
+        resolved, home = target.resolve(), base.resolve()
+    except (OSError, RuntimeError):  # a link loop: let the reader report it
+        return target
+    return target if resolved.is_relative_to(home) else None
+
+
 def run_file(path: Path, name: str, base_config: dict[str, Any],
              roles: dict[str, list[str]], supports_fallback: bool = True
              ) -> list[ScenarioResult]:
@@ -68,8 +84,14 @@ def run_file(path: Path, name: str, base_config: dict[str, Any],
         from spine_gates.ccr.live import read_live_config
 
         ref = data["ccr_config"]
-        _need(isinstance(ref, str), "'ccr_config' must be a path", doc, "/ccr_config")
-        config = read_live_config(path.parent / ref, f"{name}: {ref}").data
+        _need(isinstance(ref, str) and bool(ref.strip()), "'ccr_config' must be a path", doc,
+              "/ccr_config")
+        target = _confined(path.parent, ref)
+        if target is None:
+            raise InputError(f"'ccr_config' {ref!r} must stay inside the scenarios directory "
+                             "(a relative path, no '..' out of it, no link pointing outside)",
+                             doc.name, doc.line_of("/ccr_config"))
+        config = read_live_config(target, f"{name}: {ref}").data
     results = []
     for index, scenario in enumerate(data["scenarios"]):
         pointer = f"/scenarios/{index}"
