@@ -153,6 +153,10 @@ def test_missing_default_live_config_passes_quietly_in_gate_runs(spine: Path,
                            env=gates_env(HOME=str(home)))
         assert result.returncode == 0, result.stdout + result.stderr
         assert json.loads(result.stdout)["findings"] == []
-    checked = run_gates("proxy", "check", "--root", str(spine), env=gates_env(HOME=str(home)))
+    checked = run_gates("proxy", "check", "--root", str(spine), "--format", "json",
+                        env=gates_env(HOME=str(home)))
     assert checked.returncode == 0
+    (only,) = json.loads(checked.stdout)["findings"]
+    assert (only["rule"], only["severity"]) == ("CCR-000", "info")
+    checked = run_gates("proxy", "check", "--root", str(spine), env=gates_env(HOME=str(home)))
     assert f"no live router config at {home}/.claude-code-router/config.json" in checked.stdout

@@ -200,3 +200,30 @@ def test_a_scenario_router_config_inside_the_scenarios_directory_is_used(spine: 
     (scenarios / "configs" / "router.json").write_text(compiled.stdout)
     done = run_gates("run", "routing-scenarios", "--root", str(spine))
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_resilience_of_a_named_live_config_is_checked_too(spine: Path, tmp_path: Path) -> None:
+    """`--live PATH`: a hand-edited proxy that lost a slot's fallbacks (ROLE-110) or points a
+    fallback at a provider it does not register (ROLE-111) fails, at the live file's line."""
+    compiled = run_gates("compile", "ccr", "--root", str(spine))
+    assert compiled.returncode == 0, compiled.stderr
+    config = json.loads(compiled.stdout)
+    config["fallback"]["think"] = []
+    config["fallback"]["background"][0] = "ghost,some-model"
+    live = tmp_path / "config.json"
+    live.write_text(json.dumps(config, indent=2))
+    done = run_gates("run", "routing-scenarios", "--root", str(spine), "--live", str(live),
+                     "--format", "json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    found = {(f["rule"], f["file"], f["pointer"]) for f in json.loads(done.stdout)["findings"]
+             if f["file"] == str(live)}
+    assert found == {("ROLE-110", str(live), "/Router/think"),
+                     ("ROLE-111", str(live), "/fallback/background/0")}
+    ghost = next(f for f in json.loads(done.stdout)["findings"] if f["rule"] == "ROLE-111")
+    assert ghost["line"] == live.read_text().splitlines().index('      "ghost,some-model",') + 1
+
+    live.write_text(compiled.stdout)  # in step with the SSOT again: nothing on the live file
+    done = run_gates("run", "routing-scenarios", "--root", str(spine), "--live", str(live),
+                     "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not [f for f in json.loads(done.stdout)["findings"] if f["file"] == str(live)]

@@ -89,36 +89,69 @@ def _scenarios(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> l
 
 @register("routing-resilience")
 def _resilience(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
+    """Single points of failure per slot in the config the SSOT compiles to and, when the run
+    names a live router config (`--live PATH`), in that config too: a hand-edited proxy can lose
+    its fallbacks or point one at a provider it does not register (ROLE-111), which the SSOT
+    cannot show."""
     from spine_gates.model.loader import join_pointer
     from spine_gates.routing.resilience import analyse, role_slots
 
     _meta(ctx)
     config, fallback, problems = _compiled(ctx, spec)
-    if config is None:
-        return problems
-    roles_doc = ctx.model.document("roles")
-    owner = {slot: role for role, slots in role_slots(ctx.model.roles).items()
-             for slot in slots}
+    findings: list[Finding] = list(problems)
+    if config is not None:
+        roles_doc = ctx.model.document("roles")
+        owner = {slot: role for role, slots in role_slots(ctx.model.roles).items()
+                 for slot in slots}
+        for slot in analyse(config, fallback):
+            role = owner.get(slot.slot, "")
+            pointer = join_pointer("/roles", role) + "/ccr_slots" if role else "/roles"
+            where = (roles_doc.name, roles_doc.line_of(pointer), pointer)
+            findings += _slot_findings(slot, f"slot {slot.slot} (role {role or '?'})",
+                                       lambda _entry, where=where: where)
+            findings.append(Finding("ROLE-112", Severity.INFO, f"slot {slot.slot} (role "
+                                    f"{role or '?'}): unanswered only when all of "
+                                    f"{{{', '.join(slot.minimal_failure_set)}}} fail with HTTP "
+                                    f"errors; a timeout or connection error on "
+                                    f"{slot.network_spof} is final (2.0 does not fall back on "
+                                    "it)", *where, title=RULES["ROLE-112"][0]))
+    if ctx.options.get("live"):
+        findings += _live_findings(ctx, fallback)
+    return findings
+
+
+def _slot_findings(slot: Any, label: str, where: Any) -> list[Finding]:
+    """ROLE-110 and ROLE-111 for one analysed slot; `where(entry)` places a finding."""
+    findings = []
+    if slot.single_point_of_failure:
+        lonely = ", ".join(slot.minimal_failure_set) or "(its provider is not registered)"
+        findings.append(Finding("ROLE-110", Severity.ERROR, f"{label}: an outage of {lonely} "
+                                "alone leaves it unanswered", *where(None),
+                                fix=RULES["ROLE-110"][3], title=RULES["ROLE-110"][0]))
+    for entry in slot.skipped:
+        findings.append(Finding("ROLE-111", Severity.WARNING, f"{label}: fallback {entry} is "
+                                "skipped, its provider is not registered", *where(entry),
+                                fix=RULES["ROLE-111"][3], title=RULES["ROLE-111"][0]))
+    return findings
+
+
+def _live_findings(ctx: RunContext, fallback: bool) -> list[Finding]:
+    from spine_gates.ccr.live import live_path, read_live_config
+    from spine_gates.model.loader import join_pointer
+    from spine_gates.routing.resilience import analyse
+
+    path, _ = live_path(ctx.options.get("live"))
+    live = read_live_config(path)
     findings: list[Finding] = []
-    for slot in analyse(config, fallback):
-        role = owner.get(slot.slot, "")
-        pointer = join_pointer("/roles", role) + "/ccr_slots" if role else "/roles"
-        where = (roles_doc.name, roles_doc.line_of(pointer), pointer)
-        if slot.single_point_of_failure:
-            lonely = ", ".join(slot.minimal_failure_set) or "(its provider is not registered)"
-            findings.append(Finding("ROLE-110", Severity.ERROR, f"slot {slot.slot} (role "
-                                    f"{role or '?'}): an outage of {lonely} alone leaves it "
-                                    "unanswered", *where, fix=RULES["ROLE-110"][3],
-                                    title=RULES["ROLE-110"][0]))
-        for entry in slot.skipped:
-            findings.append(Finding("ROLE-111", Severity.WARNING, f"slot {slot.slot}: fallback "
-                                    f"{entry} is skipped, its provider is not registered",
-                                    *where, fix=RULES["ROLE-111"][3],
-                                    title=RULES["ROLE-111"][0]))
-        findings.append(Finding("ROLE-112", Severity.INFO, f"slot {slot.slot} (role "
-                                f"{role or '?'}): unanswered only when all of "
-                                f"{{{', '.join(slot.minimal_failure_set)}}} fail with HTTP "
-                                f"errors; a timeout or connection error on {slot.network_spof} "
-                                "is final (2.0 does not fall back on it)", *where,
-                                title=RULES["ROLE-112"][0]))
+    for slot in analyse(live.data, fallback):
+        chain = (live.data.get("fallback") or {}).get(slot.scenario) or []
+
+        def where(entry: str | None, slot: Any = slot, chain: Any = chain
+                  ) -> tuple[str, int | None, str]:
+            pointer = join_pointer("/Router", slot.slot)
+            if entry is not None and entry in chain:
+                pointer = join_pointer("/fallback", slot.scenario) + f"/{chain.index(entry)}"
+            return live.name, live.line(pointer), pointer
+
+        findings += _slot_findings(slot, f"live router config, slot {slot.slot}", where)
     return findings
