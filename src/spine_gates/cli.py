@@ -184,21 +184,22 @@ def cmd_receipts_verify(args: argparse.Namespace) -> int:
     report = verify_chain(root)
     problems = list(report.problems)
     if args.against_worktree:
-        from spine_gates.model.spine import load_config
-
-        problems += check_worktree(root, report, list(load_config(root).registries.values()))
+        problems += check_worktree(root, report)
     print(render_verify(report, problems, args.format), end="")
     return 1 if problems else 0
 
 
 def cmd_receipts_audit(args: argparse.Namespace) -> int:
     from spine_gates.gates import today
-    from spine_gates.receipts.audit import build_audit
+    from spine_gates.receipts.audit import build_audit, exit_status
     from spine_gates.receipts.audit_report import RENDERERS
 
     audit = build_audit(_root(args), today())
     _emit(RENDERERS[args.format](audit), args.output)
-    return 0
+    code, broken = exit_status(audit)
+    if broken:
+        print(broken, file=sys.stderr)
+    return code
 
 
 def cmd_providers_status(args: argparse.Namespace) -> int:

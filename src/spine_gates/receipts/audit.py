@@ -6,7 +6,6 @@ Only receipts that verified count as evidence; chain problems are listed at the 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import hashlib
 from collections.abc import Iterable
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from spine_gates.receipts.keys import short_id
-from spine_gates.receipts.statement import LIVE_CONFIG_SUBJECT, rfc3339, utc_now
+from spine_gates.receipts.statement import LIVE_CONFIG_SUBJECT, governed_files, rfc3339, utc_now
 from spine_gates.receipts.verify import ChainReport, Receipt, verify_chain
 
 EXPIRY_WINDOW_DAYS = 14
@@ -40,16 +39,31 @@ def build_audit(root: Path, today: _dt.date) -> dict[str, Any]:
 
 
 def _governed_files(root: Path, receipts: list[Receipt]) -> list[str]:
-    from spine_gates.errors import InputError
+    """Today's governed files plus every file a verified receipt named. A spine-gates.yaml that
+    cannot be read is an InputError: without it the registry paths are unknown, and an audit
+    that silently looked at the default paths would miss the commits that matter."""
     from spine_gates.model.spine import load_config
 
-    files: set[str] = set()
-    with contextlib.suppress(InputError):  # an unreadable config still leaves receipt subjects
-        files.update(load_config(root).registries.values())
+    files = set(governed_files(root, load_config(root).registries.values()))
     for receipt in receipts:
         files.update(n for n in receipt.subjects()
                      if not n.startswith(LIVE_CONFIG_SUBJECT))
     return sorted(files)
+
+
+def exit_status(audit: dict[str, Any]) -> tuple[int, str | None]:
+    """The audit's exit code and, when the chain is broken, the line for stderr.
+
+    Like `git fsck` and `cosign verify`, a store that does not verify is a failure (exit 1) even
+    though the review is still written: it lists the problems first and counts only verified
+    receipts as evidence, so it never shows a clean timeline over a broken store."""
+    chain = audit["chain"]
+    if chain["ok"]:
+        return 0, None
+    problems = chain["problems"]
+    return 1, (f"gates: receipt chain BROKEN: {len(problems)} problem(s), {chain['verified']} of "
+               f"{chain['receipts']} receipt(s) verified; first: {problems[0]['receipt']}: "
+               f"{problems[0]['reason']}")
 
 
 def _git(receipt: Receipt) -> dict[str, Any]:

@@ -32,6 +32,9 @@ def render_markdown(audit: dict[str, Any]) -> str:
            f"{chain['verified']} of {chain['receipts']} receipt(s) verified; chain "
            f"{'intact' if chain['ok'] else 'BROKEN'}.", ""]
     if chain["problems"]:
+        out += ["**The receipt store does not verify.** Only the receipts that verified are "
+                "evidence below; runs behind the problems are missing from the timeline and "
+                "their commits may be listed as unreceipted.", ""]
         out += ["## Verification problems", ""]
         out += [f"- `{_md(p['receipt'])}`: {_md(p['reason'])}" for p in chain["problems"]]
         out.append("")
@@ -154,6 +157,9 @@ def render_html(audit: dict[str, Any]) -> str:
              f"<p>Generated {escape(audit['generated'])} (today {escape(audit['today'])}). "
              f"{chain['verified']} of {chain['receipts']} receipt(s) verified; chain {status}.</p>"]
     if chain["problems"]:
+        parts.append('<p class="bad">The receipt store does not verify. Only the receipts that '
+                     "verified are evidence below; runs behind the problems are missing from the "
+                     "timeline and their commits may be listed as unreceipted.</p>")
         parts.append("<h2>Verification problems</h2>")
         parts.append(_table(["receipt", "reason"],
                             [[p["receipt"], p["reason"]] for p in chain["problems"]]))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from spine_gates.receipts.keys import SigningKey
 from spine_gates.receipts.statement import (
     build_statement,
+    governed_files,
     governed_subjects,
     live_config_digests,
     policy_digest,
@@ -32,7 +33,7 @@ def emit_receipt(result: GateResult, key: SigningKey, when: _dt.datetime | None 
     from spine_gates.model.spine import bundled_dir
 
     root = Path(result.root)
-    subjects = governed_subjects(root, result.files)
+    subjects = governed_subjects(root, governed_files(root, result.files))
     policies = policy_digest(bundled_dir("policies"))
     if git is True:
         from spine_gates.receipts.gitinfo import git_state

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import os
 import re
 import secrets as _secrets
 import string
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +50,37 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 16), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+SCENARIOS_DIR = "scenarios"
+
+
+def settings_files() -> tuple[str, ...]:
+    """The spine's own files that change verdicts without being registries: its settings
+    (ignore rules, secret policy, rule parameters, registry paths), waivers and the baseline."""
+    from spine_gates.model.spine import CONFIG_FILE
+    from spine_gates.policy.baseline import BASELINE_FILE
+    from spine_gates.policy.waivers import WAIVERS_FILE
+
+    return (CONFIG_FILE, WAIVERS_FILE, BASELINE_FILE)
+
+
+def governed_files(root: Path, registries: Iterable[str]) -> list[str]:
+    """Every governed file present in the spine, root-relative and sorted: the registries, the
+    settings, waivers and baseline, and each file under `scenarios/` (scenario files and the router
+    configs they name). A receipt's subjects are these, so editing any of them after a passing
+    run is an unreceipted change."""
+    files = set(registries)
+    files.update(name for name in settings_files() if (root / name).is_file())
+    scenarios = root / SCENARIOS_DIR
+    if scenarios.is_dir():
+        for folder, dirs, names in os.walk(scenarios):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+            for name in names:
+                path = Path(folder, name)
+                if not name.startswith(".") and path.is_file():
+                    files.add(path.relative_to(root).as_posix())
+    return sorted(files)
 
 
 def governed_subjects(root: Path, files: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -91,13 +92,35 @@ def parse_index_line(text: str, line: int) -> IndexEntry:
     return IndexEntry(seq, path, digest, key, line)
 
 
-def read_index(directory: Path) -> list[tuple[int, str]]:
-    """The index as (line number, text) pairs; a missing index is an empty chain."""
+def read_index(directory: Path) -> tuple[list[tuple[int, str]], bool]:
+    """The index as (line number, text) pairs, and whether it ends with a newline (every append
+    writes a whole line, so a missing one means a torn or truncated write).
+
+    A missing index is an empty chain. An index that exists but cannot be read (a directory, a
+    FIFO, no permission, a dangling link) is an InputError: there is nothing to verify, and
+    treating it as empty would pass a broken store. Lines are split on `\n` only, so the numbers
+    are the ones an editor shows even when the file holds binary garbage.
+    """
     path = directory / INDEX_FILE
-    if not path.exists():
-        return []
-    text = path.read_text("utf-8", "replace")
-    return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    name = f"{RECEIPTS_DIR}/{INDEX_FILE}"
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise InputError("is a dangling symbolic link, expected the receipt index",
+                             name) from None
+        return [], True
+    except OSError as exc:
+        raise InputError(f"cannot read the receipt index: {exc.strerror or exc}", name) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("is not a regular file, expected the receipt index (JSON lines)", name)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the receipt index: {exc.strerror or exc}", name) from None
+    text = data.decode("utf-8", "replace")
+    lines = [(n, line) for n, line in enumerate(text.split("\n"), 1) if line.strip()]
+    return lines, not data or data.endswith(b"\n")
 
 
 def _tail(directory: Path) -> IndexEntry | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from spine_gates.receipts.statement import (
     SHA256_HEX,
     STATEMENT_TYPE,
     UTC_TIME,
+    governed_files,
     rfc3339,
     sha256_file,
 )
@@ -45,6 +47,7 @@ from spine_gates.receipts.store import (
 )
 
 _PATH_PARTS = 3  # yyyy/mm/<run-key>.dsse.json
+_UNREADABLE = "unreadable index line"  # the expected previous digest when its line is broken
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class Receipt:
 
 @dataclass
 class ChainReport:
-    receipts: list[Receipt] = field(default_factory=list)
+    receipts: list[Receipt] = field(default_factory=list)  # verified with no problem: evidence
     problems: list[Problem] = field(default_factory=list)
     keys: list[PublicKey] = field(default_factory=list)
     revocations: dict[str, Revocation] = field(default_factory=dict)
@@ -97,7 +100,7 @@ def verify_chain(root: Path) -> ChainReport:
     keys = load_trusted_keys(root)
     report = ChainReport(keys=keys, revocations=load_revocations(root, keys))
     directory = receipts_dir(root)
-    lines = read_index(directory)
+    lines, complete = read_index(directory)
     report.count = len(lines)
     if lines and not keys:
         report.problems.append(Problem(f"{RECEIPTS_DIR}/keys/",
@@ -111,9 +114,10 @@ def verify_chain(root: Path) -> ChainReport:
             entry = parse_index_line(text, number)
         except ValueError as exc:
             report.problems.append(Problem(where, str(exc)))
-            expected_previous = None
+            expected_previous = _UNREADABLE
             continue
         name = f"{RECEIPTS_DIR}/{entry.path}"
+        known = len(report.problems)
         if entry.seq != position:
             report.problems.append(Problem(name, f"index sequence is {entry.seq} at position "
                                            f"{position} (a receipt was deleted, inserted or "
@@ -123,9 +127,15 @@ def verify_chain(root: Path) -> ChainReport:
         seen.add(entry.path)
         receipt = _check_entry(directory, entry, name, report, expected_previous, last_time)
         if receipt is not None:
-            report.receipts.append(receipt)
             last_time = receipt.time
+            if len(report.problems) == known:  # only a receipt with no problem is evidence
+                report.receipts.append(receipt)
         expected_previous = entry.digest
+    if not complete:
+        last = lines[-1][0] if lines else 1
+        report.problems.append(Problem(f"{RECEIPTS_DIR}/{INDEX_FILE}:{last}",
+                                       "the last index line has no newline (a torn or truncated "
+                                       "write); nothing may be appended until it is repaired"))
     for path in stored_envelopes(directory):
         relative = path.relative_to(directory).as_posix()
         if relative not in seen:
@@ -148,8 +158,13 @@ def _check_entry(directory: Path, entry: IndexEntry, name: str, report: ChainRep
         fail("index path is not <yyyy>/<mm>/<run-key>.dsse.json")
         return None
     try:
-        with open(os.path.join(directory, entry.path), "rb") as handle:
-            data = handle.read()
+        data = _read_regular(os.path.join(directory, entry.path))
+    except _NotRegular:
+        fail("receipt file is not a regular file")
+        return None
+    except PermissionError:
+        fail("receipt file cannot be read (permission denied)")
+        return None
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         if (directory / PENDING_FILE).is_file():
             fail("receipt file is missing; an interrupted write left it in "
@@ -185,12 +200,35 @@ def _check_entry(directory: Path, entry: IndexEntry, name: str, report: ChainRep
     stamp = f"{when[0:4]}{when[5:7]}{when[8:10]}-{when[11:13]}{when[14:16]}{when[17:19]}"
     if stamp != entry.run_key[4:19] or entry.path[:7] != f"{when[0:4]}/{when[5:7]}":
         fail("signed time does not match the run key and folder")
-    if predicate["previous"] != expected_previous:
+    if expected_previous is _UNREADABLE:
+        fail("chain cannot be checked here: the index line before it is unreadable")
+    elif predicate["previous"] != expected_previous:
         fail(f"chain broken: names previous {predicate['previous'] or 'none (genesis)'}, "
              f"expected {expected_previous or 'none (genesis)'}")
     if last_time is not None and when < last_time:
         fail("signed earlier than the receipt before it (reordered or backdated)")
     return Receipt(entry.seq, entry.path, entry.digest, statement, signer, when)
+
+
+class _NotRegular(OSError):
+    """A FIFO, socket or device where a receipt file should be."""
+
+
+def _read_regular(path: str) -> bytes:
+    """A regular file's bytes; O_NONBLOCK so a FIFO planted in the store cannot hang verify."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotRegular(path)
+        chunks = []
+        while chunk := os.read(fd, max(info.st_size, 1 << 16)):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _statement_problem(statement: Any) -> str:
@@ -234,8 +272,16 @@ def _statement_problem(statement: Any) -> str:
     return ""
 
 
-def check_worktree(root: Path, report: ChainReport, governed: list[str]) -> list[Problem]:
-    """The governed files today must match the newest passing receipt: no unreceipted change."""
+def check_worktree(root: Path, report: ChainReport,
+                   governed: list[str] | None = None) -> list[Problem]:
+    """The governed files today must match the newest passing receipt: no unreceipted change.
+
+    `governed` defaults to every governed file of the spine as it is now (registries, settings,
+    waivers, baseline, scenarios); a broken spine-gates.yaml is an InputError (exit 3)."""
+    if governed is None:
+        from spine_gates.model.spine import load_config
+
+        governed = governed_files(root, load_config(root).registries.values())
     passing = [r for r in report.receipts if r.passed]
     if not passing:
         return [Problem(f"{RECEIPTS_DIR}/", "no passing receipt to compare the worktree with")]
