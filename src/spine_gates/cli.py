@@ -138,9 +138,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_policy_test(args: argparse.Namespace) -> int:
+    from spine_gates.model.spine import find_root
     from spine_gates.policy.policy_test import render_results, run_policy_tests
 
-    report = run_policy_tests()
+    root, _ = find_root(args.root)
+    report = run_policy_tests(root)
     print(render_results(report, args.format), end="")
     if not report.passed:
         return 1
@@ -150,9 +152,11 @@ def cmd_policy_test(args: argparse.Namespace) -> int:
 
 
 def cmd_policy_rules(args: argparse.Namespace) -> int:
+    from spine_gates.model.spine import find_root
     from spine_gates.policy.catalogue import render_catalogue
 
-    print(render_catalogue(args.format), end="")
+    root, _ = find_root(args.root)
+    print(render_catalogue(args.format, root), end="")
     return 0
 
 
@@ -357,12 +361,15 @@ def build_parser() -> argparse.ArgumentParser:
     policy = sub.add_parser("policy", help="rule packs: test them, list them")
     policy_sub = policy.add_subparsers(dest="policy_command", parser_class=_Parser,
                                        metavar="SUBCOMMAND", required=True)
-    ptest = policy_sub.add_parser("test", help="run the rule packs' fixture tests")
+    ptest = policy_sub.add_parser("test", help="run the rule packs' fixture tests (the spine's "
+                                  "own packs when it has policies/, else the shipped ones)")
+    _add_root(ptest)
     ptest.add_argument("--format", choices=("text", "json"), default="text")
     ptest.add_argument("--require-coverage", action="store_true",
                        help="fail unless every rule has a passing and a failing case")
     ptest.set_defaults(func=cmd_policy_test)
     prules = policy_sub.add_parser("rules", help="the rule catalogue")
+    _add_root(prules)
     prules.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     prules.set_defaults(func=cmd_policy_rules)
 

@@ -129,9 +129,11 @@ def _schema_check(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -
 @register("policy")
 def _policy_check(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
     from spine_gates.policy.evaluator import evaluate_packs
-    from spine_gates.policy.rules import load_packs
+    from spine_gates.policy.rules import load_packs, spine_packs
 
     packs = load_packs(bundled_dir("policies"), spec.get("packs"))
+    if spec.get("spine_packs"):  # the spine's own rules in <root>/policies/
+        packs += spine_packs(ctx.root)
     for pack in packs:
         for rule in pack.rules:
             ctx.rules[rule.id] = RuleMeta(rule.id, rule.title, rule.severity, rule.rationale,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from spine_gates.gates import RuleMeta
 from spine_gates.model.spine import bundled_dir
@@ -18,7 +19,10 @@ def code_rules() -> list[RuleMeta]:
     return [*ccr_rules(), *routing_rules(), *secret_rules()]
 
 
-def render_catalogue(fmt: str = "text") -> str:
+def render_catalogue(fmt: str = "text", root: Path | None = None) -> str:
+    """Every rule: the shipped packs', the built-in ones, then the spine's own (`root`)."""
+    from spine_gates.policy.rules import spine_packs
+
     packs = load_packs(bundled_dir("policies"))
     rows = [(rule.id, rule.severity.value, rule.title, rule.rationale, pack.name)
             for pack in packs for rule in pack.rules]
@@ -29,6 +33,9 @@ def render_catalogue(fmt: str = "text") -> str:
         rows.append((meta.id, meta.severity.value, meta.title, meta.help, "built-in"))
     rows.append(("WAIVER-001", "warning", "Waiver has expired",
                  "An expired waiver waives nothing; its findings count again.", "built-in"))
+    own = spine_packs(root) if root is not None else []
+    rows += [(rule.id, rule.severity.value, rule.title, rule.rationale, f"spine:{pack.name}")
+             for pack in own for rule in pack.rules]
     if fmt == "json":
         return json.dumps([dict(zip(("id", "severity", "title", "rationale", "pack"), row,
                                     strict=True)) for row in rows], indent=2) + "\n"

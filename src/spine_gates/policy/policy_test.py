@@ -13,13 +13,16 @@ import datetime as _dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding
 from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import Document, load_yaml
 from spine_gates.model.spine import bundled_dir, load_config, load_documents
+
+if TYPE_CHECKING:
+    from spine_gates.policy.rules import RulePack
 
 
 @dataclass(frozen=True)
@@ -87,20 +90,19 @@ def apply_patch(data: Any, op: dict[str, Any]) -> Any:
     return data
 
 
-def _evaluate(model: GovernanceModel, today: _dt.date) -> list[Finding]:
+def _evaluate(model: GovernanceModel, today: _dt.date, packs: list[RulePack]) -> list[Finding]:
     from spine_gates.model.schemas import validate_document
     from spine_gates.policy.evaluator import evaluate_packs
-    from spine_gates.policy.rules import load_packs
 
     findings: list[Finding] = []
     for kind, document in model.documents.items():
         findings.extend(validate_document(kind, document))
-    findings.extend(evaluate_packs(load_packs(bundled_dir("policies")), model, today))
+    findings.extend(evaluate_packs(packs, model, today))
     return findings
 
 
 def run_case(case: dict[str, Any], base: dict[str, Document], root: Path, today: _dt.date,
-             source: str) -> CaseResult:
+             source: str, packs: list[RulePack]) -> CaseResult:
     name = str(case.get("name", "?"))
     rule = str(case.get("rule", ""))
     documents = {kind: doc for kind, doc in base.items()}
@@ -114,8 +116,9 @@ def run_case(case: dict[str, Any], base: dict[str, Document], root: Path, today:
         return CaseResult(name, rule, False, bool(case.get("expect")),
                           f"patch does not apply: {exc!r}", source)
     model = GovernanceModel(root, documents)
-    case_today = _dt.date.fromisoformat(str(case["today"])) if "today" in case else today
-    got = sorted({(f.rule, f.pointer) for f in _evaluate(model, case_today) if f.rule == rule})
+    case_today = case.get("today", today)
+    got = sorted({(f.rule, f.pointer) for f in _evaluate(model, case_today, packs)
+                  if f.rule == rule})
     expected = sorted({(str(e.get("rule", rule)), str(e.get("pointer", "")))
                        for e in case.get("expect") or []})
     if got == expected:
@@ -124,26 +127,61 @@ def run_case(case: dict[str, Any], base: dict[str, Document], root: Path, today:
     return CaseResult(name, rule, False, bool(expected), detail, source)
 
 
-def run_policy_tests(directory: Path | None = None) -> PolicyTestReport:
-    from spine_gates.policy.rules import load_packs
+def run_policy_tests(root: Path | None = None) -> PolicyTestReport:
+    """The fixture cases of the spine's own packs (`<root>/policies/tests/*.yaml`, patched onto
+    that spine), or, for a spine without its own packs, those of the shipped packs (patched onto
+    the reference spine)."""
+    from spine_gates.policy.rules import load_packs, spine_pack_dir, spine_packs
 
-    directory = directory or bundled_dir("policies") / "tests"
-    root = bundled_dir("spine").resolve()
-    base = load_documents(root, load_config(root))
-    report = PolicyTestReport()
-    report.rules = ["SCHEMA-001"] + [
-        rule.id for pack in load_packs(bundled_dir("policies")) for rule in pack.rules
-    ]
+    shipped = load_packs(bundled_dir("policies"))
+    local_dir = spine_pack_dir(root) if root is not None else None
+    if root is not None and local_dir is not None:
+        own = spine_packs(root)
+        packs, rule_ids = [*shipped, *own], [rule.id for pack in own for rule in pack.rules]
+        directory, base_root = local_dir / "tests", root.resolve()
+    else:
+        packs = shipped
+        rule_ids = ["SCHEMA-001", *(rule.id for pack in shipped for rule in pack.rules)]
+        directory, base_root = bundled_dir("policies") / "tests", bundled_dir("spine").resolve()
+    base = load_documents(base_root, load_config(base_root))
+    report = PolicyTestReport(rules=rule_ids)
+    if not directory.is_dir():
+        if directory.exists() or directory.is_symlink():
+            raise InputError("is not a readable directory of policy test files",
+                             "policies/tests")
+        return report
     for path in sorted(directory.glob("*.yaml")):
         name = f"policies/tests/{path.name}"
         document = load_yaml(path, name)
         data = document.data
         if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
             raise InputError("a policy test file needs a 'cases:' list", name, 1)
-        today = _dt.date.fromisoformat(str(data.get("today", _dt.date.today().isoformat())))
-        for case in data["cases"]:
-            report.cases.append(run_case(case, base, root, today, name))
+        today = _date(data.get("today", _dt.date.today()), name, document.line_of("/today"))
+        for index, case in enumerate(data["cases"]):
+            pointer = f"/cases/{index}"
+            if not isinstance(case, dict) or not isinstance(case.get("rule"), str):
+                raise InputError("a case must be a mapping with a 'rule'", name,
+                                 document.line_of(pointer))
+            for key in ("patch", "expect"):
+                items = case.get(key) or []
+                if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                    raise InputError(f"a case's {key!r} must be a list of mappings", name,
+                                     document.line_of(f"{pointer}/{key}"))
+            if "today" in case:
+                case = {**case, "today": _date(case["today"], name,
+                                               document.line_of(f"{pointer}/today"))}
+            report.cases.append(run_case(case, base, base_root, today, name, packs))
     return report
+
+
+def _date(value: Any, name: str, line: int | None) -> _dt.date:
+    if isinstance(value, _dt.date):
+        return value
+    try:
+        return _dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(f"'today' must be a YYYY-MM-DD date, not {value!r}", name,
+                         line) from None
 
 
 def render_results(report: PolicyTestReport, fmt: str) -> str:

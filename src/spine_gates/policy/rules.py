@@ -183,6 +183,9 @@ def _rule(raw: Any, pack: str, document: Document, pointer: str, line: int | Non
     )
 
 
+SPINE_POLICY_DIR = "policies"
+
+
 def load_packs(directory: Path, names: list[str] | None = None) -> list[RulePack]:
     """Load the packs in `directory` (all, or those named), refusing duplicate rule ids."""
     if not directory.is_dir():
@@ -197,6 +200,11 @@ def load_packs(directory: Path, names: list[str] | None = None) -> list[RulePack
         if missing:
             raise InputError(f"unknown policy pack {missing[0]!r} (known: {', '.join(known)})")
         packs = [known[n] for n in names]
+    _refuse_duplicates(packs)
+    return packs
+
+
+def _refuse_duplicates(packs: list[RulePack]) -> None:
     seen: dict[str, str] = {}
     for pack in packs:
         for rule in pack.rules:
@@ -204,4 +212,48 @@ def load_packs(directory: Path, names: list[str] | None = None) -> list[RulePack
                 raise InputError(f"rule id {rule.id} also defined in {seen[rule.id]}",
                                  pack.source, rule.line)
             seen[rule.id] = pack.source
+
+
+def spine_pack_dir(root: Path) -> Path | None:
+    """The spine's own rule packs, `<root>/policies/`, when it has them (conftest's convention).
+
+    None when there is none, or when the root is this tool's own tree (whose `policies/` are the
+    shipped packs). A `policies` that is not a readable directory is bad input: skipping it would
+    pass every rule in it unchecked."""
+    from spine_gates.model.spine import bundled_dir
+
+    local = root / SPINE_POLICY_DIR
+    if not local.exists() and not local.is_symlink():
+        return None
+    if not local.is_dir():
+        raise InputError("is not a readable directory of rule packs", SPINE_POLICY_DIR)
+    if local.resolve() == bundled_dir("policies").resolve():
+        return None
+    return local
+
+
+def spine_packs(root: Path) -> list[RulePack]:
+    """The spine's own packs, checked against what ships: a pack may not take a shipped pack's
+    name and a rule may not take a shipped rule's id, declarative or built in (waivers,
+    baselines and receipts refer to both)."""
+    local = spine_pack_dir(root)
+    if local is None:
+        return []
+    from spine_gates.model.spine import bundled_dir
+    from spine_gates.policy.catalogue import code_rules
+
+    shipped = load_packs(bundled_dir("policies"))
+    packs = [load_pack(path, f"{SPINE_POLICY_DIR}/{path.name}")
+             for path in sorted(local.glob("*.yaml"))]
+    names = {pack.name for pack in shipped}
+    built_in = {meta.id for meta in code_rules()} | {"SCHEMA-001", "WAIVER-001"}
+    for pack in packs:
+        if pack.name in names:
+            raise InputError(f"pack name {pack.name!r} is a shipped pack; give yours another "
+                             "name (`pack:` or the file name)", pack.source, 1)
+        for rule in pack.rules:
+            if rule.id in built_in:
+                raise InputError(f"rule id {rule.id} is a built-in rule; give yours another id",
+                                 pack.source, rule.line)
+    _refuse_duplicates([*shipped, *packs])
     return packs

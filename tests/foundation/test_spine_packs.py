@@ -1,0 +1,137 @@
+"""A spine's own rule packs in `<root>/policies/` (conftest's convention): run by the pre-commit
+gate, listed in the catalogue, tested by `gates policy test`, waivable, never shadowing a
+shipped rule."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_gates
+
+ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"
+PACK = """\
+pack: team
+description: Our own house rules.
+rules:
+  - id: TEAM-001
+    title: Every role has at least three models to try
+    severity: error
+    rationale: Two outages in one afternoon took a two-model role down.
+    select: "roles[]"
+    assert:
+      count: {value: chain, min: 3}
+    message: "role {id} has {count} model(s) in its chain; we want at least {min}"
+    fix: "Add a fallback to role {id}."
+"""
+CASES = """\
+today: "2026-11-25"
+cases:
+  - {name: our spine's roles have three models each, rule: TEAM-001, expect: []}
+  - name: a role with two models
+    rule: TEAM-001
+    patch:
+      - registry: roles
+        set: /roles/background/fallback_chain
+        value: [openrouter/z-ai/glm-4.5-air:free]
+    expect:
+      - {pointer: /roles/background}
+"""
+
+
+@pytest.fixture
+def team(spine: Path) -> Path:
+    (spine / "policies" / "tests").mkdir(parents=True)
+    (spine / "policies" / "team.yaml").write_text(PACK)
+    (spine / "policies" / "tests" / "team.yaml").write_text(CASES)
+    return spine
+
+
+def _short_chain(spine: Path) -> None:
+    """Background keeps its primary and one fallback: two models."""
+    path = spine / ROLES
+    text = path.read_text()
+    assert "      - local_lmstudio/qwen2.5-coder\n" in text
+    path.write_text(text.replace("      - local_lmstudio/qwen2.5-coder\n", "", 1))
+
+
+def test_the_pre_commit_gate_runs_the_spines_own_rules(team: Path) -> None:
+    clean = run_gates("run", "registry-policy", "--root", str(team), "--format", "json")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    _short_chain(team)
+    done = run_gates("run", "registry-policy", "--root", str(team), "--format", "json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    (finding,) = [f for f in json.loads(done.stdout)["findings"] if f["rule"] == "TEAM-001"]
+    assert (finding["file"], finding["pointer"]) == (ROLES, "/roles/background")
+    assert finding["line"] == (team / ROLES).read_text().splitlines().index("  background:") + 1
+    assert finding["message"] == ("role background has 2 model(s) in its chain; we want at "
+                                  "least 3")
+
+
+def test_a_waiver_covers_a_spine_rule_like_any_other(team: Path) -> None:
+    _short_chain(team)
+    (team / "waivers.yaml").write_text(
+        f"waivers:\n  - rule: TEAM-001\n    file: {ROLES}\n    pointer: /roles/background\n"
+        "    reason: third model on order (TICKET-9)\n    owner: '@ronny'\n"
+        "    expires: 2027-01-31\n")
+    done = run_gates("run", "registry-policy", "--root", str(team), "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["summary"]["waived"] == 1
+
+
+def test_policy_test_runs_the_spines_cases_with_coverage(team: Path) -> None:
+    done = run_gates("policy", "test", "--root", str(team), "--require-coverage",
+                     "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["coverage"] == {"TEAM-001": {"pass": True, "fail": True}}
+    assert [c["source"] for c in report["cases"]] == ["policies/tests/team.yaml"] * 2
+
+    cases = team / "policies" / "tests" / "team.yaml"
+    cases.write_text(CASES.replace("{pointer: /roles/background}", "{pointer: /roles/executor}"))
+    failed = run_gates("policy", "test", "--root", str(team))
+    assert failed.returncode == 1
+    assert "FAIL TEAM-001" in failed.stdout and "uncovered TEAM-001: no fail case" in failed.stdout
+
+
+def test_the_catalogue_lists_the_spines_rules(team: Path) -> None:
+    done = run_gates("policy", "rules", "--root", str(team), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = {row["id"]: row for row in json.loads(done.stdout)}
+    assert rows["TEAM-001"]["pack"] == "spine:team" and "REG-001" in rows
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (lambda t: t.replace("TEAM-001", "REG-001"),
+     "gates: error: policies/team.yaml:4: rule id REG-001 also defined in policies/registry.yaml"),
+    (lambda t: t.replace("TEAM-001", "ROLE-110"),
+     "gates: error: policies/team.yaml:4: rule id ROLE-110 is a built-in rule"),
+    (lambda t: t.replace("pack: team", "pack: registry"),
+     "gates: error: policies/team.yaml:1: pack name 'registry' is a shipped pack"),
+    (lambda t: t.replace("count: {value: chain, min: 3}", "count: {value: chain, min: three}"),
+     "gates: error: policies/team.yaml:"),
+])
+def test_a_pack_that_would_shadow_or_break_is_bad_input(team: Path, edit, expected) -> None:
+    pack = team / "policies" / "team.yaml"
+    pack.write_text(edit(PACK))
+    for command in (("run", "registry-policy"), ("policy", "test"), ("policy", "rules")):
+        done = run_gates(*command, "--root", str(team))
+        assert done.returncode == 3, (command, done.stdout, done.stderr)
+        (line,) = done.stderr.splitlines()
+        assert line.startswith(expected), line
+
+
+def test_a_policies_file_instead_of_a_directory_is_bad_input(spine: Path) -> None:
+    (spine / "policies").write_text("not a directory\n")
+    done = run_gates("run", "registry-policy", "--root", str(spine))
+    assert done.returncode == 3
+    assert done.stderr.strip() == ("gates: error: policies: is not a readable directory of rule "
+                                   "packs")
+
+
+def test_a_spine_without_policies_tests_the_shipped_packs(spine: Path) -> None:
+    done = run_gates("policy", "test", "--root", str(spine), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert "REG-001" in json.loads(done.stdout)["coverage"]
