@@ -191,8 +191,8 @@ def build_view(model: GovernanceModel) -> dict[str, Any]:
     cli_role_reach = []
     for cli in clis:
         for index, role_id in enumerate(_list(cli.get("roles"))):
-            role = role_ids.get(role_id) if isinstance(role_id, str) else None
-            entries = entries_by_role.get(role_id, []) if role else []
+            known = isinstance(role_id, str) and role_id in role_ids
+            entries = entries_by_role.get(role_id, []) if known else []
             for entry in entries:
                 cli_role_reach.append(
                     {

@@ -33,7 +33,7 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 # Most scalars are plain strings, and the safe constructor returns their text unchanged; taking it
 # directly skips construct_object's bookkeeping (about a fifth of a large registry's load time).
-_STR_IS_TEXT = (_Loader.yaml_constructors.get(_STR_TAG)
+_STR_IS_TEXT = (_Loader.yaml_constructors.get(_STR_TAG)  # type: ignore[attr-defined]
                 is yaml.constructor.SafeConstructor.construct_yaml_str)
 _PLAIN_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 

@@ -73,7 +73,7 @@ class Expression:
 
     def search(self, value: Any) -> Any:
         if self._field is None:
-            return _INTERPRETER.visit(self.parsed, value)
+            return _INTERPRETER.visit(self.parsed, value)  # type: ignore[arg-type]
         try:
             found = value.get(self._field)
         except AttributeError:
@@ -106,7 +106,7 @@ def compile_expression(text: str, where: str, line: int | None) -> Expression:
         except jmespath.exceptions.JMESPathError as exc:
             detail = str(exc).splitlines()[0]
             raise InputError(f"bad JMESPath {text!r}: {detail}", where, line) from None
-        _EXPRESSIONS[text] = Expression(text, parsed.parsed)
+        _EXPRESSIONS[text] = Expression(text, parsed.parsed)  # type: ignore[arg-type]
     return _EXPRESSIONS[text]
 
 

@@ -6,10 +6,14 @@ and the compiler are imported inside the checks.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from spine_gates.finding import Finding, Severity
 from spine_gates.gates import GateDefinition, RuleMeta, RunContext, register
+
+if TYPE_CHECKING:
+    from spine_gates.routing.resilience import SlotResilience
 
 RULES = {
     "SCEN-001": ("A routing scenario's expectation does not hold", Severity.ERROR,
@@ -107,8 +111,12 @@ def _resilience(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> 
             role = owner.get(slot.slot, "")
             pointer = join_pointer("/roles", role) + "/ccr_slots" if role else "/roles"
             where = (roles_doc.name, roles_doc.line_of(pointer), pointer)
-            findings += _slot_findings(slot, f"slot {slot.slot} (role {role or '?'})",
-                                       lambda _entry, where=where: where)
+
+            def at_role(_entry: str | None, where: tuple[str, int | None, str] = where
+                        ) -> tuple[str, int | None, str]:
+                return where
+
+            findings += _slot_findings(slot, f"slot {slot.slot} (role {role or '?'})", at_role)
             findings.append(Finding("ROLE-112", Severity.INFO, f"slot {slot.slot} (role "
                                     f"{role or '?'}): unanswered only when all of "
                                     f"{{{', '.join(slot.minimal_failure_set)}}} fail with HTTP "
@@ -120,7 +128,10 @@ def _resilience(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> 
     return findings
 
 
-def _slot_findings(slot: Any, label: str, where: Any) -> list[Finding]:
+Where = Callable[[str | None], tuple[str, int | None, str]]
+
+
+def _slot_findings(slot: SlotResilience, label: str, where: Where) -> list[Finding]:
     """ROLE-110 and ROLE-111 for one analysed slot; `where(entry)` places a finding."""
     findings = []
     if slot.single_point_of_failure:
@@ -146,7 +157,7 @@ def _live_findings(ctx: RunContext, fallback: bool) -> list[Finding]:
     for slot in analyse(live.data, fallback):
         chain = (live.data.get("fallback") or {}).get(slot.scenario) or []
 
-        def where(entry: str | None, slot: Any = slot, chain: Any = chain
+        def where(entry: str | None, slot: SlotResilience = slot, chain: Any = chain
                   ) -> tuple[str, int | None, str]:
             pointer = join_pointer("/Router", slot.slot)
             if entry is not None and entry in chain:

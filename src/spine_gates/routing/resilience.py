@@ -41,7 +41,7 @@ class SlotResilience:
 
 def slot_decision(slot: str, config: dict[str, Any]) -> Decision | None:
     """A request that lands on `slot`, as a decision (None when the slot is not configured)."""
-    router = config.get("Router") if isinstance(config.get("Router"), dict) else {}
+    router: dict[str, Any] = config["Router"] if isinstance(config.get("Router"), dict) else {}
     target = router.get(slot)
     if not isinstance(target, str) or not target:
         return None

@@ -113,10 +113,10 @@ def _run_one(scenario: dict[str, Any], index: int, doc: Document, config: dict[s
     _need(isinstance(states, dict), "'given.providers' maps provider[/model] to a state", doc,
           f"{pointer}/given/providers")
     failures = Failures.from_mapping(states, f"{doc.name}:{doc.line_of(pointer + '/given')}")
-    when = scenario.get("when")
+    when: Any = scenario.get("when")
     _need(isinstance(when, dict) and sum(k in when for k in _WHEN) == 1,
           "'when' needs exactly one of request, role, slot", doc, f"{pointer}/when")
-    then = scenario.get("then")
+    then: Any = scenario.get("then")
     _need(isinstance(then, dict) and bool(then), "'then' needs at least one expectation", doc,
           f"{pointer}/then")
     unknown = sorted(set(then) - _THEN)

@@ -56,7 +56,7 @@ def _is_image_part(part: Any) -> bool:
 
 
 def _threshold(router: dict[str, Any]) -> float:
-    raw = router.get("longContextThreshold")
+    raw: Any = router.get("longContextThreshold")
     if not _truthy(raw):
         return DEFAULT_THRESHOLD
     if isinstance(raw, bool):
@@ -78,7 +78,7 @@ def decide(body: dict[str, Any], config: dict[str, Any], *,
     `custom_route` is what a CUSTOM_ROUTER_PATH module returns for this request (the module is
     JavaScript and is not run here); None means it returned nothing and the built-in rules apply.
     """
-    router = config.get("Router") if isinstance(config.get("Router"), dict) else {}
+    router: dict[str, Any] = config["Router"] if isinstance(config.get("Router"), dict) else {}
     steps: list[str] = []
     notes: list[str] = []
     model = body.get("model")
