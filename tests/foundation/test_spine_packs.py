@@ -135,3 +135,31 @@ def test_a_spine_without_policies_tests_the_shipped_packs(spine: Path) -> None:
     done = run_gates("policy", "test", "--root", str(spine), "--format", "json")
     assert done.returncode == 0, done.stderr
     assert "REG-001" in json.loads(done.stdout)["coverage"]
+
+
+def test_a_vendored_copy_of_the_shipped_packs_is_not_a_redefinition(spine: Path) -> None:
+    """A spine (like this repository, checked by an installed gates) whose policies/ holds
+    byte-identical copies of the shipped packs runs them once and tests the shipped cases."""
+    import shutil
+
+    from tests.conftest import REPO
+
+    shutil.copytree(REPO / "policies", spine / "policies")
+    done = run_gates("run", "registry-policy", "--root", str(spine))
+    assert done.returncode == 0, done.stdout + done.stderr
+    tested = run_gates("policy", "test", "--root", str(spine), "--format", "json")
+    assert tested.returncode == 0, tested.stderr
+    assert "REG-001" in json.loads(tested.stdout)["coverage"]
+
+    (spine / "policies" / "team.yaml").write_text(PACK)  # plus one of its own: that one counts
+    done = run_gates("run", "registry-policy", "--root", str(spine), "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rules = run_gates("policy", "rules", "--root", str(spine), "--format", "json")
+    ids = [row["id"] for row in json.loads(rules.stdout)]
+    assert ids.count("REG-001") == 1 and "TEAM-001" in ids
+
+    edited = spine / "policies" / "registry.yaml"  # an edited copy redefines shipped rules
+    edited.write_text(edited.read_text().replace("severity: error", "severity: info", 1))
+    done = run_gates("run", "registry-policy", "--root", str(spine))
+    assert done.returncode == 3
+    assert "pack name 'registry' is a shipped pack" in done.stderr

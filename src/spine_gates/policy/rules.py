@@ -215,36 +215,49 @@ def _refuse_duplicates(packs: list[RulePack]) -> None:
 
 
 def spine_pack_dir(root: Path) -> Path | None:
-    """The spine's own rule packs, `<root>/policies/`, when it has them (conftest's convention).
+    """The spine's own rule packs, `<root>/policies/`, when it has any (conftest's convention).
 
-    None when there is none, or when the root is this tool's own tree (whose `policies/` are the
-    shipped packs). A `policies` that is not a readable directory is bad input: skipping it would
-    pass every rule in it unchecked."""
+    None when there is no such folder, or when it holds only byte-identical copies of the shipped
+    packs (this repository, or a spine that vendors them). A `policies` that is not a readable
+    directory is bad input: skipping it would pass every rule in it unchecked."""
+    return _own_packs(root)[0]
+
+
+def _own_packs(root: Path) -> tuple[Path | None, list[Path]]:
     from spine_gates.model.spine import bundled_dir
 
     local = root / SPINE_POLICY_DIR
     if not local.exists() and not local.is_symlink():
-        return None
+        return None, []
     if not local.is_dir():
         raise InputError("is not a readable directory of rule packs", SPINE_POLICY_DIR)
-    if local.resolve() == bundled_dir("policies").resolve():
-        return None
-    return local
+    shipped = bundled_dir("policies")
+    if local.resolve() == shipped.resolve():
+        return None, []
+    own = []
+    for path in sorted(local.glob("*.yaml")):
+        twin = shipped / path.name
+        try:
+            if twin.is_file() and twin.read_bytes() == path.read_bytes():
+                continue  # a vendored copy of a shipped pack is not a redefinition of it
+        except OSError:
+            pass  # unreadable: load_pack reports it with the file name
+        own.append(path)
+    return (local, own) if own else (None, [])
 
 
 def spine_packs(root: Path) -> list[RulePack]:
     """The spine's own packs, checked against what ships: a pack may not take a shipped pack's
     name and a rule may not take a shipped rule's id, declarative or built in (waivers,
     baselines and receipts refer to both)."""
-    local = spine_pack_dir(root)
+    local, paths = _own_packs(root)
     if local is None:
         return []
     from spine_gates.model.spine import bundled_dir
     from spine_gates.policy.catalogue import code_rules
 
     shipped = load_packs(bundled_dir("policies"))
-    packs = [load_pack(path, f"{SPINE_POLICY_DIR}/{path.name}")
-             for path in sorted(local.glob("*.yaml"))]
+    packs = [load_pack(path, f"{SPINE_POLICY_DIR}/{path.name}") for path in paths]
     names = {pack.name for pack in shipped}
     built_in = {meta.id for meta in code_rules()} | {"SCHEMA-001", "WAIVER-001"}
     for pack in packs:
