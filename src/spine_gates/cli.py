@@ -207,31 +207,9 @@ def cmd_receipts_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_providers_status(args: argparse.Namespace) -> int:
-    from spine_gates.health.render import Progress, render_json, render_text, scrub
-    from spine_gates.health.status import collect_status
+    from spine_gates.health.command import providers_status
 
-    root = _root(args)
-    progress = Progress(sys.stderr)
-    try:
-        report, keys = collect_status(root, timeout=args.timeout, deadline=args.deadline,
-                                      offline=args.offline, deep=args.deep,
-                                      overrides=args.api_base_override,
-                                      progress=progress)
-    except GatesError as exc:
-        if args.session_refresh:
-            from spine_gates.health.session import record_refresh
-
-            record_refresh(root, str(exc))
-        raise
-    finally:
-        progress.clear()
-    if args.session_refresh:
-        from spine_gates.health.session import record_refresh
-
-        record_refresh(root, None)
-    text = render_json(report) if args.format == "json" else render_text(report)
-    _emit(scrub(text, keys), args.output)
-    return report.exit_code
+    return providers_status(args, _root(args), _emit)
 
 
 def cmd_session_check(args: argparse.Namespace) -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from spine_gates.health.roles import RoleStatus
 from spine_gates.health.state import Health, iso
-from spine_gates.health.status import StatusReport
-from spine_gates.health.targets import ProviderTarget
+
+if TYPE_CHECKING:  # the command imports this module before the probes start: keep it light
+    from spine_gates.health.status import StatusReport
+    from spine_gates.health.targets import ProviderTarget
 
 
 def scrub(text: str, keys: list[str]) -> str:
@@ -37,6 +38,8 @@ def _latency(health: Health) -> str:
 
 
 def render_text(report: StatusReport) -> str:
+    from spine_gates.health.roles import RoleStatus
+
     rows = [("PROVIDER", "STATE", "LATENCY", "QUOTA/RATE", "RESET", "REASON")]
     notes: dict[int, list[str]] = {}
     for status in report.providers:

@@ -2,24 +2,41 @@
 
 asyncio + httpx so a hanging provider is cancelled, not waited for: the whole run ends within
 the deadline (or the timeout, if shorter) whatever the providers do.
+
+The event loop runs on its own daemon thread (`start_probes` returns a `Flight` at once), so the
+caller can do its remaining set-up while the requests are on the wire instead of before or after
+them, and a connection that never answers can neither hold up the result nor the process's exit.
 """
 
 from __future__ import annotations
 
-import asyncio
-import datetime as _dt
-import socket
-import ssl
-from collections.abc import Callable
+import sys
 
-import httpx
+# httpx's optional command-line client (`httpx._main`) is imported by `import httpx` whenever
+# click is installed, and pulls in click, pygments and rich: 10-40 ms before the first probe can
+# leave, for a console script this process never runs. Mark it absent (httpx then defines a
+# stub `main`); nothing else is affected, and an already imported httpx is left alone.
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
 
-from spine_gates.health.probes import PROBES
-from spine_gates.health.probes.interface import InsecureTransport
-from spine_gates.health.state import Health, State, utcnow
-from spine_gates.health.targets import ProviderTarget
+import asyncio  # noqa: E402
+import datetime as _dt  # noqa: E402
+import socket  # noqa: E402
+import ssl  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import httpx  # noqa: E402
+
+from spine_gates.health.probes import PROBES  # noqa: E402
+from spine_gates.health.probes.interface import InsecureTransport  # noqa: E402
+from spine_gates.health.state import Health, State, utcnow  # noqa: E402
+from spine_gates.health.targets import ProviderTarget  # noqa: E402
 
 ProgressFunc = Callable[[ProviderTarget, Health, int, int], None]
+# How long past the deadline a caller waits for the loop thread before giving up on it: only a
+# wedged event loop could need this, the loop cancels every probe at the deadline itself.
+JOIN_GRACE_S = 1.0
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -62,46 +79,126 @@ def _tls(targets: list[ProviderTarget]) -> ssl.SSLContext | bool:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-async def _probe_all(targets: list[ProviderTarget], timeout: float, deadline: float,
-                     now: _dt.datetime, progress: ProgressFunc | None) -> dict[str, Health]:
-    results: dict[str, Health] = {}
-    total = len(targets)
-
-    def record(target: ProviderTarget, health: Health) -> None:
-        results[target.id] = health
-        if progress:
-            progress(target, health, len(results), total)
-
-    limits = httpx.Limits(max_connections=max(total * 2, 4))
-    async with httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=False,
-                                 limits=limits, verify=_tls(targets)) as client:
-
-        async def one(target: ProviderTarget) -> None:
-            try:
-                health = await asyncio.wait_for(PROBES[target.kind].probe(client, target, now),
-                                                timeout)
-            except Exception as exc:  # every failure is a state, never a crash
-                health = _failure(target, exc, timeout)
-            record(target, health)
-
-        tasks = [asyncio.create_task(one(t)) for t in targets if not t.problem]
-        for target in targets:
-            if target.problem:
-                record(target, Health(State.AUTH_FAILED, target.problem, source="config"))
-        if tasks:
-            _done, pending = await asyncio.wait(tasks, timeout=deadline)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+def _missing(targets: list[ProviderTarget], results: dict[str, Health],
+             deadline: float) -> dict[str, Health]:
+    """Every provider without a result ran out of the overall deadline."""
     for target in targets:
         if target.id not in results:
-            record(target, Health(State.UNREACHABLE,
-                                  f"no answer before the overall deadline ({deadline:g} s)"))
+            results[target.id] = Health(
+                State.UNREACHABLE, f"no answer before the overall deadline ({deadline:g} s)")
     return results
+
+
+class Flight:
+    """Probes under way on a daemon thread: `sent` once every probe's timer runs, then `result`.
+
+    The thread is a daemon and nothing joins it without a bound, so a provider that never
+    answers cannot keep the process alive; the loop itself cancels every probe at its timeout
+    and the whole run at the deadline, closing their connections.
+    """
+
+    def __init__(self, targets: list[ProviderTarget], timeout: float, deadline: float,
+                 progress: ProgressFunc | None, now: _dt.datetime) -> None:
+        self.targets = targets
+        self.timeout = timeout
+        self.deadline = deadline
+        self.progress = progress
+        self.now = now
+        self.results: dict[str, Health] = {}
+        self.sent = threading.Event()  # every probe task started: its timeout is running
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._main: asyncio.Task[None] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="spine-gates-probes",
+                                        daemon=True)
+
+    def start(self) -> Flight:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._probe_all())
+        except BaseException as exc:  # handed to the caller of result(); never lost
+            self._error = exc
+        finally:
+            self.sent.set()
+            self._done.set()
+
+    def _record(self, target: ProviderTarget, health: Health) -> None:
+        with self._lock:
+            if target.id in self.results:
+                return
+            self.results[target.id] = health
+            done = len(self.results)
+        if self.progress:
+            self.progress(target, health, done, len(self.targets))
+
+    async def _probe_all(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._main = asyncio.current_task()
+        targets, timeout = self.targets, self.timeout
+        limits = httpx.Limits(max_connections=max(len(targets) * 2, 4))
+        async with httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=False,
+                                     limits=limits, verify=_tls(targets)) as client:
+
+            async def one(target: ProviderTarget) -> None:
+                try:
+                    health = await asyncio.wait_for(
+                        PROBES[target.kind].probe(client, target, self.now), timeout)
+                except Exception as exc:  # every failure is a state, never a crash
+                    health = _failure(target, exc, timeout)
+                self._record(target, health)
+
+            tasks = [asyncio.create_task(one(t)) for t in targets if not t.problem]
+            for target in targets:
+                if target.problem:
+                    self._record(target, Health(State.AUTH_FAILED, target.problem,
+                                                source="config"))
+            if tasks:
+                await asyncio.sleep(0)  # let every task start its wait_for timer
+            self.sent.set()
+            if tasks:
+                try:
+                    _done, pending = await asyncio.wait(tasks, timeout=self.deadline)
+                except asyncio.CancelledError:  # cancel(): stop every probe, then finish
+                    pending = {t for t in tasks if not t.done()}
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    def cancel(self) -> None:
+        """Stop every probe now (the caller failed and will not read the result)."""
+        loop, main = self._loop, self._main
+        if loop is not None and main is not None and not self._done.is_set():
+            try:
+                loop.call_soon_threadsafe(main.cancel)
+            except RuntimeError:  # the loop closed in between: nothing left to cancel
+                return
+            self._done.wait(JOIN_GRACE_S)
+
+    def result(self) -> dict[str, Health]:
+        """A Health per provider id, by the deadline (never raises for a provider)."""
+        self._done.wait(self.deadline + JOIN_GRACE_S)
+        if self._error is not None:
+            raise self._error
+        with self._lock:
+            return _missing(self.targets, dict(self.results), self.deadline)
+
+
+def start_probes(targets: list[ProviderTarget], timeout: float, deadline: float,
+                 progress: ProgressFunc | None = None,
+                 now: _dt.datetime | None = None) -> Flight:
+    """Start probing every target on a daemon thread; returns once every probe's timer runs."""
+    flight = Flight(targets, timeout, deadline, progress, now or utcnow()).start()
+    flight.sent.wait(deadline + JOIN_GRACE_S)
+    return flight
 
 
 def run_probes(targets: list[ProviderTarget], timeout: float, deadline: float,
                progress: ProgressFunc | None = None,
                now: _dt.datetime | None = None) -> dict[str, Health]:
     """Probe every target; returns a Health per provider id (never raises for a provider)."""
-    return asyncio.run(_probe_all(targets, timeout, deadline, now or utcnow(), progress))
+    return start_probes(targets, timeout, deadline, progress, now).result()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlunsplit
 
 from spine_gates.errors import InputError
-from spine_gates.health import breaker, passive, store
-from spine_gates.health.roles import RoleView, exit_code, role_views
-from spine_gates.health.session import digest_files
+from spine_gates.health import passive, store
 from spine_gates.health.state import Health, State, iso, utcnow, worse
 from spine_gates.health.targets import ProviderTarget, build_targets, parse_overrides
 
 if TYPE_CHECKING:
+    import sqlite3
+
+    from spine_gates.health.roles import RoleView
     from spine_gates.health.runner import ProgressFunc
 
 DEFAULTS = {"timeout_s": 5.0, "deadline_s": 10.0, "slow_ms": 2500.0, "cache_ttl_s": 300.0,
@@ -57,6 +57,8 @@ class StatusReport:
 
     @property
     def exit_code(self) -> int:
+        from spine_gates.health.roles import exit_code
+
         return exit_code(list(self.roles))
 
     def to_json(self) -> dict[str, Any]:
@@ -138,6 +140,8 @@ def _settle(conn: Any, target: ProviderTarget, observed: Health | None,
             log_tally: passive.Tally | None, now: _dt.datetime, slow_ms: float,
             offline: bool) -> Health:
     """Probe + router log + breaker -> the one health to report for a provider."""
+    from spine_gates.health import breaker
+
     observed_log = passive.fold(log_tally, now)
     if observed is not None:
         observed = _slow(conn, target, observed, now, slow_ms)
@@ -170,63 +174,106 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
                    overrides: list[str] | None = None,
                    env: Mapping[str, str] | None = None, progress: ProgressFunc | None = None,
                    now: _dt.datetime | None = None) -> tuple[StatusReport, list[str]]:
-    """Returns the report and the keys seen (so the caller can scrub any output of them)."""
-    from spine_gates.gates import prepare
+    """Returns the report and the keys seen (so the caller can scrub any output of them).
+
+    Only what the probes need comes before they start: the registries (every one is parsed, so
+    bad input is still exit 3 before anything is sent), the settings and the targets. The rest
+    of the set-up (the governance model, the state store, the router log, the redaction
+    service) runs here while the probes wait on the network, so the command ends as soon as
+    the last probe answers or times out.
+    """
+    from spine_gates.model.spine import load_config, load_documents
 
     started = time.perf_counter()
-    ctx = prepare(root)
-    conf = settings(ctx.config.settings)
+    config = load_config(root)
+    documents = load_documents(root, config)
+    conf = settings(config.settings)
     timeout = conf["timeout_s"] if timeout is None else timeout
     deadline = conf["deadline_s"] if deadline is None else deadline
     if not (0 < timeout < math.inf and 0 < deadline < math.inf):  # NaN fails both tests
         raise InputError("--timeout and --deadline must be positive, finite seconds")
     env = env if env is not None else _environ()
-    targets = build_targets(ctx.model.providers, env, parse_overrides(overrides, env), deep)
+    registry = documents["providers"].data.get("providers")
+    targets = build_targets(registry if isinstance(registry, dict) else {}, env,
+                            parse_overrides(overrides, env), deep)
     keys = [t.key for t in targets if t.key]
     now = now or utcnow()
-    observed: dict[str, Health] = {}
-    warm = threading.Thread(target=_prepare_outputs, args=(keys,), daemon=True)
-    warm.start()
+    flight = None
     if not offline:
-        from spine_gates.health.runner import run_probes
+        from spine_gates.health.runner import start_probes
 
-        observed = run_probes(targets, timeout, deadline, progress, now)
-        now = utcnow()
-    warm.join()
-    tallies = passive.read_tallies({t.id: t.kind for t in targets}, now,
-                                   window_s=conf["passive_window_s"])
-    conn = open_store()
+        flight = start_probes(targets, timeout, deadline, progress, now)
+    ready = None
     try:
-        statuses = tuple(
-            ProviderStatus(t.id, t.kind, display_base(t.api_base), t.credential,
-                           _settle(conn, t, observed.get(t.id), tallies.get(t.id), now,
-                                   conf["slow_ms"], offline))
-            for t in targets)
-        views = tuple(role_views(ctx.model.roles, {s.id: s.health for s in statuses}))
-        report = StatusReport(str(root), now, offline, statuses, views,
-                              (time.perf_counter() - started) * 1000, conf["cache_ttl_s"])
-        files = governed_files(root, ctx.config.registries)
-        save_snapshot(conn, report, files, digest_files(root, files))
-    finally:
-        conn.close()
-    return report, keys
+        ready = _while_probing(root, config, documents, targets, keys, now, conf)
+        observed = flight.result() if flight is not None else {}
+    except BaseException:
+        if flight is not None:
+            flight.cancel()
+        if ready is not None:
+            ready.conn.close()
+        raise
+    if flight is not None:
+        now = utcnow()
+    return _finish(root, ready, targets, observed, now, conf, offline, started), keys
 
 
-def _prepare_outputs(keys: list[str]) -> None:
-    """Work the output needs, done while the probes wait on the network.
+@dataclass
+class _Ready:
+    """What `_while_probing` prepared for the moment the probes are done."""
 
-    Registering the keys makes every later output of this process scrub them; importing the
-    redaction service and creating the store's schema would otherwise add ~60 ms after the last
-    probe answers.
+    roles: dict[str, Any]
+    conn: sqlite3.Connection
+    tallies: dict[str, passive.Tally]
+    files: list[str]
+    digest: str
+
+
+def _while_probing(root: Path, config: Any, documents: dict[str, Any],
+                   targets: list[ProviderTarget], keys: list[str], now: _dt.datetime,
+                   conf: Mapping[str, float]) -> _Ready:
+    """Everything after the probes that does not depend on their answers.
+
+    Registering the keys makes every later output of this process scrub them. The router log
+    window is anchored at the probes' start. Imports happen here too, on purpose: each one
+    done here is one less after the last probe answers.
     """
-    from spine_gates.secrets.redact import register_secret
+    from spine_gates.health import breaker, roles  # noqa: F401  (imported now, used in _finish)
+    from spine_gates.health.session import digest_files
+    from spine_gates.model.governance import GovernanceModel
+    from spine_gates.secrets.redact import redact_text, register_secret
 
     for key in keys:
         register_secret(key)
+    redact_text(" ")  # compiles the redaction patterns now rather than after the probes
+    model = GovernanceModel(root, documents, config)
+    tallies = passive.read_tallies({t.id: t.kind for t in targets}, now,
+                                   window_s=conf["passive_window_s"])
+    files = governed_files(root, config.registries)
+    digest = digest_files(root, files)
+    return _Ready(model.roles, open_store(), tallies, files, digest)
+
+
+def _finish(root: Path, ready: _Ready, targets: list[ProviderTarget],
+            observed: Mapping[str, Health], now: _dt.datetime, conf: Mapping[str, float],
+            offline: bool, started: float) -> StatusReport:
+    """Fold the answers into breakers, derive the roles and write the snapshot."""
+    from spine_gates.health.roles import role_views
+
+    conn = ready.conn
     try:
-        store.connect().close()
-    except Exception:  # the main thread opens the store again and reports the problem
-        return
+        statuses = tuple(
+            ProviderStatus(t.id, t.kind, display_base(t.api_base), t.credential,
+                           _settle(conn, t, observed.get(t.id), ready.tallies.get(t.id), now,
+                                   conf["slow_ms"], offline))
+            for t in targets)
+        views = tuple(role_views(ready.roles, {s.id: s.health for s in statuses}))
+        report = StatusReport(str(root), now, offline, statuses, views,
+                              (time.perf_counter() - started) * 1000, conf["cache_ttl_s"])
+        save_snapshot(conn, report, ready.files, ready.digest)
+    finally:
+        conn.close()
+    return report
 
 
 def open_store() -> Any:
