@@ -9,6 +9,7 @@ not enough: a 429 can mean "wait a second" or "stop until next month". Pure func
 from __future__ import annotations
 
 import datetime as _dt
+import email.utils
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,8 +74,6 @@ def retry_after(reply: Reply, now: _dt.datetime) -> _dt.datetime | None:
     seconds = _float(value)
     if seconds is not None:
         return now + _dt.timedelta(seconds=max(seconds, 0.0))
-    import email.utils  # only an HTTP-date needs it (~7 ms of imports before any probe)
-
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
