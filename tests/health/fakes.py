@@ -10,6 +10,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,6 +42,7 @@ class Seen:
     headers: dict[str, str]
     method: str = "GET"
     body: Any = None
+    at: float = field(default_factory=time.monotonic)  # when it arrived (benchmarks' phases)
 
 
 def models_body(*ids: str) -> dict[str, Any]:

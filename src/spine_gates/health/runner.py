@@ -169,6 +169,15 @@ class Flight:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
 
+    def finished(self) -> bool:
+        """The loop has ended: every probe answered, timed out or was cancelled."""
+        return self._done.is_set()
+
+    def _wait(self, seconds: float) -> None:
+        """Wait for the loop to end, at most `seconds`; then reap its thread (already done)."""
+        if self._done.wait(seconds):
+            self._thread.join(JOIN_GRACE_S)
+
     def cancel(self) -> None:
         """Stop every probe now (the caller failed and will not read the result)."""
         loop, main = self._loop, self._main
@@ -177,11 +186,11 @@ class Flight:
                 loop.call_soon_threadsafe(main.cancel)
             except RuntimeError:  # the loop closed in between: nothing left to cancel
                 return
-            self._done.wait(JOIN_GRACE_S)
+        self._wait(JOIN_GRACE_S)
 
     def result(self) -> dict[str, Health]:
         """A Health per provider id, by the deadline (never raises for a provider)."""
-        self._done.wait(self.deadline + JOIN_GRACE_S)
+        self._wait(self.deadline + JOIN_GRACE_S)
         if self._error is not None:
             raise self._error
         with self._lock:
