@@ -7,6 +7,7 @@ models it is told to fail. The router is the real `ccr` from node_modules, with 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -27,15 +28,49 @@ CCR_MISSING = ("the pinned claude-code-router is not installed: run `npm ci` in 
                "(scripts/test.sh does) so that node_modules/.bin/ccr exists")
 
 
-def ccr_binary() -> str:
-    """The pinned router CLI; its absence fails the test (never a skip)."""
-    local = REPO / "node_modules" / ".bin" / "ccr"
-    if local.exists():
-        return str(local)
-    found = shutil.which("ccr")
-    if found:
-        return found
-    raise AssertionError(CCR_MISSING)
+# Router versions the tests can start: version -> (npm package directory, exact version).
+# 2.0.0 is the package itself; 1.0.73 is installed beside it under the npm alias `ccr-1.0`.
+PACKAGES = {"2.0": ("@musistudio/claude-code-router", "2.0.0"), "1.0": ("ccr-1.0", "1.0.73")}
+
+
+def _package_version(cli: Path) -> str | None:
+    """The version in the package.json that owns a resolved CLI script."""
+    for parent in Path(os.path.realpath(cli)).parents:
+        manifest = parent / "package.json"
+        if manifest.is_file():
+            return str(json.loads(manifest.read_text()).get("version"))
+    return None
+
+
+def ccr_binary(version: str = "2.0") -> str:
+    """The pinned router CLI of `version`; its absence fails the test (never a skip).
+
+    Both versions declare the bin `ccr`; `npm ci` links node_modules/.bin/ccr to 2.0.0 (bins are
+    linked in path order and the first link wins), but an incremental `npm install` can leave it
+    pointing at 1.0.73, so the resolved package's version is checked, not assumed.
+    """
+    package, expected = PACKAGES[version]
+    if version == "2.0":
+        local = REPO / "node_modules" / ".bin" / "ccr"
+        if local.exists():
+            found_version = _package_version(local)
+            if found_version != expected:
+                raise AssertionError(f"node_modules/.bin/ccr is claude-code-router "
+                                     f"{found_version}, not {expected}: run `npm ci`")
+            return str(local)
+        found = shutil.which("ccr")
+        if found:
+            return found
+        raise AssertionError(CCR_MISSING)
+    root = REPO / "node_modules" / package
+    if not (root / "package.json").is_file():
+        raise AssertionError(CCR_MISSING.replace("node_modules/.bin/ccr",
+                                                 f"node_modules/{package}"))
+    manifest = json.loads((root / "package.json").read_text())
+    if manifest.get("version") != expected:
+        raise AssertionError(f"node_modules/{package} is {manifest.get('version')}, not "
+                             f"{expected}: run `npm ci`")
+    return str(root / manifest["bin"]["ccr"])
 
 
 def free_port() -> int:
@@ -155,20 +190,28 @@ class Router:
     port: int
     env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
+    version: str = "2.0"  # a key of PACKAGES
 
     @property
     def config_path(self) -> Path:
         return self.home / ".claude-code-router" / "config.json"
 
     def _env(self) -> dict[str, str]:
-        return {**os.environ, **self.env, "HOME": str(self.home), "NO_PROXY": "127.0.0.1",
-                "no_proxy": "127.0.0.1"}
+        env = {**os.environ, **self.env, "HOME": str(self.home), "NO_PROXY": "127.0.0.1",
+               "no_proxy": "127.0.0.1"}
+        if self.version == "1.0":
+            # 1.0.73 keeps a reference count in os.tmpdir() (and `ccr stop` deletes it): keep
+            # it inside this router's home instead of the machine's /tmp
+            tmp = self.home / "tmp"
+            tmp.mkdir(parents=True, exist_ok=True)
+            env["TMPDIR"] = str(tmp)
+        return env
 
     def start(self) -> Router:
         log = (self.home / "router.out").open("ab")
-        self.process = subprocess.Popen([ccr_binary(), "start"], env=self._env(), stdout=log,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        start_new_session=True)
+        self.process = subprocess.Popen([ccr_binary(self.version), "start"], env=self._env(),
+                                        stdout=log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -187,8 +230,9 @@ class Router:
     def stop(self) -> None:
         if self.process is None:
             return
-        subprocess.run([ccr_binary(), "stop"], env=self._env(), capture_output=True,
-                       timeout=30, check=False)
+        with contextlib.suppress(subprocess.TimeoutExpired):  # then the kill below stops it
+            subprocess.run([ccr_binary(self.version), "stop"], env=self._env(),
+                           capture_output=True, timeout=30, check=False)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -56,10 +56,13 @@ class RouterResult:
 
 
 class RouterPool:
-    """One real router at a time (each ~150 MB), restarted only when the config kind changes."""
+    """One real router at a time (each ~150 MB), restarted only when the config kind changes.
 
-    def __init__(self, base: Path, upstream: RoutingUpstream) -> None:
-        ccr_binary()  # fails, never skips, when the pinned router is missing
+    `version` picks the router package (a key of ccr_fakes.PACKAGES: "2.0" or "1.0")."""
+
+    def __init__(self, base: Path, upstream: RoutingUpstream, version: str = "2.0") -> None:
+        ccr_binary(version)  # fails, never skips, when the pinned router is missing
+        self.version = version
         self.base = base
         self.upstream = upstream
         self.kind: str | None = None
@@ -83,7 +86,7 @@ class RouterPool:
         config = self.config(kind)
         home = self.base / kind
         (home / ".claude-code-router" / "config.json").write_text(json.dumps(config, indent=2))
-        self.router = Router(home, int(config["PORT"]), {}).start()
+        self.router = Router(home, int(config["PORT"]), {}, version=self.version).start()
         self.kind = kind
         return self.router
 
@@ -104,9 +107,10 @@ class RouterPool:
             self.kind = None
 
 
-def pool(base: Path) -> Iterator[RouterPool]:
+def pool(base: Path, version: str = "2.0") -> Iterator[RouterPool]:
+    """A fake upstream and a RouterPool of one router version; both stopped at the end."""
     upstream = RoutingUpstream().start()
-    routers = RouterPool(base, upstream)
+    routers = RouterPool(base, upstream, version)
     try:
         yield routers
     finally:

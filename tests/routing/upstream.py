@@ -1,9 +1,11 @@
 """A fake OpenAI-compatible upstream for the routing tests: one path prefix per provider.
 
 Each provider's `api_base_url` is `http://127.0.0.1:PORT/up/<provider>/v1/chat/completions`, so
-the fake knows which provider the router called and with which model. Per case it is told how to
-behave for a provider or provider/model: an HTTP status, closing the connection without an
-answer, or answering late. Nagle is off on every socket (Node's fetch stalls ~40 ms otherwise).
+the fake knows which provider the router called and with which model (a provider behind the
+`Anthropic` transformer posts to `/up/<provider>/v1/messages` and gets an Anthropic message).
+Per case it is told how to behave for a provider or provider/model: an HTTP status, closing the
+connection without an answer, or answering late. Nagle is off on every socket (Node's fetch
+stalls ~40 ms otherwise).
 """
 
 from __future__ import annotations
@@ -107,6 +109,12 @@ class RoutingUpstream:
                     payload = behaviour.body or {"error": {
                         "message": f"fake {behaviour.status} from {provider} for {model}",
                         "type": "rate_limit_error" if behaviour.status == 429 else "error"}}
+                elif self.path.endswith("/messages"):  # an Anthropic-format provider
+                    payload = {
+                        "id": "msg_fake", "type": "message", "role": "assistant", "model": model,
+                        "stop_reason": "end_turn", "stop_sequence": None,
+                        "content": [{"type": "text", "text": f"answer from {provider},{model}"}],
+                        "usage": {"input_tokens": 3, "output_tokens": 4}}
                 else:
                     payload = {
                         "id": "chatcmpl-fake", "object": "chat.completion",

@@ -1,0 +1,77 @@
+"""Profile 1.0 against the real claude-code-router 1.0.73: same requests, same failures.
+
+1.0.73 is installed beside 2.0.0 under the npm alias `ccr-1.0` (package.json) and started the
+same way (`ccr start` in the foreground, HOME in a temp dir, ready on `GET /health`). The shared
+case table runs through it and through the evaluator with `supports_fallback=False`; the configs
+keep their `fallback` lists, so a failed primary that is final here proves 1.0 ignores the key
+(CCR-PROFILE-001), not that the list was missing. A second part runs the config that
+`gates compile ccr --profile 1.0` builds from the reference spine, and `gates route explain
+--profile 1.0` itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spine_gates.routing.explain import Explanation, explain_request, load_router_config
+from spine_gates.routing.fallback import Failures
+from tests.ccr.ccr_fakes import PACKAGES, REPO, Router, ccr_binary, free_port
+from tests.conftest import gates_env, run_gates
+from tests.routing.cases import API_KEY, THRESHOLD, Case, cases, exact_tokens
+from tests.routing.harness import RouterPool, RouterResult, behaviour_for, pool
+from tests.routing.upstream import RoutingUpstream
+
+CASES = cases()
+
+
+@pytest.fixture(scope="module")
+def routers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RouterPool]:
+    yield from pool(Path(tmp_path_factory.mktemp("routing-diff-1.0")), version="1.0")
+
+
+def assert_agrees(predicted: Explanation, real: RouterResult) -> None:
+    """The evaluator's upstream calls, client status, answering model and error code are the
+    real router's."""
+    expected_calls = [(a.provider, a.model) for a in predicted.outcome.attempts
+                      if a.result != "skipped"]
+    assert [(p, m) for p, m, _ in real.calls] == expected_calls, (real.calls, predicted.to_json())
+    assert real.status == predicted.outcome.status, (real.body, predicted.to_json())
+    answered = predicted.outcome.answered_by
+    assert real.answer == (f"{answered[0]},{answered[1]}" if answered else None), real.body
+    if answered is None and predicted.outcome.attempts:
+        code = real.body.get("error", {}).get("code") if isinstance(real.body, dict) else None
+        assert code == predicted.outcome.error["error"]["code"], real.body
+
+
+def test_both_versions_are_installed_and_ccr_on_path_is_2_0() -> None:
+    for version, (package, expected) in PACKAGES.items():
+        cli = Path(ccr_binary(version))
+        manifest = next(p / "package.json" for p in Path(cli).resolve().parents
+                        if (p / "package.json").is_file())
+        assert json.loads(manifest.read_text())["version"] == expected, (version, package)
+    assert Path(ccr_binary("2.0")).resolve() != Path(ccr_binary("1.0")).resolve()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_evaluator_agrees_with_the_real_1_0_router(case: Case, routers: RouterPool) -> None:
+    config = routers.config(case.config)
+    predicted = explain_request(case.body, config, Failures.from_mapping(case.fail),
+                                custom_route=case.custom_route, supports_fallback=False)
+    assert predicted.decision.rule == case.rule, predicted.decision.reason
+
+    real = routers.run(case)
+
+    assert_agrees(predicted, real)
+    primary = predicted.outcome.attempts[0] if predicted.outcome.attempts else None
+    if primary is not None and primary.result == "failed":
+        # no fallback in 1.0: the primary is the only upstream call and its failure is final
+        assert len(real.calls) == 1 and real.answer is None, real.calls
+        if primary.status is not None:
+            assert real.status == primary.status, real.body
