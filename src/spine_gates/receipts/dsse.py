@@ -58,18 +58,19 @@ def sign(payload: bytes, key: SigningKey, payload_type: str = PAYLOAD_TYPE) -> E
 
 
 def _b64(value: object, what: str) -> bytes:
+    """Strict standard base64: only the alphabet, correct padding, nothing after it."""
     if not isinstance(value, str):
         raise EnvelopeError(f"{what} is not a base64 string")
     try:
-        return base64.b64decode(value.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError):
+        return binascii.a2b_base64(value, strict_mode=True)
+    except ValueError:  # binascii.Error, or a non-ASCII str
         raise EnvelopeError(f"{what} is not valid base64") from None
 
 
 def parse_envelope(raw: bytes) -> Envelope:
     """Parse the envelope's structure only; the payload stays opaque bytes until verified."""
     try:
-        data = json.loads(raw)
+        data = json.loads(raw.decode("utf-8"))  # UTF-8 only: no UTF-16/32 or BOM guessing
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise EnvelopeError(f"envelope is not valid JSON ({exc.__class__.__name__})") from None
     if not isinstance(data, dict) or set(data) != {"payload", "payloadType", "signatures"}:
@@ -88,7 +89,29 @@ def parse_envelope(raw: bytes) -> Envelope:
     return Envelope(_b64(data["payload"], "payload"), data["payloadType"], tuple(parsed))
 
 
-def verify(envelope: Envelope, trusted: Sequence[PublicKey],
+class KeyRing:
+    """The trusted keys, with the order to try them in for each keyid worked out once.
+
+    The order puts keys whose id matches the hint first and every other trusted key after them:
+    the hint saves work in the common case, it never selects or excludes a key. Safe to share
+    between threads (a racing fill of the cache stores the same tuple)."""
+
+    _CACHE_LIMIT = 1024  # distinct keyids remembered; a hostile store cannot grow it further
+
+    def __init__(self, keys: Iterable[PublicKey]) -> None:
+        self.keys = tuple(keys)
+        self._order: dict[str, tuple[PublicKey, ...]] = {}
+
+    def attempts(self, keyid: str) -> tuple[PublicKey, ...]:
+        order = self._order.get(keyid)
+        if order is None:
+            order = _hinted_first(self.keys, keyid)
+            if len(self._order) < self._CACHE_LIMIT:
+                self._order[keyid] = order
+        return order
+
+
+def verify(envelope: Envelope, trusted: Sequence[PublicKey] | KeyRing,
            payload_type: str = PAYLOAD_TYPE) -> PublicKey:
     """The trusted key that signed the envelope's PAE; raises EnvelopeError if none did.
 
@@ -97,14 +120,15 @@ def verify(envelope: Envelope, trusted: Sequence[PublicKey],
     """
     if envelope.payload_type != payload_type:
         raise EnvelopeError(f"payloadType is {envelope.payload_type!r}, not {payload_type!r}")
+    ring = trusted if isinstance(trusted, KeyRing) else KeyRing(trusted)
     message = pae(envelope.payload_type, envelope.payload)
     for signature in envelope.signatures:
-        for key in _hinted_first(trusted, signature.keyid):
+        for key in ring.attempts(signature.keyid):
             if key.verify(signature.sig, message):
                 return key
     raise EnvelopeError("no trusted key verifies the signature")
 
 
-def _hinted_first(keys: Sequence[PublicKey], keyid: str) -> Iterable[PublicKey]:
+def _hinted_first(keys: Sequence[PublicKey], keyid: str) -> tuple[PublicKey, ...]:
     hinted = [k for k in keys if k.keyid == keyid]
-    return hinted + [k for k in keys if k.keyid != keyid]
+    return (*hinted, *(k for k in keys if k.keyid != keyid))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -33,6 +34,14 @@ def short_id(keyid: str) -> str:
     return f"sha256:{keyid[:8]}"
 
 
+@functools.cache
+def _invalid_signature() -> type[Exception]:
+    """cryptography's InvalidSignature, imported on first use (once, not per receipt)."""
+    from cryptography.exceptions import InvalidSignature
+
+    return InvalidSignature
+
+
 @dataclass(frozen=True)
 class PublicKey:
     name: str
@@ -42,11 +51,9 @@ class PublicKey:
     _key: Any = field(default=None, compare=False, repr=False)
 
     def verify(self, signature: bytes, message: bytes) -> bool:
-        from cryptography.exceptions import InvalidSignature
-
         try:
             self._key.verify(signature, message)
-        except InvalidSignature:
+        except _invalid_signature():
             return False
         return True
 

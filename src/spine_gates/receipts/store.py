@@ -204,8 +204,24 @@ def write_receipt(root: Path, key: SigningKey, gate: str,
     return WrittenReceipt(path, entry.digest, key_value, entry.seq)
 
 
-def stored_envelopes(directory: Path) -> Iterator[Path]:
-    """Every envelope file under `receipts/<yyyy>/<mm>/` (for orphan detection)."""
-    for year in sorted(directory.glob("[0-9][0-9][0-9][0-9]")):
-        for month in sorted(year.glob("[0-9][0-9]")):
-            yield from sorted(month.glob(f"*{SUFFIX}"))
+def stored_envelopes(directory: Path) -> list[str]:
+    """Every envelope under `receipts/<yyyy>/<mm>/`, relative and sorted (for orphan detection):
+    the entries the globs `[0-9]{4}/[0-9]{2}/*.dsse.json` match, listed with `os.scandir`."""
+    found = []
+    for year in _scan(os.fspath(directory)):
+        if len(year.name) == 4 and year.name.isdigit() and year.name.isascii() and year.is_dir():
+            for month in _scan(year.path):
+                if (len(month.name) == 2 and month.name.isdigit() and month.name.isascii()
+                        and month.is_dir()):
+                    found.extend(f"{year.name}/{month.name}/{item.name}"
+                                 for item in _scan(month.path)
+                                 if item.name.endswith(SUFFIX) and not item.name.startswith("."))
+    return sorted(found)
+
+
+def _scan(path: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(path) as entries:
+            return list(entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
