@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spine_gates.routing.explain import Explanation
 from tests.ccr.ccr_fakes import Router, ccr_binary, free_port
 from tests.routing.cases import API_KEY, CUSTOM_ROUTER_JS, Case, build_config
 from tests.routing.upstream import Behaviour, RoutingUpstream
@@ -116,3 +117,17 @@ def pool(base: Path, version: str = "2.0") -> Iterator[RouterPool]:
     finally:
         routers.stop()
         upstream.stop()
+
+
+def assert_agrees(predicted: Explanation, real: RouterResult) -> None:
+    """The evaluator's upstream calls, the client's status, the answering model and (when no
+    model answers) the error code are what the real router did."""
+    expected = [(a.provider, a.model) for a in predicted.outcome.attempts if a.result != "skipped"]
+    assert [(p, m) for p, m, _ in real.calls] == expected, (real.calls, predicted.to_json())
+    assert real.status == predicted.outcome.status, (real.body, predicted.to_json())
+    answered = predicted.outcome.answered_by
+    assert real.answer == (f"{answered[0]},{answered[1]}" if answered else None), real.body
+    if answered is None and predicted.outcome.attempts:
+        code = real.body.get("error", {}).get("code") if isinstance(real.body, dict) else None
+        assert predicted.outcome.error is not None, predicted.to_json()
+        assert code == predicted.outcome.error["error"]["code"], real.body

@@ -12,21 +12,16 @@ keep their `fallback` lists, so a failed primary that is final here proves 1.0 i
 from __future__ import annotations
 
 import json
-import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from spine_gates.routing.explain import Explanation, explain_request, load_router_config
+from spine_gates.routing.explain import explain_request
 from spine_gates.routing.fallback import Failures
-from tests.ccr.ccr_fakes import PACKAGES, REPO, Router, ccr_binary, free_port
-from tests.conftest import gates_env, run_gates
-from tests.routing.cases import API_KEY, THRESHOLD, Case, cases, exact_tokens
-from tests.routing.harness import RouterPool, RouterResult, behaviour_for, pool
-from tests.routing.upstream import RoutingUpstream
+from tests.ccr.ccr_fakes import PACKAGES, ccr_binary
+from tests.routing.cases import Case, cases
+from tests.routing.harness import RouterPool, assert_agrees, pool
 
 CASES = cases()
 
@@ -34,20 +29,6 @@ CASES = cases()
 @pytest.fixture(scope="module")
 def routers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RouterPool]:
     yield from pool(Path(tmp_path_factory.mktemp("routing-diff-1.0")), version="1.0")
-
-
-def assert_agrees(predicted: Explanation, real: RouterResult) -> None:
-    """The evaluator's upstream calls, client status, answering model and error code are the
-    real router's."""
-    expected_calls = [(a.provider, a.model) for a in predicted.outcome.attempts
-                      if a.result != "skipped"]
-    assert [(p, m) for p, m, _ in real.calls] == expected_calls, (real.calls, predicted.to_json())
-    assert real.status == predicted.outcome.status, (real.body, predicted.to_json())
-    answered = predicted.outcome.answered_by
-    assert real.answer == (f"{answered[0]},{answered[1]}" if answered else None), real.body
-    if answered is None and predicted.outcome.attempts:
-        code = real.body.get("error", {}).get("code") if isinstance(real.body, dict) else None
-        assert code == predicted.outcome.error["error"]["code"], real.body
 
 
 def test_both_versions_are_installed_and_ccr_on_path_is_2_0() -> None:
