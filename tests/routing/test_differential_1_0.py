@@ -12,6 +12,7 @@ keep their `fallback` lists, so a failed primary that is final here proves 1.0 i
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +20,11 @@ import pytest
 
 from spine_gates.routing.explain import explain_request
 from spine_gates.routing.fallback import Failures
+from spine_gates.routing.tokens import count_request_tokens
 from tests.ccr.ccr_fakes import PACKAGES, ccr_binary
-from tests.routing.cases import Case, cases
+from tests.routing.cases import API_KEY, Case, cases
 from tests.routing.harness import RouterPool, assert_agrees, pool
+from tests.routing.test_differential import TOKEN_BODIES
 
 CASES = cases()
 
@@ -56,3 +59,16 @@ def test_evaluator_agrees_with_the_real_1_0_router(case: Case, routers: RouterPo
         assert len(real.calls) == 1 and real.answer is None, real.calls
         if primary.status is not None:
             assert real.status == primary.status, real.body
+
+
+@pytest.mark.parametrize("index", range(len(TOKEN_BODIES)))
+def test_token_count_matches_the_1_0_router(index: int, routers: RouterPool) -> None:
+    """1.0.73 counts with the npm tiktoken (WASM), 2.0.0 with its own bundle: same cl100k."""
+    body = {"model": "claude-sonnet-4-5", **TOKEN_BODIES[index]}
+    router = routers.get(routers.kind or "main")
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{router.port}/v1/messages/count_tokens", data=json.dumps(body).encode(),
+        headers={"content-type": "application/json", "x-api-key": API_KEY}, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        counted = json.loads(response.read())
+    assert count_request_tokens(body) == counted["input_tokens"], counted
