@@ -417,8 +417,10 @@ def check_index_history(root: Path) -> list[Problem]:
     """When the index is committed, git remembers it: every commit may only append to it, and the
     worktree index must extend the committed one. This catches a truncated tail, which the files
     alone cannot show."""
-    from spine_gates.receipts.gitinfo import open_repo
+    from spine_gates.receipts.gitinfo import open_repo, worktree_of
 
+    if worktree_of(root) is None and "GIT_DIR" not in os.environ:
+        return []  # not in a repository: no history to read (and no gitpython to import)
     index = receipts_dir(root) / INDEX_FILE
     repo = open_repo(root)
     if repo is None or repo.working_tree_dir is None:
