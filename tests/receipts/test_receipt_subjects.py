@@ -20,6 +20,20 @@ REGISTRIES = {PROVIDERS, "docs/governance/CLI_INTERFACE_REGISTRY.yaml",
 WAIVERS = ("waivers:\n  - rule: REG-002\n    reason: migration in progress\n"
            "    owner: \"@ronny\"\n    expires: \"2026-12-20\"\n")
 SETTINGS = "ccr:\n  apikey_ref: env:CCR_APIKEY\n"
+PACK = """\
+pack: team
+description: Our own house rules.
+rules:
+  - id: TEAM-001
+    title: Every role has at least one fallback
+    severity: error
+    rationale: A role without a fallback goes down with its provider.
+    select: "roles[]"
+    assert:
+      count: {value: chain, min: 2}
+    message: "role {id} has {count} model(s) in its chain; we want at least {min}"
+    fix: "Add a fallback to role {id}."
+"""
 
 
 @pytest.fixture
@@ -38,6 +52,9 @@ def full_spine(spine: Path) -> Path:
     (spine / "waivers.yaml").write_text(WAIVERS)
     (spine / ".spine-gates-baseline.json").write_text('{"findings": []}\n')
     shutil.copytree(REPO / "scenarios", spine / "scenarios")
+    (spine / "policies" / "tests").mkdir(parents=True)
+    (spine / "policies" / "team.yaml").write_text(PACK)
+    (spine / "policies" / "tests" / "team.yaml").write_text("cases: []\n")
     (spine / "scenarios" / ".healthy.yaml.swp").write_bytes(b"editor scratch")
     return spine
 
@@ -69,8 +86,8 @@ def test_a_receipt_lists_settings_waivers_baseline_and_scenario_files(full_spine
                       for p in (full_spine / "scenarios").rglob("*")
                       if p.is_file() and not p.name.startswith(".")}
     assert "scenarios/configs/image-slot.json5" in scenario_files  # router configs they name
-    expected = REGISTRIES | {"spine-gates.yaml", "waivers.yaml", ".spine-gates-baseline.json"} \
-        | scenario_files
+    expected = REGISTRIES | {"spine-gates.yaml", "waivers.yaml", ".spine-gates-baseline.json",
+                             "policies/team.yaml"} | scenario_files
     assert set(subjects) == expected
     for name in expected:
         assert subjects[name] == sha256(full_spine / name), name
@@ -103,7 +120,7 @@ def test_a_waivers_file_added_after_the_receipt_is_an_unreceipted_change(spine, 
 
 
 @pytest.mark.parametrize("name", ["spine-gates.yaml", "scenarios/fallback.yaml",
-                                  "scenarios/configs/image-slot.json5",
+                                  "policies/team.yaml", "scenarios/configs/image-slot.json5",
                                   ".spine-gates-baseline.json"])
 def test_editing_any_governed_settings_file_fails_verify_against_worktree(full_spine, key, name):
     gated(full_spine, key)

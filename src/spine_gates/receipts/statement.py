@@ -53,6 +53,7 @@ def sha256_file(path: Path) -> str:
 
 
 SCENARIOS_DIR = "scenarios"
+POLICIES_DIR = "policies"  # a spine's own rule packs (policy.rules.spine_packs reads *.yaml)
 
 
 def settings_files() -> tuple[str, ...]:
@@ -67,11 +68,15 @@ def settings_files() -> tuple[str, ...]:
 
 def governed_files(root: Path, registries: Iterable[str]) -> list[str]:
     """Every governed file present in the spine, root-relative and sorted: the registries, the
-    settings, waivers and baseline, and each file under `scenarios/` (scenario files and the router
-    configs they name). A receipt's subjects are these, so editing any of them after a passing
-    run is an unreceipted change."""
+    settings, waivers and baseline, the spine's own rule packs (`policies/*.yaml`), and each file
+    under `scenarios/` (scenario files and the router configs they name). A receipt's subjects
+    are these, so editing any of them after a passing run is an unreceipted change."""
     files = set(registries)
     files.update(name for name in settings_files() if (root / name).is_file())
+    packs = root / POLICIES_DIR
+    if packs.is_dir():
+        files.update(f"{POLICIES_DIR}/{path.name}" for path in packs.glob("*.yaml")
+                     if not path.name.startswith(".") and path.is_file())
     scenarios = root / SCENARIOS_DIR
     if scenarios.is_dir():
         for folder, dirs, names in os.walk(scenarios):
@@ -99,7 +104,7 @@ def governed_subjects(root: Path, files: tuple[str, ...] | list[str]) -> list[di
 def _normal_digest(value: Any) -> str | None:
     text = str(value or "").strip().lower()
     text = text.removeprefix("sha256:")
-    return text if SHA256_HEX.match(text) else None
+    return text if SHA256_HEX.fullmatch(text) else None
 
 
 def policy_digest(directory: Path) -> str:
