@@ -181,6 +181,12 @@ def resolve(decision: Decision, config: dict[str, Any], failures: Failures | Non
             "code": "provider_not_found"}},
             f"provider {provider!r} is not registered (names match exactly; a provider "
             "without name, api_base_url or api_key is dropped): HTTP 404, no fallback")
+    if decision.convert_error is not None:
+        return Outcome(500, None, None, (), {"error": {
+            "message": f"the request converter threw: {decision.convert_error}",
+            "type": "api_error", "code": "internal_error"}},
+            f"the router converts the request for {provider},{model} and its converter throws "
+            f"({decision.convert_error}): HTTP 500, no upstream call, no fallback")
     state = failures.state_of(provider, model)
     if state.ok:
         primary = Attempt("primary", provider, model, state.name, state.status, "answered")

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from spine_gates.routing.tokens import TokenCountError, count_request_tokens, tokens_at_most
@@ -32,6 +32,9 @@ class Decision:
     notes: tuple[str, ...] = ()
     hook_status: int | None = None  # a pre-handler threw: the client gets this, no upstream call
     steps: tuple[str, ...] = field(default=())
+    # the request converter (Anthropic -> provider format) throws on this body: after routing,
+    # the client gets HTTP 500 and no upstream is called (measured on 2.0.0 and 1.0.73)
+    convert_error: str | None = None
 
     @property
     def slot(self) -> str:
@@ -43,16 +46,6 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, dict | list):
         return True
     return bool(value)
-
-
-def _is_image_part(part: Any) -> bool:
-    if not isinstance(part, dict):
-        return False
-    if part.get("type") == "image":
-        return True
-    inner = part.get("content")
-    return isinstance(inner, list) and any(isinstance(p, dict) and p.get("type") == "image"
-                                           for p in inner)
 
 
 def _threshold(router: dict[str, Any]) -> float:
@@ -78,26 +71,107 @@ def decide(body: dict[str, Any], config: dict[str, Any], *,
     `custom_route` is what a CUSTOM_ROUTER_PATH module returns for this request (the module is
     JavaScript and is not run here); None means it returned nothing and the built-in rules apply.
     """
+    decision = _decide(body, config, custom_route=custom_route, exact_tokens=exact_tokens)
+    if decision.hook_status is None:
+        problem = conversion_error(body)
+        if problem is not None:
+            return replace(decision, convert_error=problem)
+    return decision
+
+
+class _JsTypeError(Exception):
+    """What JavaScript throws reading a property of null or undefined."""
+
+
+def _prop(value: Any, key: str, where: str) -> Any:
+    """`value[key]` as JavaScript reads it: null/undefined throws, other non-objects give
+    undefined (None)."""
+    if value is None:
+        raise _JsTypeError(f"{where} is null")
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def _has_image(item: Any, where: str) -> bool:
+    """The image agent's `item.type === "image" || item?.content?.some(s => s.type === ...)`."""
+    if _prop(item, "type", where) == "image":
+        return True
+    inner = item.get("content") if isinstance(item, dict) else None
+    return isinstance(inner, list) and any(_prop(sub, "type", f"{where}.content[{i}]") == "image"
+                                           for i, sub in enumerate(inner))
+
+
+def _image_agent(messages: Any, force: bool) -> bool:
+    """Whether the image agent replaces body.model by Router.image (raises _JsTypeError where
+    its pre-handler throws; `find`/`some` stop at the first match, as in JavaScript)."""
+    if not isinstance(messages, list):
+        raise _JsTypeError("body.messages is not an array")
+    if not messages:
+        raise _JsTypeError("the last message is undefined")
+    last = messages[-1]
+    if not force and _prop(last, "role", "the last message") == "user":
+        content = last.get("content") if isinstance(last, dict) else None
+        if isinstance(content, list) and any(_has_image(item, f"last message content[{i}]")
+                                             for i, item in enumerate(content)):
+            return True
+    for index, message in enumerate(messages):  # the agent then scans every message
+        if _prop(message, "role", f"messages[{index}]") != "user":
+            continue
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list) and any(_has_image(item, f"messages[{index}].content[{i}]")
+                                             for i, item in enumerate(content)):
+            break
+    return False
+
+
+def conversion_error(body: dict[str, Any]) -> str | None:
+    """Why the router's Anthropic-to-provider request converter throws on `body`, or None.
+
+    The router middleware survives these bodies (it catches and routes to Router.default), but
+    the converter that runs next does not: HTTP 500, no upstream call, no fallback. Measured on
+    2.0.0 and 1.0.73 for every provider, the Anthropic-format one included."""
+    system = body.get("system")
+    if isinstance(system, list) and any(item is None for item in system):
+        return "a system entry is null"
+    messages = body.get("messages")
+    if _truthy(messages) and not isinstance(messages, list):
+        return "body.messages is not an array"
+    for index, message in enumerate(messages if isinstance(messages, list) else []):
+        if message is None:
+            return f"messages[{index}] is null"
+        if not isinstance(message, dict):
+            continue
+        content = message.get("content")
+        if message.get("role") in ("user", "assistant") and isinstance(content, list) and any(
+                part is None for part in content):
+            return f"messages[{index}].content holds null"
+    tools = body.get("tools")
+    if isinstance(tools, list) and any(tool is None for tool in tools):
+        return "a tool is null"
+    if isinstance(tools, str) and tools:
+        return "body.tools is a string"
+    return None
+
+
+def _decide(body: dict[str, Any], config: dict[str, Any], *,
+            custom_route: str | None, exact_tokens: bool) -> Decision:
     router: dict[str, Any] = config["Router"] if isinstance(config.get("Router"), dict) else {}
     steps: list[str] = []
     notes: list[str] = []
     model = body.get("model")
 
     image_target = router.get("image")
-    if _truthy(image_target):
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict):
-            return Decision("hook-error", "Router.image is set and the body has no last message "
-                            "to inspect; the image agent's pre-handler throws", None, "default",
-                            hook_status=500, steps=("image: pre-handler error",))
-        last = messages[-1]
-        if model == image_target:
-            steps.append("image: body.model already equals Router.image")
-        elif config.get("forceUseImageAgent"):
+    if _truthy(image_target) and model != image_target:
+        try:
+            use_image = _image_agent(body.get("messages"),
+                                     bool(config.get("forceUseImageAgent")))
+        except _JsTypeError as exc:
+            return Decision("hook-error", f"Router.image is set and the image agent's "
+                            f"pre-handler throws ({exc})", None, "default", hook_status=500,
+                            steps=("image: pre-handler error",))
+        if config.get("forceUseImageAgent"):
             notes.append("forceUseImageAgent is set: the image agent (tool calls) is not modelled")
             steps.append("image: forceUseImageAgent, model unchanged")
-        elif last.get("role") == "user" and isinstance(last.get("content"), list) and any(
-                _is_image_part(p) for p in last["content"]):
+        elif use_image:
             steps.append("image: last message is a user message with an image block")
             model = image_target
             body = {**body, "model": image_target}
@@ -105,6 +179,8 @@ def decide(body: dict[str, Any], config: dict[str, Any], *,
                          "provider,model rule then resolves (fallback scenario: default)")
         else:
             steps.append("image: last message carries no image block")
+    elif _truthy(image_target):
+        steps.append("image: body.model already equals Router.image")
     else:
         steps.append("image: Router.image not set")
 
