@@ -91,14 +91,17 @@ def _markdown(figures: dict[str, Any]) -> str:
         "`benchmarks/health/bench_parallel_probes.py`. Budget: timeout + 0.3 s = "
         f"**{budget:g} s** for the whole process.",
         "",
-        "| measurement | median | max | min | budget |",
-        "|---|---|---|---|---|",
+        "| measurement | median | max | min | median vs budget | max vs budget |",
+        "|---|---|---|---|---|---|",
     ]
 
     def row(name: str, stats: dict[str, float], judged: bool) -> None:
-        verdict = ("pass" if stats["max"] <= budget else "MISS") if judged else "-"
+        def verdict(value: float) -> str:
+            return ("pass" if value <= budget else "MISS") if judged else "-"
+
         lines.append(f"| {name} | {stats['median']:.3f} s | {stats['max']:.3f} s | "
-                     f"{stats['min']:.3f} s | {verdict} |")
+                     f"{stats['min']:.3f} s | {verdict(stats['median'])} | "
+                     f"{verdict(stats['max'])} |")
 
     row("probe phase (in-process `run_probes`)", figures["probe_phase_s"], True)
     for mode, label in (("installed", "compiled bytecode, as installed"),
@@ -108,9 +111,10 @@ def _markdown(figures: dict[str, Any]) -> str:
         row(f"  overhead: wall - timeout ({mode}; allowance 0.3 s)", whole["overhead_s"], False)
         row(f"  spawn to first request at the fakes ({mode})",
             whole["spawn_to_first_request_s"], False)
-    lines += ["", "Verdicts judge the **max** of the runs against the budget. CPU per whole "
-              f"process (median): installed {figures['whole_process']['installed']['cpu_s_median']}"
-              f" s, inherited {figures['whole_process']['inherited']['cpu_s_median']} s.", ""]
+    lines += ["", "CPU per whole process (median): installed "
+              f"{figures['whole_process']['installed']['cpu_s_median']} s, inherited "
+              f"{figures['whole_process']['inherited']['cpu_s_median']} s. Wall time on a shared "
+              "machine follows its load; CPU time does not.", ""]
     return "\n".join(lines)
 
 
@@ -159,10 +163,12 @@ def main() -> int:
             "machine": f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
             "measured_at": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        figures["within_budget"] = {
-            "probe_phase": max(probe_s) <= budget,
-            "whole_process_installed": whole["installed"]["wall_s"]["max"] <= budget,
-            "whole_process_inherited": whole["inherited"]["wall_s"]["max"] <= budget,
+        figures["within_budget"] = {  # every run (max), and the typical run (median)
+            "probe_phase_max": max(probe_s) <= budget,
+            "whole_process_installed_median": whole["installed"]["wall_s"]["median"] <= budget,
+            "whole_process_installed_max": whole["installed"]["wall_s"]["max"] <= budget,
+            "whole_process_inherited_median": whole["inherited"]["wall_s"]["median"] <= budget,
+            "whole_process_inherited_max": whole["inherited"]["wall_s"]["max"] <= budget,
         }
         report("health.parallel_probes", figures)
         if args.markdown:

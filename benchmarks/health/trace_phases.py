@@ -2,9 +2,10 @@
 
 Same set-up as bench_parallel_probes.py (10 providers, 3 hanging, compiled bytecode in a
 private cache). Each run starts the real CLI in a fresh process through a small launcher that
-wraps a few functions of the health package to note when they start and end (an import hook,
-about 1 ms of overhead); the parent notes the spawn and the exit on the same monotonic clock.
-Prints the median time of each mark since spawn, and the gaps between them.
+wraps a few functions of the health package to note when they start and end (through an import
+hook, which slows every import a little: the totals run a few tens of ms above the benchmark's);
+the parent notes the spawn and the exit on the same monotonic clock. Prints the median time of
+each mark since spawn, and the gaps between them.
 
 Run: /tmp/v/bin/python benchmarks/health/trace_phases.py [--timeout S] [--runs N]
 """
