@@ -43,6 +43,25 @@ def test_both_versions_are_installed_and_ccr_on_path_is_2_0() -> None:
     assert Path(ccr_binary("2.0")).resolve() != Path(ccr_binary("1.0")).resolve()
 
 
+def test_harness_refuses_a_bin_ccr_that_is_not_2_0(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An incremental `npm install` can link node_modules/.bin/ccr to the 1.0.73 alias: the 2.0
+    tests must then fail with the fix, not run against the wrong router."""
+    import tests.ccr.ccr_fakes as fakes
+
+    package = tmp_path / "node_modules" / "ccr-1.0"
+    (package / "dist").mkdir(parents=True)
+    (package / "dist" / "cli.js").write_text("#!/usr/bin/env node\n")
+    (package / "package.json").write_text(json.dumps({"version": "1.0.73",
+                                                      "bin": {"ccr": "dist/cli.js"}}))
+    (tmp_path / "node_modules" / ".bin").mkdir()
+    (tmp_path / "node_modules" / ".bin" / "ccr").symlink_to("../ccr-1.0/dist/cli.js")
+    monkeypatch.setattr(fakes, "REPO", tmp_path)
+    with pytest.raises(AssertionError, match=r"claude-code-router 1\.0\.73, not 2\.0\.0"):
+        fakes.ccr_binary()
+    assert fakes.ccr_binary("1.0") == str(package / "dist" / "cli.js")
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_evaluator_agrees_with_the_real_1_0_router(case: Case, routers: RouterPool) -> None:
     config = routers.config(case.config)
