@@ -173,3 +173,21 @@ def test_an_unreadable_index_is_bad_input(chain):
         index_path(chain).chmod(0o644)
     assert result.returncode == 3
     assert result.stderr.startswith(f"gates: error: {INDEX}: cannot read the receipt index")
+
+
+def test_control_characters_planted_in_the_index_are_shown_escaped(chain):
+    lines = index_path(chain).read_text().splitlines(keepends=True)
+    entry = json.loads(lines[2])
+    entry["path"] = "2026/11/\x1b[2J\x1b]0;pwned\x07.dsse.json"
+    lines[2] = json.dumps(entry) + "\n"
+    index_path(chain).write_text("".join(lines))
+    for fmt in ("markdown", "json"):
+        result = audit(chain, fmt)
+        assert result.returncode == 1
+        assert "\x1b" not in result.stdout + result.stderr
+        assert "\x07" not in result.stdout + result.stderr
+    verify = run_gates("receipts", "verify", "--root", str(chain.root))
+    assert verify.returncode == 1
+    assert "\x1b" not in verify.stdout
+    assert "receipts/2026/11/\\x1b[2J\\x1b]0;pwned\\x07.dsse.json: index path is not" \
+        in verify.stdout

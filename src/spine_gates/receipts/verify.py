@@ -55,11 +55,25 @@ _UNREADABLE = "unreadable index line"  # the expected previous digest when its l
 
 @dataclass(frozen=True)
 class Problem:
+    """One verification problem. Names and reasons can quote a tampered index (paths, JSON
+    errors), so control characters are shown escaped: a planted escape sequence never reaches a
+    terminal or a report raw."""
+
     receipt: str
     reason: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "receipt", _printable(self.receipt))
+        object.__setattr__(self, "reason", _printable(self.reason))
+
     def __str__(self) -> str:
         return f"{self.receipt}: {self.reason}"
+
+
+def _printable(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 @dataclass(frozen=True)
