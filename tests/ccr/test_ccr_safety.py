@@ -150,3 +150,35 @@ def test_activate_output_of_both_versions_parses() -> None:
         assert parsed.exports["ANTHROPIC_BASE_URL"] == "http://127.0.0.1:3456"
         assert parsed.unsets == ("CLAUDE_CODE_USE_BEDROCK",) and parsed.unparsed == ()
     assert parse_activate_output(v1).exports["ANTHROPIC_API_KEY"] == ""
+
+
+def test_profile_1_0_fills_router_variables_so_only_unset_ones_are_findings(
+        spine: Path, tmp_path: Path) -> None:
+    """Measured on the real 1.0.73 (tests/routing/test_profile_1_0_facts.py): it interpolates
+    `$NAME` in Router, where 2.0.0 reads it raw (CCR-ENV-002)."""
+    config = compiled(spine)
+    config.pop("fallback")
+    config["Router"]["default"] = "$DEFAULT_ROUTE"
+    env = {**KEYS, "DEFAULT_ROUTE": "openai,o4-mini"}
+    code, findings, _ = check(spine, tmp_path, config, env, "--profile", "1.0")
+    assert (code, findings) == (0, [])
+    code, findings, _ = check(spine, tmp_path, config, KEYS, "--profile", "1.0")
+    assert code == 1
+    assert [(f["rule"], f["pointer"]) for f in findings] == [("CCR-ENV-001", "/Router/default")]
+    code, findings, _ = check(spine, tmp_path, config, env)  # 2.0: never interpolated
+    assert [(f["rule"], f["pointer"]) for f in findings] == [("CCR-ENV-002", "/Router/default")]
+
+
+def test_no_providers_under_profile_1_0_is_broken_but_not_exposed(spine: Path,
+                                                                  tmp_path: Path) -> None:
+    config = compiled(spine)
+    config.update(Providers=[], Router={})
+    config.pop("fallback")
+    code, findings, _ = check(spine, tmp_path, config, KEYS, "--profile", "1.0")
+    assert code == 1
+    (finding,) = [f for f in findings if f["rule"] == "CCR-HOST-002"]
+    assert finding["message"] == ("no providers: every request fails (profile 1.0 still binds "
+                                  "127.0.0.1)")
+    code, findings, _ = check(spine, tmp_path, config)
+    (finding,) = [f for f in findings if f["rule"] == "CCR-HOST-002"]
+    assert "listens on 0.0.0.0 without authentication" in finding["message"]

@@ -227,3 +227,23 @@ def test_resilience_of_a_named_live_config_is_checked_too(spine: Path, tmp_path:
                      "--format", "json")
     assert done.returncode == 0, done.stdout + done.stderr
     assert not [f for f in json.loads(done.stdout)["findings"] if f["file"] == str(live)]
+
+
+def test_explain_under_profile_1_0_fills_router_variables(spine: Path, tmp_path: Path) -> None:
+    """1.0.73 interpolates `$NAME` in Router (measured); 2.0.0 routes to the literal text."""
+    from tests.conftest import gates_env
+
+    config = json.loads(run_gates("compile", "ccr", "--root", str(spine)).stdout)
+    config["Router"]["default"] = "$DEFAULT_ROUTE"
+    live = tmp_path / "config.json"
+    live.write_text(json.dumps(config))
+    body = _request(tmp_path, {"model": "claude-sonnet-4-5",
+                               "messages": [{"role": "user", "content": "hi"}]})
+    env = gates_env(DEFAULT_ROUTE="zai,glm-5")
+    one = run_gates("route", "explain", body, "--ccr-config", str(live), "--profile", "1.0",
+                    "--format", "json", env=env)
+    assert one.returncode == 0, one.stderr
+    assert json.loads(one.stdout)["target"] == "zai,glm-5"
+    two = run_gates("route", "explain", body, "--ccr-config", str(live), "--format", "json",
+                    env=env)
+    assert json.loads(two.stdout)["target"] == "$DEFAULT_ROUTE"

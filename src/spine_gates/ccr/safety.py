@@ -16,7 +16,6 @@ from spine_gates.finding import Finding, Severity
 
 # The router's own interpolation pattern (copied from its code): `${anything}` or `$UPPER_NAME`.
 ENV_REF = re.compile(r"\$\{([^}]+)\}|\$([A-Z_][A-Z0-9_]*)")
-INTERPOLATED = ("Providers", "HOST", "PORT", "APIKEY")
 NEVER_INTERPOLATED = ("Router", "fallback", "CUSTOM_ROUTER_PATH")
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LEAKY_LEVELS = {"debug", "trace"}
@@ -47,7 +46,8 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "returns the upstream keys) to the network.",
          "Use \"HOST\": \"127.0.0.1\", or set APIKEY from a secret reference."),
     Rule("CCR-HOST-002", "Router has no providers", Severity.ERROR,
-         "With no providers the router listens on 0.0.0.0 without authentication.",
+         "With no providers the router answers nothing, and 2.0 listens on 0.0.0.0 without "
+         "authentication (1.0.73 keeps 127.0.0.1).",
          "Compile the config from the SSOT (`gates compile ccr`) or add providers."),
     Rule("CCR-ENV-001", "Interpolated variable is unset", Severity.ERROR,
          "An unset or empty $NAME stays literal: the upstream receives `Bearer $NAME`.",
@@ -132,10 +132,16 @@ def check_proxy_config(live: LiveConfig, env: Mapping[str, str],
                                 "set: the proxy would accept anyone on the network", live,
                                 "/HOST"))
     if not provider_list:
-        findings.append(finding("CCR-HOST-002", "no providers: the router listens on 0.0.0.0 "
-                                "without authentication", live, "/Providers"))
+        bind = profile.no_providers_bind
+        exposure = (f"the router listens on {bind} without authentication"
+                    if bind not in LOOPBACK else
+                    f"every request fails (profile {profile.name} still binds {bind})")
+        findings.append(finding("CCR-HOST-002", f"no providers: {exposure}", live, "/Providers"))
 
-    for key in INTERPOLATED:
+    # 1.0 fills every string; its ignored `fallback` cannot misroute, so it is not judged.
+    interpolated = tuple(k for k in config if k != "fallback" or profile.supports_fallback) \
+        if profile.interpolated_keys is None else profile.interpolated_keys
+    for key in interpolated:
         if key not in config:
             continue
         for pointer, text in _strings(config[key], f"/{key}"):
@@ -150,7 +156,8 @@ def check_proxy_config(live: LiveConfig, env: Mapping[str, str],
                                 f"{profile.name} ignores it: no fallback happens", live,
                                 "/fallback"))
     for key in NEVER_INTERPOLATED:
-        if key not in config or (key == "fallback" and not profile.supports_fallback):
+        if key in interpolated or key not in config or \
+                (key == "fallback" and not profile.supports_fallback):
             continue
         for pointer, text in _strings(config[key], f"/{key}"):
             found = ENV_REF.search(text)

@@ -71,7 +71,17 @@ def load_router_config(path: str | None, root: Path | None,
         from spine_gates.ccr.live import read_live_config
 
         live = read_live_config(Path(path).expanduser(), path)
-        return live.data, path, profile.supports_fallback
+        data = live.data
+        if profile.interpolates_router and isinstance(data.get("Router"), dict):
+            import os
+
+            from spine_gates.ccr.safety import interpolate
+
+            # 1.0 fills `$NAME` in Router values from its environment before routing.
+            router = {key: interpolate(value, os.environ) if isinstance(value, str) else value
+                      for key, value in data["Router"].items()}
+            data = {**data, "Router": router}
+        return data, path, profile.supports_fallback
     from spine_gates.ccr.compile import compile_ccr_config
     from spine_gates.gates import prepare
 

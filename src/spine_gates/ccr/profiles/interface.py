@@ -52,6 +52,17 @@ class CcrProfile(ABC):
     def supports_fallback(self) -> bool:
         """Whether a top-level `fallback` map is honoured."""
 
+    # Top-level keys whose string values the router fills from its environment (`$NAME`,
+    # `${NAME}`); None: every string in the config (measured on 1.0.73).
+    interpolated_keys: tuple[str, ...] | None = ("Providers", "HOST", "PORT", "APIKEY")
+    # Where the router binds when the config lists no providers (2.0.0 ignores HOST then).
+    no_providers_bind = "0.0.0.0"
+
+    @property
+    def interpolates_router(self) -> bool:
+        """Whether `Router` values like `$DEFAULT_ROUTE` are filled from the environment."""
+        return self.interpolated_keys is None or "Router" in self.interpolated_keys
+
     # Scenarios a fallback list can be keyed by (image is not a scenario of its own).
     fallback_scenarios: tuple[str, ...] = ("default", "background", "think", "longContext",
                                            "webSearch")
