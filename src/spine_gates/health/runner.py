@@ -17,7 +17,7 @@ import sys
 # leave, for a console script this process never runs. Mark it absent (httpx then defines a
 # stub `main`); nothing else is affected, and an already imported httpx is left alone.
 if "httpx" not in sys.modules:
-    sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 import asyncio  # noqa: E402
 import datetime as _dt  # noqa: E402
