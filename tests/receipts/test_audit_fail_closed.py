@@ -175,6 +175,17 @@ def test_an_unreadable_index_is_bad_input(chain):
     assert result.stderr.startswith(f"gates: error: {INDEX}: cannot read the receipt index")
 
 
+def test_an_index_that_is_a_link_loop_is_bad_input(chain):
+    """Unreadable for root too (ELOOP), so this runs wherever the suite does."""
+    index = index_path(chain)
+    index.unlink()
+    index.symlink_to(index.name)
+    result = audit(chain)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stderr.startswith(f"gates: error: {INDEX}:")
+    assert result.stderr.count("\n") == 1
+
+
 def test_control_characters_planted_in_the_index_are_shown_escaped(chain):
     lines = index_path(chain).read_text().splitlines(keepends=True)
     entry = json.loads(lines[2])

@@ -207,7 +207,7 @@ def write_receipt(root: Path, key: SigningKey, gate: str,
 def stored_envelopes(directory: Path) -> list[str]:
     """Every envelope under `receipts/<yyyy>/<mm>/`, relative and sorted (for orphan detection):
     the entries the globs `[0-9]{4}/[0-9]{2}/*.dsse.json` match, listed with `os.scandir`."""
-    found = []
+    found: list[str] = []
     for year in _scan(os.fspath(directory)):
         if len(year.name) == 4 and year.name.isdigit() and year.name.isascii() and year.is_dir():
             for month in _scan(year.path):

@@ -166,13 +166,13 @@ def _verify_chain(root: Path) -> ChainReport:
     placed: list[IndexEntry] = []  # the entries whose files are opened and verified
     for number, text in lines:
         try:
-            entry = parse_index_line(text, number)
+            parsed = parse_index_line(text, number)
         except ValueError as exc:
             entries.append(str(exc))
             continue
-        entries.append(entry)
-        if _well_placed(entry):
-            placed.append(entry)
+        entries.append(parsed)
+        if _well_placed(parsed):
+            placed.append(parsed)
     opened = _open_all(os.fspath(directory), placed, dsse.KeyRing(keys))
     expected_previous: str | None = None
     last_time: str | None = None
