@@ -19,9 +19,11 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from tests.fake_upstream import LoopbackUpstream, Reply, error_body
 
 REPO = Path(__file__).resolve().parents[2]
 CCR_MISSING = ("the pinned claude-code-router is not installed: run `npm ci` in the repository "
@@ -88,16 +90,8 @@ class Recorded:
     status: int
 
 
-class _NoDelayServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def server_bind(self) -> None:
-        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().server_bind()
-
-
 @dataclass
-class FakeUpstream:
+class FakeUpstream(LoopbackUpstream):
     """Answers /…/chat/completions (OpenAI) and /…/v1/messages (Anthropic) on loopback."""
 
     requests: list[Recorded] = field(default_factory=list)
@@ -105,70 +99,14 @@ class FakeUpstream:
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
-    @property
-    def port(self) -> int:
-        assert self.server is not None
-        return int(self.server.server_address[1])
-
-    def start(self) -> FakeUpstream:
-        upstream = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-            def setup(self) -> None:
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                model = str(body.get("model", ""))
-                with upstream.lock:
-                    status = upstream.fail.get(model, 200)
-                    upstream.requests.append(Recorded(self.path, model,
-                                                      {k.lower(): v for k, v in
-                                                       self.headers.items()}, body, status))
-                if status != 200:
-                    payload = {"error": {"message": f"fake {status} for {model}",
-                                         "type": "rate_limit_error" if status == 429 else
-                                         "server_error"}}
-                    self._send(status, payload)
-                elif self.path.endswith("/messages"):
-                    self._send(200, {
-                        "id": "msg_fake", "type": "message", "role": "assistant",
-                        "model": model, "stop_reason": "end_turn", "stop_sequence": None,
-                        "content": [{"type": "text", "text": f"hello from {model}"}],
-                        "usage": {"input_tokens": 3, "output_tokens": 4}})
-                else:
-                    self._send(200, {
-                        "id": "chatcmpl-fake", "object": "chat.completion",
-                        "created": int(time.time()), "model": model,
-                        "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                            "role": "assistant", "content": f"hello from {model}"}}],
-                        "usage": {"prompt_tokens": 3, "completion_tokens": 4,
-                                  "total_tokens": 7}})
-
-            def _send(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = _NoDelayServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
+    def answer(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> Reply:
+        model = str(body.get("model", ""))
+        with self.lock:
+            status = self.fail.get(model, 200)
+            self.requests.append(Recorded(path, model, headers, body, status))
+        if status != 200:
+            return Reply(status, error_body(status, f"fake {status} for {model}"))
+        return Reply(text=f"hello from {model}")
 
     def reset(self) -> None:
         with self.lock:
