@@ -142,3 +142,34 @@ def test_a_quoted_expiry_and_a_dot_slash_file_still_waive(gates, dangling):
         '    owner: "@ronny"\n    expires: "2027-01-31"\n')
     code, report = _run(gates, dangling)
     assert code == 0 and report["summary"]["waived"] == 1
+
+
+def test_a_waiver_matches_whatever_spelling_the_settings_use_for_a_registry(gates, dangling):
+    """Findings keep the settings' spelling (`./docs/…`); a waiver may spell it either way."""
+    (dangling / "spine-gates.yaml").write_text(f"registries:\n  roles: ./{ROLES}\n")
+    for spelled in (ROLES, f"./{ROLES}"):
+        (dangling / "waivers.yaml").write_text(
+            f"waivers:\n  - rule: REG-002\n    file: {spelled}\n    reason: onboarding\n"
+            '    owner: "@ronny"\n    expires: 2027-01-31\n')
+        code, report = _run(gates, dangling)
+        assert code == 0 and report["summary"]["waived"] == 1, (spelled, report)
+
+
+def test_an_absolute_waiver_file_can_scope_a_live_config_finding(gates, spine, tmp_path):
+    """Live-config findings name the config by its absolute path; a waiver may too."""
+    import json as _json
+
+    compiled = gates("compile", "ccr", "--root", str(spine))
+    config = _json.loads(compiled.stdout)
+    config["LOG_LEVEL"] = "debug"
+    live = tmp_path / "config.json"
+    live.write_text(_json.dumps(config))
+    (spine / "waivers.yaml").write_text(
+        f"waivers:\n  - rule: CCR-LOG-001\n    file: {live}\n    reason: debugging TICKET-7\n"
+        '    owner: "@ronny"\n    expires: 2027-01-31\n')
+    result = gates("run", "proxy-safety", "--root", str(spine), "--live", str(live),
+                   "--format", "json")
+    report = _json.loads(result.stdout)
+    assert report["summary"]["waived"] == 1, report
+    assert not [f for f in report["findings"]
+                if f["rule"] == "CCR-LOG-001" and not f.get("suppressed")]

@@ -288,3 +288,19 @@ def test_provider_status_survives_non_list_ccr_slots(spine: Path, value: Any) ->
     _no_crash(result)
     report = json.loads(result.stdout)
     assert any(role["role"] == "architect" for role in report["roles"]), report["roles"]
+
+
+@pytest.mark.parametrize("spelled", ["/etc/passwd", "../outside.yaml", "./", "  "])
+def test_a_registry_path_outside_the_spine_is_bad_input(spine: Path, spelled: str) -> None:
+    (spine / "spine-gates.yaml").write_text(f"registries:\n  roles: {json.dumps(spelled)}\n")
+    done = run_gates("run", "registry-policy", "--root", str(spine))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.stderr.strip() == (f"gates: error: spine-gates.yaml:2: registry path "
+                                   f"{spelled!r} must be relative to the spine root and inside it")
+
+
+def test_a_dot_slash_registry_path_is_the_same_registry(spine: Path) -> None:
+    """`./docs/…` names the file SSOT_REGISTRY registers as `docs/…` (SSOT-001 passes)."""
+    (spine / "spine-gates.yaml").write_text(f"registries:\n  roles: ./{ROLES}\n")
+    done = run_gates("run", "registry-policy", "--root", str(spine))
+    assert done.returncode == 0, done.stdout + done.stderr

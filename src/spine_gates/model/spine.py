@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,11 @@ def load_config(root: Path) -> SpineConfig:
                 CONFIG_FILE,
                 document.line_of(f"/registries/{kind}"),
             )
-        registries[kind] = rel
+        spelled = posixpath.normpath(rel.strip()) if rel.strip() else ""
+        if spelled in ("", ".") or spelled.startswith("/") or spelled.split("/")[0] == "..":
+            raise InputError(f"registry path {rel!r} must be relative to the spine root and "
+                             "inside it", CONFIG_FILE, document.line_of(f"/registries/{kind}"))
+        registries[kind] = spelled  # one spelling: findings, SSOT paths and waivers compare it
     _check_rule_params(data.get("rule_params"), document)
     settings = {k: v for k, v in data.items() if k != "registries"}
     return SpineConfig(registries, settings, document)

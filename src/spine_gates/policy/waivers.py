@@ -7,6 +7,7 @@ A waived finding is counted, never hidden. An expired waiver waives nothing and 
 from __future__ import annotations
 
 import datetime as _dt
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ class Waiver:
     def covers(self, finding: Finding) -> bool:
         if finding.rule != self.rule:
             return False
-        if self.file and finding.file != self.file:
+        if self.file and _norm(finding.file) != self.file:
             return False
         under = finding.pointer.startswith(self.pointer.rstrip("/") + "/")
         return not self.pointer or finding.pointer == self.pointer or under
@@ -76,8 +77,9 @@ def load_waivers(root: Path, name: str = WAIVERS_FILE) -> list[Waiver]:
             raise InputError(f"waiver rule {rule!r} is not a rule id (like REG-002 or "
                              f"CCR-LOG-001)", name, field_line("rule"))
         file = (raw.get("file") or "").strip()
-        if file and (file.startswith("/") or "\\" in file or ".." in file.split("/")):
-            raise InputError(f"waiver file {file!r} must be a path relative to the spine root",
+        if file and ("\\" in file or ".." in file.split("/")):
+            raise InputError(f"waiver file {file!r} must be a path relative to the spine root "
+                             "(or the absolute path a live-config finding names), without '..'",
                              name, field_line("file"))
         pointer = (raw.get("pointer") or "").strip()
         if pointer and (not pointer.startswith("/") or pointer == "/"):
@@ -89,13 +91,20 @@ def load_waivers(root: Path, name: str = WAIVERS_FILE) -> list[Waiver]:
                 reason=raw["reason"].strip(),
                 owner=raw["owner"].strip(),
                 expires=_expiry(raw["expires"], name, field_line("expires")),
-                file=file.removeprefix("./"),
+                file=_norm(file),
                 pointer=pointer,
                 source=name,
                 line=line,
             )
         )
     return waivers
+
+
+def _norm(path: str) -> str:
+    """One spelling of a path for matching: `./docs/x.yaml`, `docs//x.yaml` -> `docs/x.yaml`.
+
+    Findings keep the spelling the spine's settings use for a registry; waivers may use another."""
+    return posixpath.normpath(path) if path else ""
 
 
 def _expiry(value: object, name: str, line: int | None) -> _dt.date:
