@@ -247,3 +247,28 @@ def test_explain_under_profile_1_0_fills_router_variables(spine: Path, tmp_path:
     two = run_gates("route", "explain", body, "--ccr-config", str(live), "--format", "json",
                     env=env)
     assert json.loads(two.stdout)["target"] == "$DEFAULT_ROUTE"
+
+
+def test_a_router_variable_that_is_not_a_route_is_never_shown(spine: Path, tmp_path: Path) -> None:
+    """Under profile 1.0 `${ANY_NAME}` in Router is filled from the environment; a value that
+    names no registered provider may be anything, a key included: fingerprint only."""
+    from tests.conftest import gates_env
+
+    secret = "s3cr3t-client-value-9f8e7d"
+    config = json.loads(run_gates("compile", "ccr", "--root", str(spine)).stdout)
+    config["Router"]["default"] = "${INFISICAL_CLIENT_SECRET},x"
+    live = tmp_path / "config.json"
+    live.write_text(json.dumps(config))
+    body = _request(tmp_path, {"model": "claude-sonnet-4-5",
+                               "messages": [{"role": "user", "content": "hi"}]})
+    env = gates_env(INFISICAL_CLIENT_SECRET=secret)
+    for command in (("route", "explain", body), ("route", "resilience")):
+        for fmt in ("text", "json"):
+            done = run_gates(*command, "--ccr-config", str(live), "--profile", "1.0",
+                             "--format", fmt, env=env)
+            assert done.returncode in (0, 1, 2), done.stderr
+            assert secret not in done.stdout + done.stderr
+            assert secret[:8] not in done.stdout + done.stderr
+    shown = run_gates("route", "explain", body, "--ccr-config", str(live), "--profile", "1.0",
+                      "--format", "json", env=env)
+    assert json.loads(shown.stdout)["target"].startswith("sha256:")

@@ -73,14 +73,7 @@ def load_router_config(path: str | None, root: Path | None,
         live = read_live_config(Path(path).expanduser(), path)
         data = live.data
         if profile.interpolates_router and isinstance(data.get("Router"), dict):
-            import os
-
-            from spine_gates.ccr.safety import interpolate
-
-            # 1.0 fills `$NAME` in Router values from its environment before routing.
-            router = {key: interpolate(value, os.environ) if isinstance(value, str) else value
-                      for key, value in data["Router"].items()}
-            data = {**data, "Router": router}
+            data = {**data, "Router": _interpolated_router(data)}
         return data, path, profile.supports_fallback
     from spine_gates.ccr.compile import compile_ccr_config
     from spine_gates.gates import prepare
@@ -90,6 +83,33 @@ def load_router_config(path: str | None, root: Path | None,
     ctx = prepare(root)
     return (compile_ccr_config(ctx.model, profile), f"compiled from {root}",
             profile.supports_fallback)
+
+
+def _interpolated_router(config: dict[str, Any]) -> dict[str, Any]:
+    """Router values as 1.0 routes them: `$NAME` / `${NAME}` filled from the environment.
+
+    A filled value is shown in every explanation. One that names a provider the config registers
+    is a route (config data, as visible as the config itself); any other value came from an
+    environment variable that may hold anything, a key included, so it is registered with the
+    redaction service and appears only as a fingerprint."""
+    import os
+
+    from spine_gates.ccr.safety import ENV_REF, interpolate
+    from spine_gates.routing.fallback import registered_providers
+    from spine_gates.secrets.redact import register_secret
+
+    names = registered_providers(config)
+    router: dict[str, Any] = {}
+    for key, value in config["Router"].items():
+        if not isinstance(value, str):
+            router[key] = value
+            continue
+        filled = interpolate(value, os.environ)
+        if filled != value and filled.partition(",")[0] not in names:
+            for match in ENV_REF.finditer(value):
+                register_secret(os.environ.get(match.group(1) or match.group(2)) or "")
+        router[key] = filled
+    return router
 
 
 def render_text(explanation: Explanation) -> str:
