@@ -167,7 +167,7 @@ def _scenario_with_config(spine: Path, ref: str) -> Path:
     scenarios = spine / "scenarios"
     scenarios.mkdir(exist_ok=True)
     (scenarios / "s.yaml").write_text(
-        f"ccr_config: {ref}\n"
+        f"ccr_config: {json.dumps(ref)}\n"
         "scenarios:\n"
         "  - name: healthy\n"
         "    when: {role: executor}\n"
@@ -182,7 +182,7 @@ def test_a_scenario_router_config_outside_the_scenarios_directory_is_refused(
     outside = tmp_path / "elsewhere.json"
     outside.write_text(json.dumps({"Providers": [], "Router": {}}))
     scenarios = _scenario_with_config(spine, str(outside))
-    for ref in (str(outside), "../../elsewhere.json", "inside-link.json"):
+    for ref in (str(outside), "../../elsewhere.json", "inside-link.json", "con\0fig.json"):
         (scenarios / "inside-link.json").unlink(missing_ok=True)
         (scenarios / "inside-link.json").symlink_to(outside)
         _scenario_with_config(spine, ref)
@@ -272,3 +272,26 @@ def test_a_router_variable_that_is_not_a_route_is_never_shown(spine: Path, tmp_p
     shown = run_gates("route", "explain", body, "--ccr-config", str(live), "--profile", "1.0",
                       "--format", "json", env=env)
     assert json.loads(shown.stdout)["target"].startswith("sha256:")
+
+
+def test_a_fallback_that_is_not_an_object_is_reported_not_a_crash(spine: Path,
+                                                                  tmp_path: Path) -> None:
+    """The router reads a non-object `fallback` as no fallback lists: predicted so, and the gate
+    reports the wrong type (CCR-SCHEMA-001) rather than judging a shape the router ignores."""
+    config = json.loads(run_gates("compile", "ccr", "--root", str(spine)).stdout)
+    config["fallback"] = ["openrouter,anthropic/claude-sonnet-4-5"]
+    live = tmp_path / "config.json"
+    live.write_text(json.dumps(config))
+    body = _request(tmp_path, {"model": "claude-sonnet-4-5",
+                               "messages": [{"role": "user", "content": "hi"}]})
+    explained = run_gates("route", "explain", body, "--ccr-config", str(live), "--fail",
+                          "openai=http_429", "--format", "json")
+    assert explained.returncode == 0, explained.stderr
+    assert json.loads(explained.stdout)["outcome"]["status"] == 429
+    assert run_gates("route", "resilience", "--ccr-config", str(live)).returncode in (0, 1, 2)
+    for gate in ("routing-scenarios", "all"):
+        done = run_gates("run", gate, "--root", str(spine), "--live", str(live), "--format",
+                         "json")
+        assert done.returncode in (1, 2), done.stdout + done.stderr
+        wrong = [f for f in json.loads(done.stdout)["findings"] if f["rule"] == "CCR-SCHEMA-001"]
+        assert [f["pointer"] for f in wrong] == ["/fallback"]

@@ -153,6 +153,18 @@ def _live_findings(ctx: RunContext, fallback: bool) -> list[Finding]:
 
     path, _ = live_path(ctx.options.get("live"))
     live = read_live_config(path)
+    from spine_gates.ccr.compile import profile_for
+    from spine_gates.ccr.safety import shape_findings
+
+    # A value of the wrong type (a list where `fallback` maps scenarios) would be read as the
+    # router reads it, not as this analysis assumes: report it (as proxy-safety does; `all`
+    # keeps one copy) instead of judging a shape the router would not route by.
+    wrong = shape_findings(live, profile_for(ctx.options.get("profile"), ctx.model, None))
+    if wrong:
+        from spine_gates.ccr.checks import rule_metas as ccr_rules
+
+        ctx.rules.update({meta.id: meta for meta in ccr_rules()})
+        return wrong
     findings: list[Finding] = []
     for slot in analyse(live.data, fallback):
         chain = (live.data.get("fallback") or {}).get(slot.scenario) or []

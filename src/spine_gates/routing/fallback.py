@@ -199,9 +199,8 @@ def resolve(decision: Decision, config: dict[str, Any], failures: Failures | Non
             "code": "internal_error"}},
             f"{provider},{model}: {state.name} (no HTTP status): 2.0 does not fall back on "
             f"network errors or timeouts; the client gets HTTP {NETWORK_ERROR_STATUS}")
-    chain = (config.get("fallback") or {}).get(decision.scenario) if supports_fallback else None
-    if not isinstance(config.get("fallback") or {}, dict):
-        chain = None
+    lists = config.get("fallback")  # the router reads a non-object as "no fallback lists"
+    chain = lists.get(decision.scenario) if supports_fallback and isinstance(lists, dict) else None
     tried_fallback = isinstance(chain, list) and bool(chain)
     if tried_fallback:
         assert isinstance(chain, list)

@@ -56,7 +56,8 @@ def analyse_slot(slot: str, config: dict[str, Any],
         return None
     providers = registered_providers(config)
     primary = decision.target.partition(",")[0]
-    raw = (config.get("fallback") or {}).get(decision.scenario) if supports_fallback else None
+    lists = config.get("fallback")  # the router reads a non-object as "no fallback lists"
+    raw = lists.get(decision.scenario) if supports_fallback and isinstance(lists, dict) else None
     chain = tuple(e for e in raw if isinstance(e, str)) if isinstance(raw, list) else ()
     skipped = tuple(e for e in chain if e.partition(",")[0] not in providers)
     if primary not in providers:

@@ -61,12 +61,12 @@ def _confined(base: Path, ref: str) -> Path | None:
     Scenario files are data a reviewer may not read closely: a reference that reaches outside the
     scenarios directory (`/home/me/.claude-code-router/config.json`, `../../secrets.json`) would
     make a gate read, and report on, files the spine does not govern."""
-    if Path(ref).is_absolute():
+    if "\0" in ref or Path(ref).is_absolute():
         return None
     target = base / ref
     try:
         resolved, home = target.resolve(), base.resolve()
-    except (OSError, RuntimeError):  # a link loop: let the reader report it
+    except (OSError, RuntimeError, ValueError):  # a link loop: let the reader report it
         return target
     return target if resolved.is_relative_to(home) else None
 
