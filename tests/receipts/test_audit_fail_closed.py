@@ -156,6 +156,51 @@ def test_a_fifo_in_place_of_a_receipt_is_a_problem_not_a_hang(chain):
     assert f"{chain.rel(3)}: receipt file is not a regular file" in result.stdout
 
 
+def _plant_socket(path: Path) -> None:
+    """A Unix socket file where the receipt was (made under a short path: AF_UNIX paths are
+    limited to 108 bytes, then moved; the file stays after close and opening it is ENXIO)."""
+    import socket
+    import tempfile
+
+    path.unlink()
+    short = Path(tempfile.mkdtemp(prefix="sg", dir="/tmp"))
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.bind(str(short / "s"))
+        (short / "s").rename(path)
+    finally:
+        short.rmdir()
+
+
+def _plant_loop(path: Path) -> None:
+    path.unlink()
+    path.symlink_to(path.name)
+
+
+@pytest.mark.parametrize(("plant", "reason"), [
+    (_plant_socket, "receipt file cannot be read (No such device or address)"),
+    (_plant_loop, "receipt file cannot be read (Too many levels of symbolic links)"),
+])
+def test_an_unopenable_receipt_is_a_problem_and_the_review_is_written(chain, plant, reason):
+    plant(chain.written[3].path)
+    result = run_gates("receipts", "verify", "--root", str(chain.root), timeout=30)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{chain.rel(3)}: {reason}" in result.stdout
+    reviewed = audit(chain)
+    assert reviewed.returncode == 1 and json.loads(reviewed.stdout), reviewed.stderr
+
+
+def test_a_nul_in_an_index_path_is_a_problem_not_a_crash(chain):
+    lines = index_path(chain).read_text().splitlines(keepends=True)
+    entry = json.loads(lines[1])
+    entry["path"] = entry["path"][:2] + "\x00" + entry["path"][2:]
+    lines[1] = json.dumps(entry) + "\n"
+    index_path(chain).write_text("".join(lines))
+    result = run_gates("receipts", "verify", "--root", str(chain.root))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "receipt path cannot name a file" in result.stdout
+
+
 def test_a_broken_spine_settings_file_is_bad_input_for_the_audit(chain):
     (chain.root / "spine-gates.yaml").write_text("registries: [\n")
     result = audit(chain)

@@ -358,6 +358,20 @@ def _commit_receipts(root: Path) -> git.Repo:
     return repo
 
 
+def test_an_index_staged_but_not_yet_committed_verifies(chain):
+    """The pre-commit moment: receipts are staged, HEAD has none (or only the docs)."""
+    repo = git.Repo.init(chain.root)
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Test Author")
+        config.set_value("user", "email", "author@example.invalid")
+    repo.index.add(["docs"])
+    repo.index.commit("docs first")
+    repo.index.add(["receipts"])
+    for command in (("receipts", "verify"), ("receipts", "audit", "--format", "json")):
+        done = run_gates(*command, "--root", str(chain.root))
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_a_truncated_tail_is_caught_when_the_index_is_committed(chain):
     _commit_receipts(chain.root)
     assert verify_chain(chain.root).ok

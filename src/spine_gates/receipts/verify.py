@@ -254,6 +254,10 @@ def _open_one(directory: str, entry: IndexEntry, ring: dsse.KeyRing) -> _Opened:
         return _Opened(unreadable="receipt file cannot be read (permission denied)")
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return _Opened(unreadable="missing")
+    except OSError as exc:  # a socket (ENXIO), a link loop (ELOOP), an I/O error: not evidence
+        return _Opened(unreadable=f"receipt file cannot be read ({exc.strerror or exc})")
+    except (ValueError, UnicodeError):  # a NUL or a lone surrogate in the index's path
+        return _Opened(unreadable="receipt path cannot name a file")
     matches = digest_bytes(data) == entry.digest
     try:
         envelope = dsse.parse_envelope(data)
@@ -444,8 +448,8 @@ def check_index_history(root: Path) -> list[Problem]:
         repo.head.commit  # noqa: B018 - raises on an empty repository
     except ValueError:
         return []
-    if not repo.git.ls_files("--", relative):
-        return []
+    if not repo.git.ls_tree("HEAD", "--", relative):
+        return []  # not committed yet (untracked, or only staged): no history to compare
     name = f"{RECEIPTS_DIR}/{INDEX_FILE}"
     problems = []
     log = repo.git.log("--format=%x00%H", "-p", "--unified=0", "--no-renames", "--", relative)
