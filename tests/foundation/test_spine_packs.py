@@ -163,3 +163,26 @@ def test_a_vendored_copy_of_the_shipped_packs_is_not_a_redefinition(spine: Path)
     done = run_gates("run", "registry-policy", "--root", str(spine))
     assert done.returncode == 3
     assert "pack name 'registry' is a shipped pack" in done.stderr
+
+
+def test_policy_test_uses_the_spines_rule_params_like_the_gate(spine: Path) -> None:
+    """A case must judge with the parameters the gate judges with (spine-gates.yaml)."""
+    (spine / "policies" / "tests").mkdir(parents=True)
+    (spine / "policies" / "acme.yaml").write_text(
+        "pack: acme\nrules:\n  - id: ACME-004\n    title: Reviewed within our window\n"
+        "    severity: error\n    select: \"ssot_entries[?archived != `true`]\"\n"
+        "    assert:\n      max_age_days: {value: last_reviewed, days: 21}\n"
+        "    message: \"{id}: {age} days old (limit {days})\"\n    fix: Review it.\n")
+    (spine / "policies" / "tests" / "acme.yaml").write_text(
+        "today: \"2026-11-27\"\ncases:\n"
+        "  - {name: two days is too old for us, rule: ACME-004, expect: [\n"
+        "      {pointer: /ssots/0/last_reviewed}, {pointer: /ssots/1/last_reviewed},\n"
+        "      {pointer: /ssots/2/last_reviewed}]}\n")
+    (spine / "spine-gates.yaml").write_text("rule_params:\n  ACME-004: {days: 0}\n")
+    tested = run_gates("policy", "test", "--root", str(spine))
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    from tests.conftest import gates_env
+
+    gate = run_gates("run", "registry-policy", "--root", str(spine),
+                     env=gates_env(SPINE_GATES_TODAY="2026-11-27"))
+    assert gate.returncode == 1 and gate.stdout.count("ACME-004 [error]") == 3, gate.stdout

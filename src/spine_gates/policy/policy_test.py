@@ -19,7 +19,7 @@ from spine_gates.errors import InputError
 from spine_gates.finding import Finding
 from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import Document, load_yaml
-from spine_gates.model.spine import bundled_dir, load_config, load_documents
+from spine_gates.model.spine import SpineConfig, bundled_dir, load_config, load_documents
 
 if TYPE_CHECKING:
     from spine_gates.policy.rules import RulePack
@@ -90,19 +90,21 @@ def apply_patch(data: Any, op: dict[str, Any]) -> Any:
     return data
 
 
-def _evaluate(model: GovernanceModel, today: _dt.date, packs: list[RulePack]) -> list[Finding]:
+def _evaluate(model: GovernanceModel, today: _dt.date, packs: list[RulePack],
+              params: dict[str, Any] | None = None) -> list[Finding]:
     from spine_gates.model.schemas import validate_document
     from spine_gates.policy.evaluator import evaluate_packs
 
     findings: list[Finding] = []
     for kind, document in model.documents.items():
         findings.extend(validate_document(kind, document))
-    findings.extend(evaluate_packs(packs, model, today))
+    findings.extend(evaluate_packs(packs, model, today, params or {}))
     return findings
 
 
 def run_case(case: dict[str, Any], base: dict[str, Document], root: Path, today: _dt.date,
-             source: str, packs: list[RulePack]) -> CaseResult:
+             source: str, packs: list[RulePack], config: SpineConfig | None = None,
+             params: dict[str, Any] | None = None) -> CaseResult:
     name = str(case.get("name", "?"))
     rule = str(case.get("rule", ""))
     documents = {kind: doc for kind, doc in base.items()}
@@ -115,9 +117,9 @@ def run_case(case: dict[str, Any], base: dict[str, Document], root: Path, today:
     except (KeyError, IndexError, ValueError, TypeError) as exc:
         return CaseResult(name, rule, False, bool(case.get("expect")),
                           f"patch does not apply: {exc!r}", source)
-    model = GovernanceModel(root, documents)
+    model = GovernanceModel(root, documents, config or SpineConfig())
     case_today = case.get("today", today)
-    got = sorted({(f.rule, f.pointer) for f in _evaluate(model, case_today, packs)
+    got = sorted({(f.rule, f.pointer) for f in _evaluate(model, case_today, packs, params)
                   if f.rule == rule})
     expected = sorted({(str(e.get("rule", rule)), str(e.get("pointer", "")))
                        for e in case.get("expect") or []})
@@ -143,7 +145,13 @@ def run_policy_tests(root: Path | None = None) -> PolicyTestReport:
         packs = shipped
         rule_ids = ["SCHEMA-001", *(rule.id for pack in shipped for rule in pack.rules)]
         directory, base_root = bundled_dir("policies") / "tests", bundled_dir("spine").resolve()
-    base = load_documents(base_root, load_config(base_root))
+    config = load_config(base_root)
+    base = load_documents(base_root, config)
+    # The parameters the pre-commit gate would use on this spine (its settings, then the gate's).
+    from spine_gates.gates import load_gates
+
+    gate = load_gates().get("registry-policy")
+    params = {**(config.settings.get("rule_params") or {}), **(gate.rule_params if gate else {})}
     report = PolicyTestReport(rules=rule_ids)
     if not directory.is_dir():
         if directory.exists() or directory.is_symlink():
@@ -170,7 +178,8 @@ def run_policy_tests(root: Path | None = None) -> PolicyTestReport:
             if "today" in case:
                 case = {**case, "today": _date(case["today"], name,
                                                document.line_of(f"{pointer}/today"))}
-            report.cases.append(run_case(case, base, base_root, today, name, packs))
+            report.cases.append(run_case(case, base, base_root, today, name, packs, config,
+                                         params))
     return report
 
 

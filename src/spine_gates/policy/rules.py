@@ -263,7 +263,9 @@ def spine_packs(root: Path) -> list[RulePack]:
     for pack in packs:
         if pack.name in names:
             raise InputError(f"pack name {pack.name!r} is a shipped pack; give yours another "
-                             "name (`pack:` or the file name)", pack.source, 1)
+                             "name (`pack:` or the file name), or delete it if it is a copy "
+                             "from another spine-gates version (the shipped packs always run)",
+                             pack.source, 1)
         for rule in pack.rules:
             if rule.id in built_in:
                 raise InputError(f"rule id {rule.id} is a built-in rule; give yours another id",
