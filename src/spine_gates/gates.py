@@ -44,6 +44,19 @@ class GateDefinition:
     rule_params: dict[str, Any] = field(default_factory=dict)
     source: str = ""
 
+    @property
+    def reads(self) -> frozenset[str]:
+        """The spine folders this gate reads besides the registries and settings (which every
+        gate reads): `policies` (the spine's own rule packs), `scenarios`. A receipt names as
+        subjects exactly the files its gate read."""
+        folders = set()
+        for check in self.checks:
+            if check.get("kind") == "policy" and check.get("spine_packs"):
+                folders.add("policies")
+            if check.get("kind") == "routing-scenarios":
+                folders.add("scenarios")
+        return frozenset(folders)
+
 
 @dataclass(frozen=True)
 class GateResult:

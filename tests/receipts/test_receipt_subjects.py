@@ -1,6 +1,7 @@
-"""A receipt's subjects are every governed file: the registries and the spine's own files that
-change verdicts (spine-gates.yaml, waivers.yaml, the baseline, scenarios/), so editing any of
-them after a passing run is an unreceipted change."""
+"""A receipt's subjects are the governed files its gate read: the registries and the spine's own
+files that change verdicts (spine-gates.yaml, waivers.yaml, the baseline) for every gate, the
+spine's own packs (policies/) for the gate that runs them, scenarios/ for the routing gate. Editing
+any of them after the newest passing run of a gate that reads it is an unreceipted change."""
 
 from __future__ import annotations
 
@@ -80,17 +81,18 @@ def verify_worktree(spine: Path):
     return run_gates("receipts", "verify", "--root", str(spine), "--against-worktree")
 
 
-def test_a_receipt_lists_settings_waivers_baseline_and_scenario_files(full_spine, key):
-    subjects = subjects_of(full_spine, gated(full_spine, key))
+def test_a_receipt_lists_what_its_gate_read(full_spine, key):
     scenario_files = {p.relative_to(full_spine).as_posix()
                       for p in (full_spine / "scenarios").rglob("*")
                       if p.is_file() and not p.name.startswith(".")}
     assert "scenarios/configs/image-slot.json5" in scenario_files  # router configs they name
-    expected = REGISTRIES | {"spine-gates.yaml", "waivers.yaml", ".spine-gates-baseline.json",
-                             "policies/team.yaml"} | scenario_files
-    assert set(subjects) == expected
-    for name in expected:
-        assert subjects[name] == sha256(full_spine / name), name
+    common = REGISTRIES | {"spine-gates.yaml", "waivers.yaml", ".spine-gates-baseline.json"}
+    for gate, expected in (("registry-policy", common | {"policies/team.yaml"}),
+                           ("routing-scenarios", common | scenario_files)):
+        subjects = subjects_of(full_spine, gated(full_spine, key, gate))
+        assert set(subjects) == expected, gate
+        for name in expected:
+            assert subjects[name] == sha256(full_spine / name), name
 
 
 def test_a_spine_without_those_files_has_only_its_registries_as_subjects(spine, key):
@@ -99,13 +101,19 @@ def test_a_spine_without_those_files_has_only_its_registries_as_subjects(spine, 
 
 def test_editing_waivers_after_a_passing_receipt_fails_verify_against_worktree(full_spine, key):
     gated(full_spine, key)
+    only_pre_commit = verify_worktree(full_spine)  # nothing has read the scenarios yet
+    assert only_pre_commit.returncode == 1
+    assert "scenarios/healthy.yaml: no passing run of a gate that reads it" in \
+        only_pre_commit.stdout
+    gated(full_spine, key, "routing-scenarios")
     assert verify_worktree(full_spine).returncode == 0
     with (full_spine / "waivers.yaml").open("a") as handle:
         handle.write("  - rule: REG-003\n    reason: wider exception\n    owner: \"@x\"\n"
                      "    expires: \"2026-12-20\"\n")
     result = verify_worktree(full_spine)
     assert result.returncode == 1
-    assert "waivers.yaml changed since the newest passing receipt" in result.stdout
+    assert "waivers.yaml changed since the newest passing run of a gate that reads it" \
+        in result.stdout
     gated(full_spine, key)  # a passing run over the new waivers covers them again
     assert verify_worktree(full_spine).returncode == 0
 
@@ -115,8 +123,8 @@ def test_a_waivers_file_added_after_the_receipt_is_an_unreceipted_change(spine, 
     (spine / "waivers.yaml").write_text(WAIVERS)
     result = verify_worktree(spine)
     assert result.returncode == 1
-    assert "waivers.yaml is governed but not a subject of the newest passing receipt" \
-        in result.stdout
+    assert "waivers.yaml was added after the newest passing run of a gate that reads it " \
+        "(registry-policy)" in result.stdout
 
 
 @pytest.mark.parametrize("name", ["spine-gates.yaml", "scenarios/fallback.yaml",
@@ -124,11 +132,31 @@ def test_a_waivers_file_added_after_the_receipt_is_an_unreceipted_change(spine, 
                                   ".spine-gates-baseline.json"])
 def test_editing_any_governed_settings_file_fails_verify_against_worktree(full_spine, key, name):
     gated(full_spine, key)
+    gated(full_spine, key, "routing-scenarios")
+    assert verify_worktree(full_spine).returncode == 0
     with (full_spine / name).open("a") as handle:
         handle.write("\n")
     result = verify_worktree(full_spine)
     assert result.returncode == 1
-    assert f"{name} changed since the newest passing receipt" in result.stdout
+    assert f"{name} changed since the newest passing run of a gate that reads it" in result.stdout
+
+
+def test_a_gate_that_never_read_a_file_does_not_vouch_for_it(full_spine, key):
+    """The pre-commit gate reads no scenario: its passing run after a scenario edit covers the
+    registries, not the scenario; a failing routing run over the edit does not either."""
+    gated(full_spine, key)
+    gated(full_spine, key, "routing-scenarios")
+    scenario = full_spine / "scenarios" / "healthy.yaml"
+    scenario.write_text(scenario.read_text().replace("openai/o4-mini", "zai/glm-5", 1))
+    gated(full_spine, key)  # registry-policy passes again
+    result = verify_worktree(full_spine)
+    assert result.returncode == 1
+    assert "scenarios/healthy.yaml changed since the newest passing run of a gate that reads " \
+        "it (routing-scenarios)" in result.stdout
+    failing = run_gates("run", "routing-scenarios", "--root", str(full_spine), "--receipt",
+                        "--signing-key", str(key))
+    assert failing.returncode == 1, failing.stdout
+    assert verify_worktree(full_spine).returncode == 1
 
 
 def test_a_deleted_waivers_file_is_an_unreceipted_change(full_spine, key):
@@ -150,6 +178,7 @@ def test_the_audit_lists_a_commit_that_only_changed_waivers(full_spine, key):
                     if p.is_file() and ".git" not in p.parts and "receipts" not in p.parts])
     repo.index.commit("initial spine")
     gated(full_spine, key)
+    gated(full_spine, key, "routing-scenarios")
     (full_spine / "waivers.yaml").write_text(WAIVERS.replace("2026-12-20", "2027-06-30"))
     repo.index.add(["waivers.yaml"])
     sneaky = repo.index.commit("extend the waiver quietly").hexsha

@@ -226,7 +226,8 @@ def test_verify_against_worktree_catches_an_unreceipted_change(spine, key):
         handle.write("# edited after the gate ran\n")
     bad = run_gates("receipts", "verify", "--root", str(spine), "--against-worktree")
     assert bad.returncode == 1
-    assert f"{PROVIDERS} changed since the newest passing receipt" in bad.stdout
+    assert f"{PROVIDERS} changed since the newest passing run of a gate that reads it" \
+        in bad.stdout
 
 
 def test_against_worktree_without_a_passing_receipt_fails(spine):

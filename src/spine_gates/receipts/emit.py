@@ -33,7 +33,7 @@ def emit_receipt(result: GateResult, key: SigningKey, when: _dt.datetime | None 
     from spine_gates.model.spine import bundled_dir
 
     root = Path(result.root)
-    subjects = governed_subjects(root, governed_files(root, result.files))
+    subjects = governed_subjects(root, governed_files(root, result.files, gate_reads(result)))
     policies = policy_digest(bundled_dir("policies"))
     if git is True:
         from spine_gates.receipts.gitinfo import git_state
@@ -49,6 +49,15 @@ def emit_receipt(result: GateResult, key: SigningKey, when: _dt.datetime | None 
                                subjects=subjects, live_digests=live)
 
     return write_receipt(root, key, result.gate, build, moment)
+
+
+def gate_reads(result: GateResult) -> frozenset[str]:
+    """The optional spine folders the gate (every gate, for `all`) behind `result` read."""
+    from spine_gates.gates import load_gates
+
+    gates = load_gates()
+    names = [member.gate for member in result.members] or [result.gate]
+    return frozenset().union(*(gates[n].reads for n in names if n in gates))
 
 
 def signing_key_for_run(path: str | None, explicit: bool) -> tuple[SigningKey | None, str | None]:

@@ -12,7 +12,7 @@ import os
 import re
 import secrets as _secrets
 import string
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,19 +66,23 @@ def settings_files() -> tuple[str, ...]:
     return (CONFIG_FILE, WAIVERS_FILE, BASELINE_FILE)
 
 
-def governed_files(root: Path, registries: Iterable[str]) -> list[str]:
+def governed_files(root: Path, registries: Iterable[str],
+                   reads: Collection[str] | None = None) -> list[str]:
     """Every governed file present in the spine, root-relative and sorted: the registries, the
     settings, waivers and baseline, the spine's own rule packs (`policies/*.yaml`), and each file
-    under `scenarios/` (scenario files and the router configs they name). A receipt's subjects
-    are these, so editing any of them after a passing run is an unreceipted change."""
+    under `scenarios/` (scenario files and the router configs they name).
+
+    `reads` limits the optional folders to those a gate reads (`GateDefinition.reads`), so a
+    receipt names only what its gate judged: the pre-commit gate's passing receipt must not
+    vouch for scenario files it never read. None: all of them (today's spine, for comparing)."""
     files = set(registries)
     files.update(name for name in settings_files() if (root / name).is_file())
     packs = root / POLICIES_DIR
-    if packs.is_dir():
+    if (reads is None or POLICIES_DIR in reads) and packs.is_dir():
         files.update(f"{POLICIES_DIR}/{path.name}" for path in packs.glob("*.yaml")
                      if not path.name.startswith(".") and path.is_file())
     scenarios = root / SCENARIOS_DIR
-    if scenarios.is_dir():
+    if (reads is None or SCENARIOS_DIR in reads) and scenarios.is_dir():
         for folder, dirs, names in os.walk(scenarios):
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
             for name in names:
@@ -86,6 +90,12 @@ def governed_files(root: Path, registries: Iterable[str]) -> list[str]:
                 if not name.startswith(".") and path.is_file():
                     files.add(path.relative_to(root).as_posix())
     return sorted(files)
+
+
+def folder_of(name: str) -> str:
+    """The optional folder a governed file belongs to (`policies`, `scenarios`), else ""."""
+    head = name.split("/", 1)[0]
+    return head if head in (POLICIES_DIR, SCENARIOS_DIR) and "/" in name else ""
 
 
 def governed_subjects(root: Path, files: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:

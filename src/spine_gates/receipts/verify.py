@@ -32,6 +32,7 @@ from spine_gates.receipts.statement import (
     SHA256_HEX,
     STATEMENT_TYPE,
     UTC_TIME,
+    folder_of,
     governed_files,
     rfc3339,
     sha256_file,
@@ -383,10 +384,15 @@ def _statement_problem(statement: Any) -> str:
 
 def check_worktree(root: Path, report: ChainReport,
                    governed: list[str] | None = None) -> list[Problem]:
-    """The governed files today must match the newest passing receipt: no unreceipted change.
+    """No unreceipted change: each governed file's content today is what the newest passing
+    receipt of a gate that reads the file recorded (registries and settings: any gate; the
+    spine's own packs and scenarios: only the gates that read them).
 
-    `governed` defaults to every governed file of the spine as it is now (registries, settings,
-    waivers, baseline, scenarios); a broken spine-gates.yaml is an InputError (exit 3)."""
+    A file that receipt names must still exist with the same digest; a file it does not name
+    must not exist (added since). `governed` defaults to every governed file of the spine as it
+    is now; a broken spine-gates.yaml is an InputError (exit 3)."""
+    from spine_gates.gates import load_gates
+
     if governed is None:
         from spine_gates.model.spine import load_config
 
@@ -394,21 +400,38 @@ def check_worktree(root: Path, report: ChainReport,
     passing = [r for r in report.receipts if r.passed]
     if not passing:
         return [Problem(f"{RECEIPTS_DIR}/", "no passing receipt to compare the worktree with")]
-    newest = passing[-1]
-    name = f"{RECEIPTS_DIR}/{newest.path}"
-    subjects = newest.subjects()
+    gates = load_gates()
+
+    def reads(receipt: Receipt) -> frozenset[str] | None:  # None: every folder (`all`)
+        gate = str(receipt.predicate.get("gate"))
+        return None if gate == "all" or gate not in gates else gates[gate].reads
+
+    files = set(governed) | {n for r in passing for n in r.subjects()
+                             if not n.startswith(LIVE_CONFIG_SUBJECT)}
     problems = []
-    files = set(governed) | {n for n in subjects if not n.startswith(LIVE_CONFIG_SUBJECT)}
     for file in sorted(files):
+        folder = folder_of(file)
+        newest = next((r for r in reversed(passing)
+                       if not folder or (found := reads(r)) is None or folder in found), None)
         path = root / file
+        if newest is None:
+            if path.is_file():
+                problems.append(Problem(f"{RECEIPTS_DIR}/", f"{file}: no passing run of a gate "
+                                                           "that reads it"))
+            continue
+        name = f"{RECEIPTS_DIR}/{newest.path}"
+        subjects = newest.subjects()
         if file not in subjects:
-            problems.append(Problem(name, f"{file} is governed but not a subject of the newest "
-                                          "passing receipt"))
+            if path.is_file():
+                gate = newest.predicate["gate"]
+                problems.append(Problem(name, f"{file} was added after the newest passing run "
+                                              f"of a gate that reads it ({gate})"))
         elif not path.is_file():
             problems.append(Problem(name, f"{file} is gone from the worktree"))
         elif sha256_file(path) != subjects[file]:
-            problems.append(Problem(name, f"{file} changed since the newest passing receipt "
-                                          "(no passing gate run covers its current content)"))
+            problems.append(Problem(name, f"{file} changed since the newest passing run of a "
+                                          f"gate that reads it ({newest.predicate['gate']}); no "
+                                          "passing run covers its current content"))
     return problems
 
 
