@@ -182,6 +182,15 @@ class Router:
         self.stop()
         self.start()
 
+    def count_tokens(self, body: dict[str, Any], api_key: str) -> int:
+        """POST /v1/messages/count_tokens: the router's own token count for `body`."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/v1/messages/count_tokens",
+            data=json.dumps(body).encode(),
+            headers={"content-type": "application/json", "x-api-key": api_key}, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(json.loads(response.read())["input_tokens"])
+
     def message(self, body: dict[str, Any], api_key: str) -> tuple[int, dict[str, Any]]:
         """POST /v1/messages as an agent CLI would; returns (status, JSON body)."""
         payload = {"max_tokens": 64, "stream": False, **body}

@@ -12,7 +12,6 @@ keep their `fallback` lists, so a failed primary that is final here proves 1.0 i
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,9 +84,4 @@ def test_token_count_matches_the_1_0_router(index: int, routers: RouterPool) -> 
     """1.0.73 counts with the npm tiktoken (WASM), 2.0.0 with its own bundle: same cl100k."""
     body = {"model": "claude-sonnet-4-5", **TOKEN_BODIES[index]}
     router = routers.get(routers.kind or "main")
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{router.port}/v1/messages/count_tokens", data=json.dumps(body).encode(),
-        headers={"content-type": "application/json", "x-api-key": API_KEY}, method="POST")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        counted = json.loads(response.read())
-    assert count_request_tokens(body) == counted["input_tokens"], counted
+    assert count_request_tokens(body) == router.count_tokens(body, API_KEY)
