@@ -223,6 +223,13 @@ def spine_pack_dir(root: Path) -> Path | None:
     return _own_packs(root)[0]
 
 
+def _same_bytes(shipped: Path, local: Path) -> bool:
+    try:
+        return shipped.is_file() and shipped.read_bytes() == local.read_bytes()
+    except OSError:  # unreadable: load_pack reports it with the file name
+        return False
+
+
 def _own_packs(root: Path) -> tuple[Path | None, list[Path]]:
     from spine_gates.model.spine import bundled_dir
 
@@ -236,13 +243,8 @@ def _own_packs(root: Path) -> tuple[Path | None, list[Path]]:
         return None, []
     own = []
     for path in sorted(local.glob("*.yaml")):
-        twin = shipped / path.name
-        try:
-            if twin.is_file() and twin.read_bytes() == path.read_bytes():
-                continue  # a vendored copy of a shipped pack is not a redefinition of it
-        except OSError:
-            pass  # unreadable: load_pack reports it with the file name
-        own.append(path)
+        if not _same_bytes(shipped / path.name, path):  # a vendored copy redefines nothing
+            own.append(path)
     return (local, own) if own else (None, [])
 
 

@@ -6,6 +6,7 @@ A waived finding is counted, never hidden. An expired waiver waives nothing and 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import posixpath
 import re
@@ -114,10 +115,8 @@ def _expiry(value: object, name: str, line: int | None) -> _dt.date:
     if isinstance(value, _dt.date):
         return value
     if isinstance(value, str) and _DATE.match(value.strip()):
-        try:
+        with contextlib.suppress(ValueError):  # 2027-02-30 matches the form, is no date
             return _dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
     raise InputError(f"'expires' must be a YYYY-MM-DD date, not {value!r}", name, line)
 
 
