@@ -147,15 +147,14 @@ def _slot_findings(slot: SlotResilience, label: str, where: Where) -> list[Findi
 
 
 def _live_findings(ctx: RunContext, fallback: bool) -> list[Finding]:
+    from spine_gates.ccr.compile import profile_for
     from spine_gates.ccr.live import live_path, read_live_config
+    from spine_gates.ccr.safety import shape_findings
     from spine_gates.model.loader import join_pointer
     from spine_gates.routing.resilience import analyse
 
     path, _ = live_path(ctx.options.get("live"))
     live = read_live_config(path)
-    from spine_gates.ccr.compile import profile_for
-    from spine_gates.ccr.safety import shape_findings
-
     # A value of the wrong type (a list where `fallback` maps scenarios) would be read as the
     # router reads it, not as this analysis assumes: report it (as proxy-safety does; `all`
     # keeps one copy) instead of judging a shape the router would not route by.
