@@ -77,6 +77,30 @@ def locked(directory: Path) -> Iterator[None]:
         os.close(fd)
 
 
+@contextmanager
+def reading(directory: Path) -> Iterator[None]:
+    """Hold the receipts lock shared while taking a snapshot of the store (index and files).
+
+    A writer holds it exclusively from writing the pending file to the rename, so a reader never
+    sees an index line whose file is not in place yet (a false "interrupted write"), and readers
+    do not block each other. A store that does not exist, or cannot hold a lock file (read-only
+    checkout), is read without one: there is no writer to wait for there."""
+    if not directory.is_dir():
+        yield
+        return
+    try:
+        fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
 def parse_index_line(text: str, line: int) -> IndexEntry:
     """One index line; ValueError says what is wrong with it."""
     try:

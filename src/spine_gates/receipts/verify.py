@@ -45,6 +45,7 @@ from spine_gates.receipts.store import (
     digest_bytes,
     parse_index_line,
     read_index,
+    reading,
     receipts_dir,
     stored_envelopes,
 )
@@ -146,7 +147,9 @@ def _verify_chain(root: Path) -> ChainReport:
     keys = load_trusted_keys(root)
     report = ChainReport(keys=keys, revocations=load_revocations(root, keys))
     directory = receipts_dir(root)
-    lines, complete = read_index(directory)
+    with reading(directory):  # a consistent snapshot: no writer is between index and rename
+        lines, complete = read_index(directory)
+        stored = stored_envelopes(directory)
     report.count = len(lines)
     if lines and not keys:
         report.problems.append(Problem(f"{RECEIPTS_DIR}/keys/",
@@ -192,7 +195,7 @@ def _verify_chain(root: Path) -> ChainReport:
         report.problems.append(Problem(f"{RECEIPTS_DIR}/{INDEX_FILE}:{last}",
                                        "the last index line has no newline (a torn or truncated "
                                        "write); nothing may be appended until it is repaired"))
-    for relative in stored_envelopes(directory):
+    for relative in stored:
         if relative not in seen:
             report.problems.append(Problem(f"{RECEIPTS_DIR}/{relative}",
                                            "not in the index (inserted, or left by a crashed "
