@@ -182,3 +182,27 @@ def test_no_providers_under_profile_1_0_is_broken_but_not_exposed(spine: Path,
     code, findings, _ = check(spine, tmp_path, config)
     (finding,) = [f for f in findings if f["rule"] == "CCR-HOST-002"]
     assert "listens on 0.0.0.0 without authentication" in finding["message"]
+
+
+def test_profile_1_0_checks_the_route_a_router_variable_fills(spine: Path,
+                                                              tmp_path: Path) -> None:
+    """A filled `$NAME` route is judged like a literal one (CCR-NAME-002), and the filled value is
+    never shown (the variable may be any, a key included)."""
+    config = compiled(spine)
+    config.pop("fallback")
+    config["Router"]["default"] = "$DEFAULT_ROUTE"
+    code, findings, _ = check(spine, tmp_path, config, {**KEYS, "DEFAULT_ROUTE": "nim,o4-mini"},
+                              "--profile", "1.0")
+    assert code == 1
+    (wrong,) = findings
+    assert (wrong["rule"], wrong["pointer"]) == ("CCR-NAME-002", "/Router/default")
+    assert wrong["message"] == ("/Router/default is '$DEFAULT_ROUTE': the value the environment "
+                                "fills in names no configured provider")
+    secret = "hunter2,not-a-route-value"
+    code, findings, _ = check(spine, tmp_path, config, {**KEYS, "DEFAULT_ROUTE": secret},
+                              "--profile", "1.0")
+    assert code == 1 and [f["rule"] for f in findings] == ["CCR-NAME-002"]
+    assert "hunter2" not in json.dumps(findings)
+    code, findings, _ = check(spine, tmp_path, config,
+                              {**KEYS, "DEFAULT_ROUTE": "openai,o4-mini"}, "--profile", "1.0")
+    assert (code, findings) == (0, [])

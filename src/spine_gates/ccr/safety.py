@@ -196,10 +196,18 @@ def check_proxy_config(live: LiveConfig, env: Mapping[str, str],
                 targets += [(f"/fallback/{scenario}/{i}", v) for i, v in enumerate(values)
                             if isinstance(v, str)]
     for pointer, value in targets:
-        if not value or ENV_REF.search(value):
+        if value and ENV_REF.search(value):
+            filled = interpolate(value, env)
+            if not profile.interpolates_router or ENV_REF.search(filled):
+                continue  # read raw (CCR-ENV-002), or a variable unset here (CCR-ENV-001)
+            if "," not in filled or filled.split(",", 1)[0] not in names:
+                # The filled value is never shown: a variable that is no route may hold a key.
+                findings.append(finding("CCR-NAME-002", f"{pointer} is {value!r}: the value the "
+                                        "environment fills in names no configured provider",
+                                        live, pointer))
             continue
         provider_name = value.split(",", 1)[0]
-        if "," not in value or provider_name not in names:
+        if value and ("," not in value or provider_name not in names):
             findings.append(finding("CCR-NAME-002", f"{pointer} is {value!r}: no configured "
                                     f"provider is called {provider_name!r}", live, pointer))
     return findings
