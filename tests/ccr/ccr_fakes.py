@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -203,3 +204,26 @@ class Router:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read() or b"{}")
+
+
+def point_spine_at(root: Path, upstream_port: int, router_port: int, *, threshold: int,
+                   prefix: str = "") -> None:
+    """Rewrite every provider's api_base to the fake upstream, under `<prefix>/<provider id>`
+    (the compiler adds /v1/messages for an anthropic-format provider, /chat/completions to the
+    others' /v1), and point the router at `router_port` with the long-context `threshold`."""
+    registry = root / "docs" / "governance" / "PROVIDER_REGISTRY.yaml"
+    out, current, fmt = [], None, "openai"
+    for line in registry.read_text().splitlines(keepends=True):
+        header = re.match(r"^  ([a-z0-9_]+):\s*$", line)
+        if header:
+            current, fmt = header.group(1), "openai"
+        found = re.match(r"^    api_format:\s*(\S+)", line)
+        if found:
+            fmt = found.group(1)
+        if current and re.match(r"^    api_base:", line):
+            suffix = "" if fmt == "anthropic" else "/v1"
+            line = f"    api_base: http://127.0.0.1:{upstream_port}{prefix}/{current}{suffix}\n"
+        out.append(line)
+    registry.write_text("".join(out))
+    (root / "spine-gates.yaml").write_text(
+        f"ccr:\n  port: {router_port}\n  long_context_threshold: {threshold}\n")

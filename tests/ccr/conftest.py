@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ccr_fakes import REPO, FakeUpstream, free_port
+from ccr_fakes import REPO, FakeUpstream, free_port, point_spine_at
 
 PROVIDER_KEYS = {
     "ANTHROPIC_API_KEY": "fake-anthropic-key-0001",
@@ -19,24 +18,6 @@ PROVIDER_KEYS = {
     "CCR_APIKEY": "fake-router-client-key-0006",
 }
 LONG_CONTEXT_THRESHOLD = 2000
-
-
-def point_spine_at(root: Path, upstream_port: int, router_port: int) -> None:
-    """Rewrite every provider's api_base to the fake upstream (path prefix = provider id)."""
-    registry = root / "docs" / "governance" / "PROVIDER_REGISTRY.yaml"
-    current = None
-    out = []
-    for line in registry.read_text().splitlines(keepends=True):
-        header = re.match(r"^  ([a-z0-9_]+):\s*$", line)
-        if header:
-            current = header.group(1)
-        if current and re.match(r"^    api_base:", line):
-            suffix = "" if current == "anthropic" else "/v1"
-            line = f"    api_base: http://127.0.0.1:{upstream_port}/{current}{suffix}\n"
-        out.append(line)
-    registry.write_text("".join(out))
-    (root / "spine-gates.yaml").write_text(
-        f"ccr:\n  port: {router_port}\n  long_context_threshold: {LONG_CONTEXT_THRESHOLD}\n")
 
 
 EXTRA_ROLES = """
@@ -83,6 +64,6 @@ def upstream() -> Iterator[FakeUpstream]:
 @pytest.fixture(scope="module")
 def router_spine(tmp_path_factory: pytest.TempPathFactory, upstream: FakeUpstream) -> Path:
     root = copy_spine(tmp_path_factory.mktemp("router-spine"))
-    point_spine_at(root, upstream.port, free_port())
+    point_spine_at(root, upstream.port, free_port(), threshold=LONG_CONTEXT_THRESHOLD)
     separate_slots(root)
     return root

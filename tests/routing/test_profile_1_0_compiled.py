@@ -22,7 +22,7 @@ import pytest
 
 from spine_gates.routing.explain import explain_request, load_router_config
 from spine_gates.routing.fallback import Failures
-from tests.ccr.ccr_fakes import REPO, Router, free_port
+from tests.ccr.ccr_fakes import REPO, Router, free_port, point_spine_at
 from tests.conftest import gates_env, run_gates
 from tests.routing.cases import IMAGE, exact_tokens
 from tests.routing.harness import RouterResult, assert_agrees, behaviour_for
@@ -82,27 +82,6 @@ def probes() -> list[Probe]:
 PROBES = probes()
 
 
-def point_at(root: Path, upstream: RoutingUpstream, router_port: int) -> None:
-    """Every provider's api_base -> the fake upstream under /up/<provider> (the compiler adds
-    /v1/messages for an anthropic-format provider and /chat/completions otherwise)."""
-    registry = root / "docs" / "governance" / "PROVIDER_REGISTRY.yaml"
-    out, current, fmt = [], None, "openai"
-    for line in registry.read_text().splitlines(keepends=True):
-        header = re.match(r"^  ([a-z0-9_]+):\s*$", line)
-        if header:
-            current, fmt = header.group(1), "openai"
-        found = re.match(r"^    api_format:\s*(\S+)", line)
-        if found:
-            fmt = found.group(1)
-        if current and re.match(r"^    api_base:", line):
-            suffix = "" if fmt == "anthropic" else "/v1"
-            line = f"    api_base: http://127.0.0.1:{upstream.port}/up/{current}{suffix}\n"
-        out.append(line)
-    registry.write_text("".join(out))
-    (root / "spine-gates.yaml").write_text(
-        f"ccr:\n  port: {router_port}\n  long_context_threshold: {THRESHOLD}\n")
-
-
 @dataclass
 class Setup:
     root: Path
@@ -119,7 +98,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         shutil.copytree(REPO / "docs" / part, root / "docs" / part)
     upstream = RoutingUpstream().start()
     try:
-        point_at(root, upstream, free_port())
+        point_spine_at(root, upstream.port, free_port(), prefix="/up", threshold=THRESHOLD)
         home = base / "home"
         target = home / ".claude-code-router" / "config.json"
         target.parent.mkdir(parents=True)
