@@ -65,16 +65,26 @@ def receipts_dir(root: Path) -> Path:
 
 
 @contextmanager
-def locked(directory: Path) -> Iterator[None]:
-    """Hold the receipts lock: one writer at a time across processes."""
-    directory.mkdir(parents=True, exist_ok=True)
-    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+def _flocked(fd: int, mode: int) -> Iterator[None]:
+    """Hold `flock(fd, mode)` for the block, then unlock and close `fd`."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, mode)
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def _open_lock(directory: Path) -> int:
+    return os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+
+
+@contextmanager
+def locked(directory: Path) -> Iterator[None]:
+    """Hold the receipts lock: one writer at a time across processes."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with _flocked(_open_lock(directory), fcntl.LOCK_EX):
+        yield
 
 
 @contextmanager
@@ -85,20 +95,15 @@ def reading(directory: Path) -> Iterator[None]:
     sees an index line whose file is not in place yet (a false "interrupted write"), and readers
     do not block each other. A store that does not exist, or cannot hold a lock file (read-only
     checkout), is read without one: there is no writer to wait for there."""
-    if not directory.is_dir():
-        yield
-        return
     try:
-        fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open_lock(directory) if directory.is_dir() else None
     except OSError:
+        fd = None
+    if fd is None:
         yield
         return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
+    with _flocked(fd, fcntl.LOCK_SH):
         yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 def parse_index_line(text: str, line: int) -> IndexEntry:
