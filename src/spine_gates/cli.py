@@ -25,9 +25,14 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{message} (see `{self.prog} --help`)")
 
 
-def _add_root(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", metavar="DIR",
-                        help="spine root (default: current directory, else the bundled spine)")
+def _add_root(parser: argparse.ArgumentParser, writes: bool = False) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--root", metavar="DIR",
+                       help="spine root (default: the current directory, which must be a spine)")
+    # A writer takes --reference only to refuse it with a clear message (model/discovery.py).
+    where.add_argument("--reference", action="store_true",
+                       help=argparse.SUPPRESS if writes else "check the bundled reference spine "
+                       "on purpose")
 
 
 def _add_format(parser: argparse.ArgumentParser, choices: Sequence[str] = FORMATS) -> None:
@@ -64,14 +69,21 @@ def _emit(text: str, output: str | None, stream: Any = None) -> None:
     (stream or sys.stdout).write(text)
 
 
-def _root(args: argparse.Namespace) -> Path:
-    from spine_gates.model.spine import find_root
+def _root(args: argparse.Namespace, writer: str | None = None) -> Path:
+    """The spine the command acts on; a command that writes names itself as `writer`."""
+    from spine_gates.model.discovery import spine_root
 
-    root, bundled = find_root(args.root)
-    if bundled:
-        print(f"gates: no spine in the current directory; checking the bundled reference spine "
-              f"at {root}", file=sys.stderr)
-    return root
+    return spine_root(args.root, reference=getattr(args, "reference", False), writer=writer)
+
+
+def _root_if_any(args: argparse.Namespace) -> Path | None:
+    """For commands that also work on the shipped packs alone: None when no spine is named and
+    the current directory is not one."""
+    from spine_gates.model.discovery import here_is_spine
+
+    if args.root is None and not args.reference and not here_is_spine():
+        return None
+    return _root(args)
 
 
 def _signing_key(args: argparse.Namespace) -> tuple[Any, str | None]:
@@ -94,8 +106,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     gates = load_gates()
     if args.gate != "all" and args.gate not in gates:
         raise InputError(f"unknown gate {args.gate!r} (known: {', '.join(gates)}, all)")
+    root = _root(args)
+    if args.reference:  # a receipt is written into the spine: never into the bundled one
+        if args.receipt:
+            raise InputError("--receipt writes into the spine's receipts/, and nothing writes "
+                             "into the bundled reference spine: pass --root DIR naming your spine")
+        args.receipt = False
     signing_key, no_key_warning = _signing_key(args)
-    ctx = prepare(_root(args), {"live": args.live, "no_baseline": args.no_baseline})
+    ctx = prepare(root, {"live": args.live, "no_baseline": args.no_baseline})
     selected = list(gates.values()) if args.gate == "all" else [gates[args.gate]]
     results = [run_gate(gate, ctx) for gate in selected]
     result = results[0] if args.gate != "all" else combine(results)
@@ -138,10 +156,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_policy_test(args: argparse.Namespace) -> int:
-    from spine_gates.model.spine import find_root
     from spine_gates.policy.policy_test import render_results, run_policy_tests
 
-    root, _ = find_root(args.root)
+    root = _root_if_any(args)
+    if root is None:
+        print("gates: no spine here; testing the shipped rule packs (--root DIR tests a "
+              "spine's own packs)", file=sys.stderr)
     report = run_policy_tests(root)
     print(render_results(report, args.format), end="")
     if not report.passed:
@@ -152,10 +172,9 @@ def cmd_policy_test(args: argparse.Namespace) -> int:
 
 
 def cmd_policy_rules(args: argparse.Namespace) -> int:
-    from spine_gates.model.spine import find_root
     from spine_gates.policy.catalogue import render_catalogue
 
-    root, _ = find_root(args.root)
+    root = _root_if_any(args)  # no spine: the shipped catalogue
     print(render_catalogue(args.format, root), end="")
     return 0
 
@@ -164,7 +183,7 @@ def cmd_baseline_create(args: argparse.Namespace) -> int:
     from spine_gates.gates import load_gates, prepare, run_gate
     from spine_gates.policy.baseline import BASELINE_FILE, write_baseline
 
-    ctx = prepare(_root(args), {"no_baseline": True})
+    ctx = prepare(_root(args, "baseline create"), {"no_baseline": True})
     findings = [f for gate in load_gates().values() for f in run_gate(gate, ctx).findings]
     count = write_baseline(ctx.root, findings)
     print(f"wrote {ctx.root / BASELINE_FILE} with {count} finding(s) (errors and warnings)")
@@ -174,7 +193,7 @@ def cmd_baseline_create(args: argparse.Namespace) -> int:
 def cmd_receipts_keygen(args: argparse.Namespace) -> int:
     from spine_gates.receipts.keys import short_id, write_keypair
 
-    private, public, key = write_keypair(_root(args), args.out, args.name)
+    private, public, key = write_keypair(_root(args, "receipts keygen"), args.out, args.name)
     print(f"private key: {private} (mode 0600; keep it out of the repository)")
     print(f"public key:  {public}")
     print(f"key id:      {short_id(key.keyid)}")
@@ -213,14 +232,15 @@ def cmd_providers_status(args: argparse.Namespace) -> int:
 
 
 def cmd_session_check(args: argparse.Namespace) -> int:
-    return session_check_argv(["--root", args.root] if args.root else [])
+    return session_check_argv((["--root", args.root] if args.root else []) +
+                              (["--reference"] if args.reference else []))
 
 
 def session_check_argv(argv: Sequence[str]) -> int:
     """`gates session check` parses its own arguments: bad input must not fail a session."""
     from spine_gates.health.session import session_check
 
-    root, ignored = None, []
+    root, reference, ignored = None, False, []
     items = list(argv)
     while items:
         item = items.pop(0)
@@ -228,9 +248,11 @@ def session_check_argv(argv: Sequence[str]) -> int:
             root = items.pop(0)
         elif item.startswith("--root="):
             root = item.split("=", 1)[1]
+        elif item == "--reference":
+            reference = True
         else:
             ignored.append(item)
-    lines = session_check(root)
+    lines = session_check(root, reference=reference)
     if ignored:
         lines[0] += f"; ignored unknown argument(s): {' '.join(ignored)}"
     print("\n".join(lines))  # the cache is scrubbed when written; redact costs ~60 ms here
@@ -247,7 +269,7 @@ def cmd_compile_ccr(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     from spine_gates.drift.commands import sync
 
-    text, code = sync(_root(args), args.live, args.profile, args.dry_run)
+    text, code = sync(_root(args, "sync"), args.live, args.profile, args.dry_run)
     _emit(text, None)
     return code
 
@@ -255,20 +277,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_adopt(args: argparse.Namespace) -> int:
     from spine_gates.drift.commands import adopt
 
-    text, code = adopt(_root(args), args.live, args.profile)
+    text, code = adopt(_root(args, "adopt"), args.live, args.profile)
     _emit(text, None)
     return code
 
 
 def cmd_proxy_check(args: argparse.Namespace) -> int:
     from spine_gates.gates import load_gates, prepare, run_gate
-    from spine_gates.model.spine import find_root
     from spine_gates.report import renderer
 
     options = {"live": args.live, "profile": args.profile, "ccr": args.ccr,
                "activate": not args.no_activate, "activate_output": args.activate_output,
                "no_baseline": True}
-    result = run_gate(load_gates()["proxy-safety"], prepare(find_root(args.root)[0], options))
+    result = run_gate(load_gates()["proxy-safety"], prepare(_root(args), options))
     _emit(renderer(args.format)(result, _colour(sys.stdout) and not args.output), args.output)
     return result.exit_code
 
@@ -355,14 +376,14 @@ def build_parser() -> argparse.ArgumentParser:
     baseline_sub = baseline.add_subparsers(dest="baseline_command", parser_class=_Parser,
                                            metavar="SUBCOMMAND", required=True)
     create = baseline_sub.add_parser("create", help="write .spine-gates-baseline.json")
-    _add_root(create)
+    _add_root(create, writes=True)
     create.set_defaults(func=cmd_baseline_create)
 
     receipts = sub.add_parser("receipts", help="signed receipts: keys, verification, audit")
     receipts_sub = receipts.add_subparsers(dest="receipts_command", parser_class=_Parser,
                                            metavar="SUBCOMMAND", required=True)
     keygen = receipts_sub.add_parser("keygen", help="create an Ed25519 signing key")
-    _add_root(keygen)
+    _add_root(keygen, writes=True)
     keygen.add_argument("--out", metavar="PRIVATE_PATH",
                         help="private key path, outside the repository "
                              "(default ~/.config/spine-gates/keys/<name>.key)")
@@ -424,13 +445,13 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--live", metavar="PATH", help=live_help)
     sync.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
     sync.add_argument("--profile", choices=profiles, help=profile_help)
-    _add_root(sync)
+    _add_root(sync, writes=True)
     sync.set_defaults(func=cmd_sync)
 
     adopt = sub.add_parser("adopt", help="propose the SSOT patch for intended live edits")
     adopt.add_argument("--live", metavar="PATH", help=live_help)
     adopt.add_argument("--profile", choices=profiles, help=profile_help)
-    _add_root(adopt)
+    _add_root(adopt, writes=True)
     adopt.set_defaults(func=cmd_adopt)
 
     proxy = sub.add_parser("proxy", help="claude-code-router safety preflight")

@@ -1,5 +1,6 @@
 """The package as `pip install .` installs it (not the editable source tree the suite runs):
-its bundled packs, gates, scenarios and reference spine, run from a checkout and from nowhere.
+its bundled packs, gates, scenarios and reference spine, run from a checkout and, with
+`--reference`, from nowhere.
 
 An editable install hides mistakes that only an installed copy makes: a data folder missing from
 the wheel, or the checkout's own `policies/` mistaken for a spine's packs."""
@@ -62,16 +63,23 @@ def test_readme_first_command_gate_run_all_passes_in_a_checkout(
     assert tested.returncode == 0, tested.stdout + tested.stderr
 
 
-def test_outside_any_spine_the_bundled_spine_passes_every_gate(
+def test_with_reference_the_installed_bundled_spine_passes_every_gate(
         installed: tuple[Path, Path], tmp_path: Path) -> None:
     site, _ = installed
-    done = _gates(site, tmp_path, "run", "all")
+    done = _gates(site, tmp_path, "run", "all", "--reference")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "bundled reference spine" in done.stderr
     assert "routing scenarios hold" in done.stdout  # the bundled scenarios ran
 
 
-@pytest.mark.xfail(strict=True, reason="writers acted on the installed bundled spine")
+def test_outside_any_spine_the_installed_copy_checks_nothing(
+        installed: tuple[Path, Path], tmp_path: Path) -> None:
+    site, _ = installed
+    done = _gates(site, tmp_path, "run", "all")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "no spine in the current directory" in done.stderr and "--reference" in done.stderr
+    assert done.stdout == ""
+
+
 @pytest.mark.parametrize("command", [("receipts", "keygen", "--name", "installed-test"),
                                      ("baseline", "create")])
 def test_writers_never_act_on_the_installed_bundled_spine(

@@ -108,22 +108,18 @@ def assert_no_spine(result: subprocess.CompletedProcess[str], offers_reference: 
     assert ("--reference" in result.stderr) is offers_reference, result.stderr
 
 
-NO_SPINE = "silent fallback to the bundled reference spine outside a spine"
 
 
 # outside a spine, a command that needs one says so ---------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=NO_SPINE)
 def test_run_all_outside_a_spine_exits_3_naming_what_it_looked_for(elsewhere, env):
     assert_no_spine(gates_in(elsewhere, env, "run", "all"))
 
 
-@pytest.mark.xfail(strict=True, reason=NO_SPINE)
 def test_the_pre_commit_gate_outside_a_spine_exits_3(elsewhere, env):
     assert_no_spine(gates_in(elsewhere, env, "run", "registry-policy"))
 
 
-@pytest.mark.xfail(strict=True, reason=NO_SPINE)
 @pytest.mark.parametrize("command", [
     ("providers", "status", "--offline"),
     ("route", "resilience"),
@@ -135,14 +131,12 @@ def test_read_commands_outside_a_spine_exit_3(elsewhere, env, bundled, command):
     assert_no_spine(gates_in(elsewhere, env, *command))
 
 
-@pytest.mark.xfail(strict=True, reason=NO_SPINE)
 def test_a_root_that_is_not_a_spine_names_what_was_looked_for(elsewhere, env):
     result = run_gates("run", "registry-policy", "--root", str(elsewhere), env=env)
     assert_no_spine(result)
     assert str(elsewhere) in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=NO_SPINE)
 def test_a_folder_inside_a_spine_points_at_the_spine_above(spine, env):
     inside = spine / "docs" / "governance"
     result = gates_in(inside, env, "run", "registry-policy")
@@ -152,8 +146,6 @@ def test_a_folder_inside_a_spine_points_at_the_spine_above(spine, env):
 
 # writers never act on the bundled spine ---------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="sync outside a spine replaced the live config with the "
-                   "reference spine's")
 def test_sync_outside_a_spine_leaves_the_live_config_byte_identical(elsewhere, env, live):
     before = live.read_bytes()
     result = gates_in(elsewhere, env, "sync", "--live", str(live))
@@ -163,15 +155,11 @@ def test_sync_outside_a_spine_leaves_the_live_config_byte_identical(elsewhere, e
     assert "sync never acts on the bundled reference spine" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="adopt outside a spine printed a patch for files that "
-                   "are not there")
 def test_adopt_outside_a_spine_prints_no_patch(elsewhere, env, live):
     result = gates_in(elsewhere, env, "adopt", "--live", str(live))
     assert_no_spine(result, offers_reference=False)
 
 
-@pytest.mark.xfail(strict=True, reason="baseline create outside a spine wrote into the bundled "
-                   "spine")
 def test_baseline_create_outside_a_spine_writes_nothing(elsewhere, env, bundled):
     result = gates_in(elsewhere, env, "baseline", "create")
     assert bundled.changes() == []
@@ -179,8 +167,6 @@ def test_baseline_create_outside_a_spine_writes_nothing(elsewhere, env, bundled)
     assert_no_spine(result, offers_reference=False)
 
 
-@pytest.mark.xfail(strict=True, reason="receipts keygen outside a spine wrote a public key into "
-                   "the bundled spine")
 def test_keygen_outside_a_spine_writes_no_key(elsewhere, env, bundled, tmp_path):
     private = tmp_path / "keys" / "signer.key"
     result = gates_in(elsewhere, env, "receipts", "keygen", "--name", KEY_NAME,
@@ -190,7 +176,6 @@ def test_keygen_outside_a_spine_writes_no_key(elsewhere, env, bundled, tmp_path)
     assert_no_spine(result, offers_reference=False)
 
 
-@pytest.mark.xfail(strict=True, reason="writers accept no --reference refusal message")
 @pytest.mark.parametrize("command", [
     ("sync",), ("adopt",), ("baseline", "create"), ("receipts", "keygen", "--name", KEY_NAME),
 ])
@@ -209,7 +194,6 @@ def test_writers_refuse_the_bundled_spine_even_when_asked(elsewhere, env, live, 
     assert bundled.changes() == []
 
 
-@pytest.mark.xfail(strict=True, reason="no --reference option")
 def test_a_gate_run_on_the_reference_spine_refuses_to_write_a_receipt(elsewhere, env, bundled):
     result = gates_in(elsewhere, env, "run", "registry-policy", "--reference", "--receipt")
     assert result.returncode == 3, result.stdout + result.stderr
@@ -217,7 +201,6 @@ def test_a_gate_run_on_the_reference_spine_refuses_to_write_a_receipt(elsewhere,
     assert bundled.changes() == []
 
 
-@pytest.mark.xfail(strict=True, reason="no --reference option")
 def test_ci_runs_on_the_reference_spine_without_a_receipt_or_a_key_warning(elsewhere, env):
     result = gates_in(elsewhere, {**env, "CI": "true"}, "run", "registry-policy", "--reference")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -226,7 +209,6 @@ def test_ci_runs_on_the_reference_spine_without_a_receipt_or_a_key_warning(elsew
 
 # --reference asks for the bundled spine on purpose ----------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="no --reference option")
 @pytest.mark.parametrize("command", [
     ("run", "all"),
     ("run", "registry-policy"),
@@ -239,7 +221,6 @@ def test_reference_checks_the_bundled_spine_on_purpose(elsewhere, env, command):
     assert result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="no --reference option")
 def test_reference_and_root_together_is_a_usage_error(spine, env):
     result = run_gates("run", "registry-policy", "--reference", "--root", str(spine), env=env)
     assert result.returncode == 3
@@ -249,7 +230,6 @@ def test_reference_and_root_together_is_a_usage_error(spine, env):
 
 # session check never blocks, and says when there is no spine -----------------------------------
 
-@pytest.mark.xfail(strict=True, reason="session check outside a spine briefed the bundled spine")
 def test_session_check_outside_a_spine_says_there_is_no_spine(elsewhere, env):
     result = gates_in(elsewhere, env, "session", "check")
     assert result.returncode == 0
@@ -259,7 +239,6 @@ def test_session_check_outside_a_spine_says_there_is_no_spine(elsewhere, env):
     assert "--root DIR" in lines[0]
 
 
-@pytest.mark.xfail(strict=True, reason="session check ignores --reference")
 def test_session_check_with_reference_briefs_the_bundled_spine(elsewhere, env):
     result = gates_in(elsewhere, env, "session", "check", "--reference")
     assert result.returncode == 0
@@ -280,6 +259,13 @@ def test_policy_rules_outside_a_spine_shows_the_shipped_catalogue(elsewhere, env
     assert result.returncode == 0, result.stderr
     packs = {rule["pack"] for rule in json.loads(result.stdout)}
     assert "built-in" in packs and not any(p.startswith("spine:") for p in packs)
+
+
+def test_policy_test_outside_a_spine_tests_the_shipped_packs_and_says_so(elsewhere, env):
+    result = gates_in(elsewhere, env, "policy", "test")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 failed" in result.stdout
+    assert "shipped rule packs" in result.stderr
 
 
 def test_route_explain_of_a_router_config_needs_no_spine(elsewhere, env, live, tmp_path):

@@ -20,23 +20,20 @@ REFRESH_ENV = "SPINE_GATES_HEALTH_REFRESH"  # "0" disables the background refres
 REFRESH_GRACE_S = 120.0  # a refresh started this recently is still running: do not start another
 SESSION_BUSY_MS = 200
 
-_REGISTRY = "docs/governance/PROVIDER_REGISTRY.yaml"
-_CONFIG = "spine-gates.yaml"
 
 
-def resolve_root(root: str | None) -> Path:
-    """The same answer as `model.spine.find_root`, without importing the YAML loader (~50 ms)."""
-    if root is not None:
-        path = Path(root)
-        if not path.is_dir():
-            raise ValueError(f"--root {root} is not a directory")
-        return path.resolve()
-    cwd = Path.cwd()
-    if (cwd / _REGISTRY).exists() or (cwd / _CONFIG).exists():
-        return cwd
-    package = Path(__file__).resolve().parent.parent
-    wheel = package / "_bundled" / "spine"
-    return (wheel if wheel.is_dir() else package.parent.parent).resolve()
+def resolve_root(root: str | None, reference: bool = False) -> Path:
+    """The spine every other command would act on (`model.discovery`, which loads no YAML);
+    ValueError with the brief's wording when there is none."""
+    from spine_gates.errors import InputError
+    from spine_gates.model.discovery import spine_root
+
+    if root is not None and not reference and not Path(root).is_dir():
+        raise ValueError(f"--root {root} is not a directory")
+    try:
+        return spine_root(root, reference=reference)
+    except InputError as exc:  # no spine here: say so, never brief the bundled one instead
+        raise ValueError(str(exc)) from None
 
 
 def _ago(seconds: float) -> str:
@@ -117,20 +114,21 @@ def _spawn_refresh(conn: Any, root: Path, now: float) -> str:
     return "refreshing in the background"
 
 
-def session_check(root_arg: str | None, env: Mapping[str, str] | None = None) -> list[str]:
+def session_check(root_arg: str | None, env: Mapping[str, str] | None = None,
+                  reference: bool = False) -> list[str]:
     """The lines to print. Never raises; never touches the network in this process."""
     env = env if env is not None else os.environ
     try:
-        return _session_check(root_arg, env)
+        return _session_check(root_arg, env, reference)
     except Exception as exc:  # the session must start whatever happens here
         return [f"provider_brief: unavailable ({type(exc).__name__}: {exc})"]
 
 
-def _session_check(root_arg: str | None, env: Mapping[str, str]) -> list[str]:
+def _session_check(root_arg: str | None, env: Mapping[str, str], reference: bool) -> list[str]:
     from spine_gates.health import store
 
     try:
-        root = resolve_root(root_arg)
+        root = resolve_root(root_arg, reference)
     except ValueError as exc:
         return [f"provider_brief: unavailable ({exc})"]
     refresh_allowed = env.get(REFRESH_ENV, "1") != "0"

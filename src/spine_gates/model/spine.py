@@ -8,15 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from spine_gates.errors import InputError
+from spine_gates.model.discovery import CONFIG_FILE, REGISTRY_PATHS, bundled_dir
 from spine_gates.model.loader import Document, load_yaml
 
-REGISTRY_PATHS: dict[str, str] = {
-    "providers": "docs/governance/PROVIDER_REGISTRY.yaml",
-    "cli_interfaces": "docs/governance/CLI_INTERFACE_REGISTRY.yaml",
-    "roles": "docs/governance/ROLE_PROVIDER_MAPS.yaml",
-    "ssot": "docs/governance/SSOT_REGISTRY.yaml",
-}
-CONFIG_FILE = "spine-gates.yaml"
+__all__ = ["CONFIG_FILE", "REGISTRY_PATHS", "SpineConfig", "bundled_dir", "load_config",
+           "load_documents"]
 
 
 @dataclass(frozen=True)
@@ -26,31 +22,6 @@ class SpineConfig:
     registries: dict[str, str] = field(default_factory=lambda: dict(REGISTRY_PATHS))
     settings: dict[str, Any] = field(default_factory=dict)
     document: Document | None = None  # the parsed file, so secret detection scans it too
-
-
-def bundled_dir(name: str) -> Path:
-    """A folder shipped with the tool: in the wheel under `_bundled/`, else the source tree."""
-    package = Path(__file__).resolve().parent.parent
-    wheel = package / "_bundled" / name
-    if wheel.is_dir():
-        return wheel
-    return package.parent.parent / ("." if name == "spine" else name)
-
-
-def find_root(root: str | None) -> tuple[Path, bool]:
-    """The spine root: `--root`, else the current directory, else the bundled reference spine.
-
-    Returns (root, is_bundled_default).
-    """
-    if root is not None:
-        path = Path(root)
-        if not path.is_dir():
-            raise InputError("--root is not a directory", root)
-        return path.resolve(), False
-    cwd = Path.cwd()
-    if (cwd / REGISTRY_PATHS["providers"]).exists() or (cwd / CONFIG_FILE).exists():
-        return cwd, False
-    return bundled_dir("spine").resolve(), True
 
 
 def load_config(root: Path) -> SpineConfig:
