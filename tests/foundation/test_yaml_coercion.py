@@ -28,7 +28,6 @@ def coercions(gates, root: Path) -> list[dict[str, object]]:
     return [f for f in json.loads(done.stdout)["findings"] if f["rule"] == "YAML-001"]
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT)
 @pytest.mark.parametrize(("written", "read_as"), [
     ("on", "boolean"), ("yes", "boolean"), ("2026-01-01", "timestamp"),
     ("2026-01-01 10:00:00", "timestamp"), ("1_000", "number"), ("017", "number"),
@@ -43,7 +42,6 @@ def test_a_model_id_yaml_1_1_reads_as_another_type_is_flagged(gates, spine: Path
     assert found[0]["file"] == PROVIDERS and isinstance(found[0]["line"], int)
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT)
 @pytest.mark.parametrize("written", ["1_000", "0b101", "040", "1:30"])
 def test_a_number_in_a_yaml_1_1_only_form_is_flagged_even_where_a_number_is_wanted(
         gates, spine: Path, written: str) -> None:
