@@ -108,7 +108,6 @@ def assert_refused(done: subprocess.CompletedProcess[str], rule: str) -> None:
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT)
 @pytest.mark.parametrize("case", list(BROKEN))
 def test_compile_refuses_a_broken_ssot_and_writes_nothing(spine: Path, tmp_path: Path,
                                                           case: str) -> None:
@@ -120,7 +119,6 @@ def test_compile_refuses_a_broken_ssot_and_writes_nothing(spine: Path, tmp_path:
     assert not out.exists()
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT)
 @pytest.mark.parametrize("case", list(BROKEN))
 def test_sync_refuses_a_broken_ssot_and_leaves_live_backups_and_stamp_alone(
         spine: Path, case: str) -> None:
@@ -133,7 +131,6 @@ def test_sync_refuses_a_broken_ssot_and_leaves_live_backups_and_stamp_alone(
     assert snapshot(live.parent) == before
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT)
 def test_sync_dry_run_shows_what_it_would_refuse(spine: Path) -> None:
     live = deployed_once(spine)
     before = snapshot(live.parent)
@@ -144,13 +141,11 @@ def test_sync_dry_run_shows_what_it_would_refuse(spine: Path) -> None:
     assert snapshot(live.parent) == before
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT)
 def test_compile_to_stdout_refuses_too(spine: Path) -> None:
     underscore_number(spine)
     assert_refused(gates_at(spine, "compile", "ccr"), "YAML-001")
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT)
 def test_a_waiver_does_not_lift_the_deploy_block(spine: Path, tmp_path: Path) -> None:
     key_in_model_name(spine)
     (spine / "waivers.yaml").write_text(
