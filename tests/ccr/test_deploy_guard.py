@@ -66,7 +66,6 @@ BROKEN: dict[str, tuple[Callable[[Path], None], str]] = {
     "inline key in api_base": (key_in_api_base, "SEC-002"),
     "unknown provider in a role chain": (unknown_provider, "REG-002"),
 }
-DEFECT = "compile and sync deploy an SSOT that fails its own checks"
 
 
 def gates_at(root: Path, *args: str, today: str | None = None

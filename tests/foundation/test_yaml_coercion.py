@@ -12,7 +12,6 @@ PROVIDERS = "docs/governance/PROVIDER_REGISTRY.yaml"
 CLIS = "docs/governance/CLI_INTERFACE_REGISTRY.yaml"
 SSOT = "docs/governance/SSOT_REGISTRY.yaml"
 ZAI_MODELS = "models: [glm-5, glm-4.7-flash]"
-DEFECT = "YAML 1.1 coercions are not detected"
 
 
 def edit(root: Path, rel: str, old: str, new: str, count: int = 1) -> None:
