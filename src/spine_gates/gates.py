@@ -139,6 +139,21 @@ def _schema_check(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -
     return findings
 
 
+@register("yaml-coercion")
+def _coercion_check(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition
+                    ) -> list[Finding]:
+    from spine_gates.model import coercions
+
+    ctx.rules[coercions.COERCION_RULE] = RuleMeta(
+        coercions.COERCION_RULE, coercions.COERCION_TITLE, Severity.ERROR,
+        coercions.COERCION_HELP, "Quote the value, or write it in a form YAML 1.1 and 1.2 read "
+        "alike.")
+    findings: list[Finding] = []
+    for kind, document in ctx.model.documents.items():
+        findings.extend(coercions.coercion_findings(kind, document))
+    return findings
+
+
 @register("policy")
 def _policy_check(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
     from spine_gates.policy.evaluator import evaluate_packs

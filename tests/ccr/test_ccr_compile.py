@@ -78,18 +78,18 @@ def test_spine_settings_set_port_threshold_and_client_key(spine: Path) -> None:
     assert config["Router"]["longContextThreshold"] == 30000
 
 
-def test_a_provider_id_the_router_cannot_match_is_bad_input(spine: Path) -> None:
+def test_a_provider_id_the_router_cannot_match_is_refused(spine: Path) -> None:
     registry = spine / "docs/governance/PROVIDER_REGISTRY.yaml"
     text = registry.read_text().replace("\n  zai:\n", "\n  ZAI:\n")
     registry.write_text(text)
     roles = spine / "docs/governance/ROLE_PROVIDER_MAPS.yaml"
     roles.write_text(roles.read_text().replace("zai/glm-5", "ZAI/glm-5"))
     result = run_gates("compile", "ccr", "--root", str(spine))
-    assert result.returncode == 3
+    assert result.returncode == 1  # REG-009 blocks the deploy
     line = text.splitlines().index("  ZAI:") + 1
-    assert result.stderr.strip() == (
-        f"gates: error: docs/governance/PROVIDER_REGISTRY.yaml:{line}: provider id 'ZAI' cannot "
-        "be routed: claude-code-router matches provider names in lower case and splits on commas")
+    assert result.stdout == ""
+    assert (f"docs/governance/PROVIDER_REGISTRY.yaml:{line}: REG-009 [error] provider id 'ZAI' "
+            "has characters the proxy cannot match") in result.stderr
 
 
 def test_a_slot_bound_by_two_roles_is_bad_input(spine: Path) -> None:
@@ -105,12 +105,18 @@ def test_a_slot_bound_by_two_roles_is_bad_input(spine: Path) -> None:
 def test_bad_ccr_settings_are_bad_input(spine: Path) -> None:
     for text, message in (
             ('ccr:\n  port: "3456"\n', "ccr.port must be a positive whole number"),
-            ("ccr:\n  apikey_ref: plain\n", "ccr.apikey_ref: a literal (sha256:"),
             ("ccr:\n  colour: blue\n", "unknown ccr setting 'colour'")):
         (spine / "spine-gates.yaml").write_text(text)
         result = run_gates("compile", "ccr", "--root", str(spine))
         assert result.returncode == 3
         assert result.stderr.startswith(f"gates: error: spine-gates.yaml: {message}")
+
+
+def test_a_literal_router_key_in_the_settings_blocks_compile(spine: Path) -> None:
+    (spine / "spine-gates.yaml").write_text("ccr:\n  apikey_ref: plain\n")
+    result = run_gates("compile", "ccr", "--root", str(spine))
+    assert result.returncode == 1 and result.stdout == ""
+    assert "spine-gates.yaml:2: SEC-001 [error]" in result.stderr and "sha256:" in result.stderr
 
 
 def test_the_spine_can_pin_the_1_0_profile_for_every_command(spine: Path,

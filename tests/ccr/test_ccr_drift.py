@@ -99,7 +99,8 @@ def test_keys_appear_only_as_fingerprints(spine: Path, tmp_path: Path) -> None:
 def test_registry_edit_without_sync_is_pending_not_drift(spine: Path, tmp_path: Path) -> None:
     live, env = setup(spine, tmp_path)
     roles = spine / "docs/governance/ROLE_PROVIDER_MAPS.yaml"
-    roles.write_text(roles.read_text().replace("primary: openai/o4-mini", "primary: zai/glm-5"))
+    # a model outside executor's chain: a repeated chain entry (REG-006) would block the sync
+    roles.write_text(roles.read_text().replace("primary: openai/o4-mini", "primary: openai/gpt-5"))
     code, findings = drift(spine, live, env)
     assert code == 0
     assert verdict(findings) == "verdict pending"

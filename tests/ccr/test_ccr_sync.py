@@ -30,6 +30,8 @@ def live_in(tmp_path: Path) -> Path:
 
 
 def set_primary(spine: Path, ref: str) -> None:
+    """Make `ref` executor's primary: an openai-format model outside its fallback chain, as a
+    repeated chain entry (REG-006) or one codex cannot reach (REG-010) would block the sync."""
     roles = spine / "docs/governance/ROLE_PROVIDER_MAPS.yaml"
     text = roles.read_text()
     start = text.index("  executor:\n    primary: ")
@@ -63,7 +65,7 @@ def test_backups_are_timestamped_and_at_most_three(spine: Path, tmp_path: Path) 
     live = live_in(tmp_path)
     assert sync(spine, live).returncode == 0
     contents = []
-    for ref in ("zai/glm-5", "nvidia_nim/z-ai/glm5", "openai/gpt-5", "openai/o4-mini",
+    for ref in ("zai/glm-4.7-flash", "openai/gpt-5", "openai/gpt-5-codex", "openai/o4-mini",
                 "zai/glm-4.7-flash"):
         contents.append(live.read_text())
         set_primary(spine, ref)
@@ -112,7 +114,7 @@ def test_sigkill_at_random_points_never_leaves_a_partial_or_missing_config(
     import shutil
 
     shutil.copytree(spine, other)
-    set_primary(other, "zai/glm-5")
+    set_primary(other, "zai/glm-4.7-flash")
     live = live_in(tmp_path)
     assert sync(spine, live).returncode == 0
     valid = {run_gates("compile", "ccr", "--root", str(root)).stdout for root in (spine, other)}
@@ -153,7 +155,7 @@ def test_a_second_sync_while_one_holds_the_lock_is_refused(spine: Path, tmp_path
 
     live = live_in(tmp_path)
     assert sync(spine, live).returncode == 0
-    set_primary(spine, "zai/glm-5")
+    set_primary(spine, "zai/glm-4.7-flash")
     before = live.read_text()
     with (live.parent / ".config.json.spine-gates.lock").open("w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)

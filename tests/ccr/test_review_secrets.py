@@ -61,9 +61,10 @@ def test_a_literal_in_place_of_a_reference_is_named_by_fingerprint(spine: Path,
     registry.write_text(text.replace(ref, f"api_key_ref: {PROVIDER_KEY}"))
     request = tmp_path / "request.json"
     request.write_text(json.dumps(REQUEST))
-    for argv in (("compile", "ccr"), ("route", "explain", str(request))):
+    # compile refuses it as a deploy blocker (SEC-001, exit 1); route explain as bad input
+    for argv, code in ((("compile", "ccr"), 1), (("route", "explain", str(request)), 3)):
         result = run_gates(*argv, "--root", str(spine))
-        assert result.returncode == 3, result.stderr
+        assert result.returncode == code, result.stderr
         assert "PROVIDER_REGISTRY.yaml:" in result.stderr
         assert fingerprint(PROVIDER_KEY) in result.stderr
         assert not leaked(result.stdout + result.stderr), argv

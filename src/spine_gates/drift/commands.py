@@ -1,4 +1,8 @@
-"""What `gates compile ccr`, `gates sync` and `gates adopt` do, as text for the thin CLI."""
+"""What `gates compile ccr`, `gates sync` and `gates adopt` do, as text for the thin CLI.
+
+Compile and sync are deploys: they refuse a broken SSOT first (drift/deploy_guard.py). Adopt
+only proposes a patch to the SSOT, so it is not guarded.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from spine_gates.ccr.compile import compile_ccr_config, profile_for, render_conf
 from spine_gates.ccr.live import live_path
 from spine_gates.drift.check import ignore_rules, live_for, run_drift
 from spine_gates.drift.compare import DriftVerdict
+from spine_gates.drift.deploy_guard import refuse_broken_ssot
 from spine_gates.errors import EXIT_PASS
 
 
@@ -16,6 +21,7 @@ def compile_text(root: Path, profile: str | None) -> str:
     from spine_gates.gates import prepare
 
     ctx = prepare(root)
+    refuse_broken_ssot(ctx, "compile")
     return render_config(compile_ccr_config(ctx.model, profile_for(profile, ctx.model)))
 
 
@@ -26,6 +32,7 @@ def sync(root: Path, live_option: str | None, profile_name: str | None,
     from spine_gates.gates import prepare
 
     ctx = prepare(root)
+    refuse_broken_ssot(ctx, "sync (dry run)" if dry_run else "sync")
     profile = profile_for(profile_name, ctx.model)
     path, _explicit = live_path(live_option)
     name = str(path)

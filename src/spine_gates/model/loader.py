@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -36,6 +36,9 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _STR_IS_TEXT = (_Loader.yaml_constructors.get(_STR_TAG)  # type: ignore[attr-defined]
                 is yaml.constructor.SafeConstructor.construct_yaml_str)
 _PLAIN_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
+# Tags an unquoted scalar resolves to other than a string; recorded so a check can tell a value the
+# author meant from one YAML 1.1 coerced (`on` -> True, `1_000` -> 1000), see model/coercions.py.
+_TYPED_TAGS = {f"tag:yaml.org,2002:{name}": name for name in ("bool", "int", "float", "timestamp")}
 
 
 @contextmanager
@@ -63,6 +66,15 @@ def join_pointer(base: str, token: object) -> str:
     return f"{base}/{escape_pointer_token(token)}"
 
 
+class TypedScalar(NamedTuple):  # a tuple: cheap to build while loading
+    """An unquoted value that YAML read as a bool, int, float or timestamp: what was written."""
+
+    pointer: str
+    kind: str  # bool, int, float, timestamp
+    text: str
+    line: int
+
+
 @dataclass(frozen=True)
 class Document:
     """A parsed YAML file: its data and the line of every node, keyed by JSON pointer."""
@@ -71,6 +83,7 @@ class Document:
     name: str
     data: Any
     lines: dict[str, int] = field(default_factory=dict)
+    typed_scalars: tuple[TypedScalar, ...] = ()
 
     def line_of(self, pointer: str) -> int | None:
         """The line of `pointer`, or of its nearest ancestor that has one."""
@@ -88,6 +101,7 @@ class _Context:
     loader: Any
     lines: dict[str, int]
     nodes: int = 0
+    typed: list[TypedScalar] = field(default_factory=list)
 
 
 def read_bytes(path: Path, name: str, max_bytes: int = MAX_BYTES,
@@ -180,7 +194,7 @@ def _parse(text: str, path: Path, name: str) -> Document:
             return Document(path, name, None, lines)
         ctx = _Context(name, loader, lines)
         data = _build(node, "", 0, ctx)
-        return Document(path, name, data, lines)
+        return Document(path, name, data, lines, tuple(ctx.typed))
     finally:
         loader.dispose()
 
@@ -201,7 +215,7 @@ def _build(node: yaml.Node, pointer: str, depth: int, ctx: _Context) -> Any:
         raise InputError(f"nesting deeper than {MAX_DEPTH} levels", ctx.name, _line(node))
     ctx.lines.setdefault(pointer, _line(node))
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node, ctx)
+        return _scalar(node, ctx, pointer)
     if node.tag not in _PLAIN_TAGS:
         raise InputError(f"unsupported tag {node.tag!r}", ctx.name, _line(node))
     if isinstance(node, yaml.SequenceNode):
@@ -214,9 +228,11 @@ def _build(node: yaml.Node, pointer: str, depth: int, ctx: _Context) -> Any:
     raise InputError(f"unsupported YAML node {type(node).__name__}", ctx.name, _line(node))
 
 
-def _scalar(node: yaml.ScalarNode, ctx: _Context) -> Any:
+def _scalar(node: yaml.ScalarNode, ctx: _Context, pointer: str | None = None) -> Any:
     if _STR_IS_TEXT and node.tag == _STR_TAG and type(node.value) is str:
         return node.value
+    if pointer is not None and not node.style and node.tag in _TYPED_TAGS:  # plain: "" or None
+        ctx.typed.append(TypedScalar(pointer, _TYPED_TAGS[node.tag], node.value, _line(node)))
     try:
         value = ctx.loader.construct_object(node)
     except yaml.YAMLError as exc:

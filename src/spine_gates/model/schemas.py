@@ -13,7 +13,8 @@ CCR_SLOTS = ["default", "background", "think", "longContext", "webSearch", "imag
 API_FORMATS = ["anthropic", "openai"]
 
 _ID = {"type": "string", "regex": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"}
-_DATE = {"type": "string", "regex": r"^\d{4}-\d{2}-\d{2}([T ].*)?$"}
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ].*)?$"  # a date field: YAML 1.1 may read it as a date
+_DATE = {"type": "string", "regex": DATE_PATTERN}
 
 _HEADER = {
     "version": {"type": ["string", "number"], "required": True},

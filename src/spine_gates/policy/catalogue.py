@@ -21,6 +21,7 @@ def code_rules() -> list[RuleMeta]:
 
 def render_catalogue(fmt: str = "text", root: Path | None = None) -> str:
     """Every rule: the shipped packs', the built-in ones, then the spine's own (`root`)."""
+    from spine_gates.model.coercions import COERCION_HELP, COERCION_RULE, COERCION_TITLE
     from spine_gates.policy.rules import spine_packs
 
     packs = load_packs(bundled_dir("policies"))
@@ -29,6 +30,7 @@ def render_catalogue(fmt: str = "text", root: Path | None = None) -> str:
     rows.insert(0, ("SCHEMA-001", "error", "Registry matches its schema",
                     "Types, required fields, allowed values and no unknown fields (cerberus).",
                     "built-in"))
+    rows.insert(1, (COERCION_RULE, "error", COERCION_TITLE, COERCION_HELP, "built-in"))
     for meta in sorted(code_rules(), key=lambda m: m.id):
         rows.append((meta.id, meta.severity.value, meta.title, meta.help, "built-in"))
     rows.append(("WAIVER-001", "warning", "Waiver has expired",

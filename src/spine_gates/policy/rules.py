@@ -261,7 +261,7 @@ def spine_packs(root: Path) -> list[RulePack]:
     shipped = load_packs(bundled_dir("policies"))
     packs = [load_pack(path, f"{SPINE_POLICY_DIR}/{path.name}") for path in paths]
     names = {pack.name for pack in shipped}
-    built_in = {meta.id for meta in code_rules()} | {"SCHEMA-001", "WAIVER-001"}
+    built_in = {meta.id for meta in code_rules()} | {"SCHEMA-001", "YAML-001", "WAIVER-001"}
     for pack in packs:
         if pack.name in names:
             raise InputError(f"pack name {pack.name!r} is a shipped pack; give yours another "
