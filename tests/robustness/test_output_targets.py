@@ -14,6 +14,7 @@ import select
 import socket
 import stat
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import gates_env, run_gates
+from tests.conftest import REPO, gates_env, run_gates
 
-REPORT_START = "registry-policy"  # the first word of `gates run registry-policy`'s text report
+REPORT_START = "gate registry-policy"  # how `gates run registry-policy` starts its text report
 
 
 def _one_error_line(result: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -87,7 +88,6 @@ COMMANDS = ["run", "receipts audit", "secrets check", "route explain", "route si
             "route resilience", "providers status", "proxy check", "compile ccr"]
 
 
-@pytest.mark.xfail(strict=True, reason="--output replaced the link with a new 0600 file")
 @pytest.mark.parametrize("name", COMMANDS)
 def test_output_through_a_link_writes_the_target_keeping_link_and_mode(
         name: str, commands: dict[str, Command], tmp_path: Path) -> None:
@@ -107,7 +107,6 @@ def test_output_through_a_link_writes_the_target_keeping_link_and_mode(
     assert result.stdout == ""
 
 
-@pytest.mark.xfail(strict=True, reason="--output replaced a character device with a file")
 @pytest.mark.parametrize("name", COMMANDS)
 def test_output_to_a_character_device_writes_through(
         name: str, commands: dict[str, Command], tmp_path: Path) -> None:
@@ -131,7 +130,6 @@ def test_output_to_a_directory_is_refused(name: str, commands: dict[str, Command
     assert list(folder.iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="--output - wrote a file named '-'")
 def test_output_dash_is_stdout(spine: Path, tmp_path: Path) -> None:
     result = run_gates("run", "registry-policy", "--root", str(spine), "--output", "-",
                        cwd=tmp_path)
@@ -140,7 +138,6 @@ def test_output_dash_is_stdout(spine: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "-").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="--output replaced a link to the process's stdout")
 def test_output_through_a_link_to_an_open_descriptor_writes_to_it(spine: Path,
                                                                  tmp_path: Path) -> None:
     link = tmp_path / "my-stdout"
@@ -151,7 +148,6 @@ def test_output_through_a_link_to_an_open_descriptor_writes_to_it(spine: Path,
     assert link.is_symlink()
 
 
-@pytest.mark.xfail(strict=True, reason="--output replaced a regular file with a 0600 one")
 def test_output_replacing_a_file_keeps_its_mode(spine: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.txt"
     out.write_text("old\n")
@@ -160,6 +156,53 @@ def test_output_replacing_a_file_keeps_its_mode(spine: Path, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     assert out.read_text().startswith(REPORT_START)
+
+
+def test_output_to_the_real_dev_null_leaves_the_device(spine: Path) -> None:
+    before = os.lstat("/dev/null")
+    if not stat.S_ISCHR(before.st_mode):
+        pytest.skip("/dev/null is not a character device here")
+    try:
+        result = run_gates("run", "registry-policy", "--root", str(spine),
+                           "--output", "/dev/null")
+    finally:
+        after = os.lstat("/dev/null")
+        if not stat.S_ISCHR(after.st_mode):  # a regression replaced it: restore it for everyone
+            os.unlink("/dev/null")
+            os.mknod("/dev/null", stat.S_IFCHR | 0o666, before.st_rdev)
+            os.chmod("/dev/null", 0o666)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
+
+
+def test_output_to_the_real_dev_stdout_is_stdout(spine: Path) -> None:
+    if not os.path.islink("/dev/stdout"):
+        pytest.skip("/dev/stdout is not a link here")
+    target = os.readlink("/dev/stdout")
+    try:
+        result = run_gates("run", "registry-policy", "--root", str(spine),
+                           "--output", "/dev/stdout")
+    finally:
+        if not os.path.islink("/dev/stdout"):  # a regression replaced it: restore it
+            os.unlink("/dev/stdout")
+            os.symlink(target, "/dev/stdout")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(REPORT_START)
+
+
+def test_output_to_dev_stdout_redirected_to_a_file_writes_that_open_file(spine: Path,
+                                                                         tmp_path: Path) -> None:
+    log = tmp_path / "log.txt"
+    with log.open("w") as handle:
+        inode = os.fstat(handle.fileno()).st_ino
+        result = subprocess.run([sys.executable, "-m", "spine_gates", "run", "registry-policy",
+                                 "--root", str(spine), "--output", "/dev/stdout"],
+                                cwd=REPO, env=gates_env(), stdout=handle,
+                                stderr=subprocess.PIPE, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert log.stat().st_ino == inode  # written through the descriptor, not replaced
+    assert log.read_text().startswith(REPORT_START)
 
 
 @pytest.fixture
@@ -171,7 +214,6 @@ def umask_022() -> Iterator[None]:
         os.umask(old)
 
 
-@pytest.mark.xfail(strict=True, reason="a new --output file was created 0600")
 def test_new_output_file_gets_the_umask_mode(spine: Path, tmp_path: Path,
                                              umask_022: None) -> None:
     out = tmp_path / "new-report.txt"
@@ -215,7 +257,6 @@ class _FifoReader:
         return b"".join(self.chunks).decode()
 
 
-@pytest.mark.xfail(strict=True, reason="--output replaced the FIFO with a regular file")
 def test_output_to_a_fifo_with_a_reader_writes_through(spine: Path, tmp_path: Path) -> None:
     fifo = tmp_path / "report.fifo"
     os.mkfifo(fifo)
@@ -228,7 +269,6 @@ def test_output_to_a_fifo_with_a_reader_writes_through(spine: Path, tmp_path: Pa
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
-@pytest.mark.xfail(strict=True, reason="--output replaced the FIFO with a regular file")
 def test_output_to_a_fifo_without_a_reader_is_refused_without_waiting(spine: Path,
                                                                      tmp_path: Path) -> None:
     fifo = tmp_path / "report.fifo"
@@ -241,7 +281,6 @@ def test_output_to_a_fifo_without_a_reader_is_refused_without_waiting(spine: Pat
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
-@pytest.mark.xfail(strict=True, reason="--output replaced a block device with a file")
 def test_output_to_a_block_device_is_refused(spine: Path, tmp_path: Path) -> None:
     device = tmp_path / "disk"
     _mknod(device, stat.S_IFBLK, 7, 0)  # a loop device's number; never opened
@@ -250,7 +289,6 @@ def test_output_to_a_block_device_is_refused(spine: Path, tmp_path: Path) -> Non
     assert stat.S_ISBLK(device.lstat().st_mode)
 
 
-@pytest.mark.xfail(strict=True, reason="--output replaced a socket with a file")
 def test_output_to_a_socket_is_refused(spine: Path, tmp_path: Path) -> None:
     path = tmp_path / "report.sock"
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -264,7 +302,6 @@ def test_output_to_a_socket_is_refused(spine: Path, tmp_path: Path) -> None:
         server.close()
 
 
-@pytest.mark.xfail(strict=True, reason="--output replaced a dangling link with a file")
 def test_output_to_a_dangling_link_is_refused(spine: Path, tmp_path: Path) -> None:
     link = tmp_path / "report-link"
     link.symlink_to(tmp_path / "gone" / "report.txt")
