@@ -53,18 +53,10 @@ def _redact(text: str) -> str:
 
 def _emit(text: str, output: str | None, stream: Any = None) -> None:
     text = _redact(text)
-    if output:
-        from spine_gates.atomic import write_atomic
+    if output and output != "-":
+        from spine_gates.output import write_output
 
-        path = Path(output)
-        if path.is_dir():
-            raise InputError("--output is a directory", output)
-        if not path.parent.is_dir():
-            raise InputError("--output folder does not exist", output)
-        try:
-            write_atomic(path, text)
-        except OSError as exc:  # read-only or special file system, no space: bad --output
-            raise InputError(f"cannot write --output: {exc.strerror or exc}", output) from None
+        write_output(output, text)
         return
     (stream or sys.stdout).write(text)
 
@@ -262,7 +254,7 @@ def session_check_argv(argv: Sequence[str]) -> int:
 def cmd_compile_ccr(args: argparse.Namespace) -> int:
     from spine_gates.drift.commands import compile_text
 
-    _emit(compile_text(_root(args), args.profile), args.out)
+    _emit(compile_text(_root(args), args.profile), args.output)
     return 0
 
 
@@ -437,7 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
                                           metavar="TARGET", required=True)
     cccr = compile_sub.add_parser("ccr", help="claude-code-router config.json (byte-stable)")
     cccr.add_argument("--profile", choices=profiles, help=profile_help)
-    cccr.add_argument("--out", metavar="FILE", help="write to FILE (default: stdout)")
+    cccr.add_argument("--out", dest="output", metavar="FILE",
+                      help="write to FILE (default: stdout)")
     _add_root(cccr)
     cccr.set_defaults(func=cmd_compile_ccr)
 
@@ -534,6 +527,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if func is None:
             parser.print_help()
             return EXIT_BAD_INPUT
+        _check_output(args)
         return func(args)
     except GatesError as exc:
         print(_redact(f"gates: error: {exc}"), file=sys.stderr)
@@ -554,6 +548,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except Exception as exc:
         return _internal(exc)
+
+
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse an --output (`compile ccr --out`) that can never take the report before any work
+    (a gate run, a signed receipt) is done; `-` is stdout, the same as no --output."""
+    output = getattr(args, "output", None)
+    if output == "-":
+        args.output = None
+    elif output:
+        from spine_gates.output import resolve_output
+
+        resolve_output(output)
 
 
 def _internal(exc: Exception) -> int:

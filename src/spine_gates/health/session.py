@@ -50,9 +50,14 @@ def digest_files(root: Path, files: list[str]) -> str:
     """Changes to the registries make a cached state stale (read bytes, no YAML parsing)."""
     import hashlib
 
+    from spine_gates.model.scope import is_inside_root
+
     sha = hashlib.sha256()
     for rel in files:
         sha.update(rel.encode())
+        if not is_inside_root(root, root / rel):  # never read: the status run refuses it
+            sha.update(b"outside")
+            continue
         try:
             sha.update(hashlib.sha256((root / rel).read_bytes()).digest())
         except OSError:

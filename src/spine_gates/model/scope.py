@@ -14,6 +14,19 @@ from pathlib import Path
 from spine_gates.errors import InputError
 
 
+def _resolved(path: Path) -> str | None:
+    """`path` with every link followed; a link loop resolves to where it loops (no error here:
+    the reader reports a loop as unreadable, with the file's name)."""
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):  # a NUL byte, an unreadable name: the reader reports it
+        return None
+
+
+def _within(real: str, real_root: str) -> bool:
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
 def inside_root(root: Path, rel: str | Path, name: str | None = None) -> Path:
     """`root / rel`, checked to resolve inside `root` after every link is followed.
 
@@ -21,27 +34,16 @@ def inside_root(root: Path, rel: str | Path, name: str | None = None) -> Path:
     missing file is still reported as missing by whoever reads it. Raises InputError (exit 3)
     without opening the file when it leaves the root.
     """
-    shown = name or str(rel)
     candidate = root / rel
-    try:
-        resolved_root = root.resolve(strict=False)
-        resolved = candidate.resolve(strict=False)
-    except RuntimeError:  # a link loop on Python < 3.13
-        raise InputError("path is a symbolic link loop", shown) from None
-    except OSError as exc:
-        raise InputError(f"cannot resolve: {exc.strerror or exc}", shown) from None
-    if resolved != resolved_root and not resolved.is_relative_to(resolved_root):
+    real_root, real = _resolved(root), _resolved(candidate)
+    if real_root is not None and real is not None and not _within(real, real_root):
         raise InputError(
             "resolves outside the spine root (a link or '..' leaves it); the spine's files "
-            "must live inside it", shown)
+            "must live inside it, so it was not read", name or str(rel))
     return candidate
 
 
 def is_inside_root(root: Path, path: Path) -> bool:
     """Whether `path` resolves inside `root` (for walks that skip rather than fail)."""
-    try:
-        real_root = os.path.realpath(root)
-        real = os.path.realpath(path)
-    except (OSError, ValueError):
-        return False
-    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+    real_root, real = _resolved(root), _resolved(path)
+    return real_root is not None and real is not None and _within(real, real_root)

@@ -10,6 +10,7 @@ from typing import Any
 from spine_gates.errors import InputError
 from spine_gates.model.discovery import CONFIG_FILE, REGISTRY_PATHS, bundled_dir
 from spine_gates.model.loader import Document, load_yaml
+from spine_gates.model.scope import inside_root
 
 __all__ = ["CONFIG_FILE", "REGISTRY_PATHS", "SpineConfig", "bundled_dir", "load_config",
            "load_documents"]
@@ -28,7 +29,7 @@ def load_config(root: Path) -> SpineConfig:
     path = root / CONFIG_FILE
     if not path.exists() and not path.is_symlink():  # a broken link is an error, not "none"
         return SpineConfig()
-    document = load_yaml(path, CONFIG_FILE)
+    document = load_yaml(inside_root(root, CONFIG_FILE), CONFIG_FILE)
     data = document.data or {}
     if not isinstance(data, dict):
         raise InputError("must be a mapping", CONFIG_FILE, 1)
@@ -79,7 +80,7 @@ def load_documents(root: Path, config: SpineConfig) -> dict[str, Document]:
     """
     documents = {}
     for kind, rel in config.registries.items():
-        document = load_yaml(root / rel, rel)
+        document = load_yaml(inside_root(root, rel), rel)
         if not isinstance(document.data, dict):
             found = "an empty document" if document.data is None else \
                 f"a {type(document.data).__name__}"

@@ -23,6 +23,7 @@ class EvalContext:
     root: Path
     today: _dt.date
     params: dict[str, Any]
+    line_of: Callable[[str, str], int | None] = lambda file, pointer: None  # for input errors
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,7 @@ class PathExists(Assertion):
         if pure.is_absolute() or ".." in pure.parts:
             return [Violation(item, {"value": value, "problem": "is outside the spine"},
                               _sub_pointer(item, args, None))]
+        _inside_root(item, args, ctx, value)
         try:
             exists = (ctx.root / value).is_file()
         except OSError as exc:  # a name too long for the file system cannot name a file
@@ -290,6 +292,21 @@ class PathExists(Assertion):
             return [Violation(item, {"value": value, "problem": "does not exist"},
                               _sub_pointer(item, args, None))]
         return []
+
+
+def _inside_root(item: dict[str, Any], args: dict[str, Any], ctx: EvalContext,
+                 value: str) -> None:
+    """A named file that a link takes outside the spine root is bad input, not a finding: the
+    spine's files live inside it, and nothing outside is looked at (exit 3 without reading)."""
+    from spine_gates.model.scope import inside_root
+
+    try:
+        inside_root(ctx.root, value)
+    except InputError as exc:
+        file = str(item.get("_file", ""))
+        pointer = _sub_pointer(item, args, None) or str(item.get("_pointer", ""))
+        raise InputError(f"{value}: {exc.message}", file or None,
+                         ctx.line_of(file, pointer) if file else None) from None
 
 
 class MaxAgeDays(Assertion):

@@ -10,6 +10,7 @@ from pathlib import Path
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import read_json
+from spine_gates.model.scope import inside_root
 
 BASELINE_FILE = ".spine-gates-baseline.json"
 
@@ -18,7 +19,7 @@ def load_baseline(root: Path, name: str = BASELINE_FILE) -> dict[str, str]:
     path = root / name
     if not path.exists():
         return {}
-    data = read_json(path, name)
+    data = read_json(inside_root(root, name), name)
     entries = data.get("findings") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise InputError("expected {\"findings\": [...]}", name, 1)
@@ -60,7 +61,7 @@ def write_baseline(root: Path, findings: list[Finding], name: str = BASELINE_FIL
 
     entries = baseline_entries(findings)
     payload = json.dumps({"version": 1, "findings": entries}, indent=2) + "\n"
-    target = root / name
+    target = inside_root(root, name)
     if target.is_dir():
         raise InputError("is a directory, expected a file; nothing written", name)
     try:

@@ -49,7 +49,7 @@ def evaluate_rule(rule: Rule, model: GovernanceModel, today: _dt.date,
     else:
         items = [selected]
     items = [item for item in items if isinstance(item, dict)]
-    ctx = EvalContext(view, model.root, today, {**rule.params, **(params or {})})
+    ctx = EvalContext(view, model.root, today, {**rule.params, **(params or {})}, model.line_of)
     findings = []
     for violation in ASSERTIONS[rule.assertion].evaluate(items, rule.args, ctx):
         item = violation.item

@@ -19,6 +19,7 @@ from spine_gates.errors import InputError
 from spine_gates.finding import Finding
 from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import Document, load_yaml
+from spine_gates.model.scope import inside_root
 from spine_gates.model.spine import SpineConfig, bundled_dir, load_config, load_documents
 
 if TYPE_CHECKING:
@@ -160,6 +161,8 @@ def run_policy_tests(root: Path | None = None) -> PolicyTestReport:
         return report
     for path in sorted(directory.glob("*.yaml")):
         name = f"policies/tests/{path.name}"
+        if local_dir is not None and root is not None:  # the spine's tests stay inside it
+            inside_root(root, name)
         document = load_yaml(path, name)
         data = document.data
         if not isinstance(data, dict) or not isinstance(data.get("cases"), list):

@@ -241,8 +241,12 @@ def _own_packs(root: Path) -> tuple[Path | None, list[Path]]:
     shipped = bundled_dir("policies")
     if local.resolve() == shipped.resolve():
         return None, []
+    from spine_gates.model.scope import inside_root
+
+    inside_root(root, SPINE_POLICY_DIR)  # the spine's packs live inside it: checked before a read
     own = []
     for path in sorted(local.glob("*.yaml")):
+        inside_root(root, f"{SPINE_POLICY_DIR}/{path.name}")
         if not _same_bytes(shipped / path.name, path):  # a vendored copy redefines nothing
             own.append(path)
     return (local, own) if own else (None, [])

@@ -47,7 +47,9 @@ def load_waivers(root: Path, name: str = WAIVERS_FILE) -> list[Waiver]:
     path = root / name
     if not path.exists() and not path.is_symlink():  # a broken link is an error, not "none"
         return []
-    document = load_yaml(path, name)
+    from spine_gates.model.scope import inside_root
+
+    document = load_yaml(inside_root(root, name), name)
     data = document.data
     if data is None:
         return []

@@ -37,11 +37,18 @@ class ScenarioResult:
 
 
 def scenario_dir(root: Path) -> Path | None:
-    """`<root>/scenarios`, or the bundled set when checking the bundled reference spine."""
+    """`<root>/scenarios`, or the bundled set when checking the bundled reference spine.
+
+    The spine's scenarios, the folder and each file, must resolve inside the root (exit 3
+    before any is read otherwise)."""
+    from spine_gates.model.scope import inside_root
     from spine_gates.model.spine import bundled_dir
 
     local = root / "scenarios"
     if local.is_dir():
+        inside_root(root, "scenarios")
+        for path in sorted(local.glob("*.yaml")):
+            inside_root(root, f"scenarios/{path.name}")
         return local
     if local.exists() or local.is_symlink():  # skipping them would pass the gate unchecked
         raise InputError("is not a readable directory of scenario files", "scenarios")

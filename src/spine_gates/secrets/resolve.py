@@ -119,9 +119,10 @@ def _age(seconds: float) -> str:
 
 
 def _manifest(settings: SecretsSettings, root: Path) -> Any:
+    from spine_gates.model.scope import inside_root
     from spine_gates.secrets.resolvers.manifest import ManifestResolver
 
-    path = root / settings.manifest
+    path = inside_root(root, settings.manifest)
     if not path.is_file():
         return None
     return ManifestResolver.load(path, settings.manifest)
