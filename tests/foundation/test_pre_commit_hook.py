@@ -149,7 +149,6 @@ def _refused(repo: Repo, result: subprocess.CompletedProcess[str]) -> bool:
     return result.returncode != 0 and repo.head.commit.message.strip() == "spine"
 
 
-@pytest.mark.xfail(strict=True, reason="hook filter misses a registry moved by spine-gates.yaml")
 def test_registry_policy_hook_refuses_a_broken_moved_registry(spine, tmp_path):
     _move_roles(spine)
     repo = _offered_repo(spine, tmp_path, "registry-policy")
@@ -160,7 +159,6 @@ def test_registry_policy_hook_refuses_a_broken_moved_registry(spine, tmp_path):
     assert f"{MOVED_ROLES}:" in out and "REG-002" in out
 
 
-@pytest.mark.xfail(strict=True, reason="hook filter misses the spine's own policies/")
 def test_registry_policy_hook_refuses_a_broken_spine_policy(spine, tmp_path):
     repo = _offered_repo(spine, tmp_path, "registry-policy")
     (spine / "policies").mkdir()
@@ -173,8 +171,6 @@ def test_registry_policy_hook_refuses_a_broken_spine_policy(spine, tmp_path):
     assert "policies/team.yaml" in result.stdout + result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="hook filter misses a file the registries name, "
-                   "deleted (pre-commit never passes deleted files)")
 def test_registry_policy_hook_refuses_deleting_an_inject_file_with_another_change(spine,
                                                                                   tmp_path):
     repo = _offered_repo(spine, tmp_path, "registry-policy")
@@ -185,7 +181,6 @@ def test_registry_policy_hook_refuses_deleting_an_inject_file_with_another_chang
     assert "REG-007" in result.stdout + result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="hook filter misses a registry moved by spine-gates.yaml")
 def test_secret_refs_hook_refuses_an_unlisted_key_in_a_moved_registry(spine, tmp_path):
     providers = "docs/governance/PROVIDER_REGISTRY.yaml"
     (spine / "gov").mkdir()
@@ -199,7 +194,6 @@ def test_secret_refs_hook_refuses_an_unlisted_key_in_a_moved_registry(spine, tmp
     assert "SEC-010" in result.stdout + result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="hook filter misses a registry the policy tests patch")
 def test_policy_test_hook_runs_when_a_registry_its_cases_patch_changes(spine, tmp_path):
     (spine / "policies" / "tests").mkdir(parents=True)
     (spine / "policies" / "team.yaml").write_text(TEAM_PACK)
@@ -223,7 +217,6 @@ def test_a_commit_touching_nothing_governed_passes_without_running_the_gate(spin
     assert "REG-002" not in result.stdout + result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="gates run takes no changed files")
 def test_a_gate_given_only_files_it_does_not_read_says_so_and_passes(spine):
     _dangle(spine / ROLES)
     result = run_gates("run", "registry-policy", "--root", str(spine), "README.md",
@@ -232,7 +225,6 @@ def test_a_gate_given_only_files_it_does_not_read_says_so_and_passes(spine):
     assert result.stdout.count("\n") == 1 and SKIP_LINE in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="gates run takes no changed files")
 def test_a_gate_given_a_file_it_reads_runs_in_full(spine):
     _dangle(spine / ROLES)
     result = run_gates("run", "registry-policy", "--root", str(spine), "README.md",
@@ -240,7 +232,6 @@ def test_a_gate_given_a_file_it_reads_runs_in_full(spine):
     assert result.returncode == 1 and "REG-002" in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="gates run takes no changed files")
 def test_a_changed_scenario_runs_the_gate_that_reads_scenarios_only(spine, tmp_path):
     (spine / "scenarios").mkdir()
     (spine / "scenarios" / "team.yaml").write_text(
@@ -254,7 +245,6 @@ def test_a_changed_scenario_runs_the_gate_that_reads_scenarios_only(spine, tmp_p
     assert refused.returncode == 1 and "SCEN-001" in refused.stdout, refused.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="gates run takes no changed files")
 def test_a_changed_file_outside_the_spine_root_is_not_governed(spine, tmp_path):
     outside = tmp_path / "elsewhere.yaml"
     outside.write_text("x: 1\n")

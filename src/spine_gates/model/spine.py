@@ -5,10 +5,13 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spine_gates.errors import InputError
-from spine_gates.model.loader import Document, load_yaml
+from spine_gates.spine_files import CONFIG_FILE as CONFIG_FILE  # re-exported
+
+if TYPE_CHECKING:  # the loader (PyYAML) is imported when a file is read: the hook filter needs
+    from spine_gates.model.loader import Document  # only the names, at once
 
 REGISTRY_PATHS: dict[str, str] = {
     "providers": "docs/governance/PROVIDER_REGISTRY.yaml",
@@ -16,7 +19,6 @@ REGISTRY_PATHS: dict[str, str] = {
     "roles": "docs/governance/ROLE_PROVIDER_MAPS.yaml",
     "ssot": "docs/governance/SSOT_REGISTRY.yaml",
 }
-CONFIG_FILE = "spine-gates.yaml"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ def find_root(root: str | None) -> tuple[Path, bool]:
 
 
 def load_config(root: Path) -> SpineConfig:
+    from spine_gates.model.loader import load_yaml
+
     path = root / CONFIG_FILE
     if not path.exists() and not path.is_symlink():  # a broken link is an error, not "none"
         return SpineConfig()
@@ -106,6 +110,8 @@ def load_documents(root: Path, config: SpineConfig) -> dict[str, Document]:
     A registry that parses as a mapping but breaks its schema is not an input error: the schema
     check reports it as findings.
     """
+    from spine_gates.model.loader import load_yaml
+
     documents = {}
     for kind, rel in config.registries.items():
         document = load_yaml(root / rel, rel)

@@ -16,8 +16,8 @@ from pathlib import Path
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import load_yaml
+from spine_gates.spine_files import WAIVERS_FILE as WAIVERS_FILE  # re-exported
 
-WAIVERS_FILE = "waivers.yaml"
 _FIELDS = {"rule", "file", "pointer", "reason", "owner", "expires"}
 _WAIVABLE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d{3}$")  # REG-002, CCR-LOG-001
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
