@@ -91,14 +91,27 @@ def _signing_key(args: argparse.Namespace) -> tuple[Any, str | None]:
     return signing_key_for_run(args.signing_key, explicit=args.receipt is True)
 
 
+def _skipped(note: str | None, fmt: str) -> bool:
+    """Print why a hook run stops at once (nothing the command reads changed)."""
+    if note is not None:
+        print(note, file=sys.stdout if fmt == "text" else sys.stderr)
+    return note is not None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    root = _root(args) if args.files else None
+    if root is not None:  # the hooks pass changed files: decide before importing the engine
+        from spine_gates.changed_files import gate_skip_note
+
+        if _skipped(gate_skip_note(root, args.files, args.gate), args.format):
+            return 0
     from spine_gates.gates import combine, load_gates, prepare, run_gate
     from spine_gates.report import renderer
 
     gates = load_gates()
     if args.gate != "all" and args.gate not in gates:
         raise InputError(f"unknown gate {args.gate!r} (known: {', '.join(gates)}, all)")
-    root = _root(args)
+    root = root or _root(args)
     if args.reference:  # a receipt is written into the spine: never into the bundled one
         if args.receipt:
             raise InputError("--receipt writes into the spine's receipts/, and nothing writes "
@@ -154,6 +167,11 @@ def cmd_policy_test(args: argparse.Namespace) -> int:
     if root is None:
         print("gates: no spine here; testing the shipped rule packs (--root DIR tests a "
               "spine's own packs)", file=sys.stderr)
+    elif args.files:
+        from spine_gates.changed_files import policy_test_skip_note
+
+        if _skipped(policy_test_skip_note(root, args.files), args.format):
+            return 0
     report = run_policy_tests(root)
     print(render_results(report, args.format), end="")
     if not report.passed:
@@ -287,10 +305,16 @@ def cmd_proxy_check(args: argparse.Namespace) -> int:
 
 
 def cmd_secrets_check(args: argparse.Namespace) -> int:
+    root = _root(args)
+    if args.files:
+        from spine_gates.changed_files import gate_skip_note
+
+        note = gate_skip_note(root, args.files, "secret-refs", "gates secrets check")
+        if _skipped(note, args.format):
+            return 0
     from spine_gates.secrets.check_command import run_secrets_check
 
-    text, code = run_secrets_check(_root(args), args.format, args.require_resolution,
-                                   args.offline)
+    text, code = run_secrets_check(root, args.format, args.require_resolution, args.offline)
     _emit(text, args.output)
     return code
 
@@ -333,6 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a gate (or all) on a spine")
     run.add_argument("gate", help="gate name from `gates list`, or all")
+    run.add_argument("files", nargs="*", metavar="FILE",
+                     help="changed files (a pre-commit hook passes them): run only if the gate "
+                          "reads one of them, else exit 0 at once")
     _add_root(run)
     _add_format(run)
     run.add_argument("--live", metavar="PATH", help="live proxy config (drift gates)")
@@ -358,6 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
     ptest.add_argument("--format", choices=("text", "json"), default="text")
     ptest.add_argument("--require-coverage", action="store_true",
                        help="fail unless every rule has a passing and a failing case")
+    ptest.add_argument("files", nargs="*", metavar="FILE",
+                       help="changed files: test only if the cases read one of them")
     ptest.set_defaults(func=cmd_policy_test)
     prules = policy_sub.add_parser("rules", help="the rule catalogue")
     _add_root(prules)
@@ -474,6 +503,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="fail closed: an unanswered reference is an error (CI)")
     secheck.add_argument("--offline", action="store_true",
                          help="do not contact Infisical; answer from the cache and manifest")
+    secheck.add_argument("files", nargs="*", metavar="FILE",
+                         help="changed files: check only if the check reads one of them")
     secheck.set_defaults(func=cmd_secrets_check)
 
     route = sub.add_parser("route", help="predict routing: explain a request, simulate load, "
@@ -522,7 +553,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if arglist[:2] == ["session", "check"] and not {"-h", "--help"} & set(arglist):
             return session_check_argv(arglist[2:])
         parser = build_parser()
-        args = parser.parse_args(argv)
+        # argparse gives a trailing FILE list nothing once options follow the gate name (a
+        # hook's `args:` come before pre-commit's files), so leftover plain words are those files
+        args, extra = parser.parse_known_args(argv)
+        if extra and (not hasattr(args, "files") or any(e.startswith("-") for e in extra)):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        if extra:
+            args.files = [*args.files, *extra]
         func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
         if func is None:
             parser.print_help()

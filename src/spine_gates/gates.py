@@ -233,19 +233,23 @@ def prepare(root: Path, options: dict[str, Any] | None = None) -> RunContext:
 
 def run_gate(gate: GateDefinition, ctx: RunContext) -> GateResult:
     from spine_gates.policy.baseline import apply_baseline, load_baseline
-    from spine_gates.policy.waivers import apply_waivers, load_waivers
+    from spine_gates.policy.waivers import WAIVER_RULES, apply_waivers, inert_waivers, load_waivers
 
     started = time.perf_counter()
     findings: list[Finding] = []
     for check in gate.checks:
         findings.extend(CHECKS[check["kind"]](check, ctx, gate))
-    findings = apply_waivers(findings, load_waivers(ctx.root), ctx.today)
+    waivers = load_waivers(ctx.root)
+    findings = apply_waivers(findings, waivers, ctx.today)
+    if waivers:
+        from spine_gates.policy.catalogue import known_rule_ids
+
+        findings += inert_waivers(waivers, known_rule_ids(ctx.root), ctx.root)
     if not ctx.options.get("no_baseline"):
         findings = apply_baseline(findings, load_baseline(ctx.root))
     findings = _dedupe(findings)
-    ctx.rules.setdefault("WAIVER-001", RuleMeta("WAIVER-001", "Waiver has expired",
-                                                Severity.WARNING, "An expired waiver waives "
-                                                "nothing; its findings count again."))
+    for rule_id, (title, why) in WAIVER_RULES.items():
+        ctx.rules.setdefault(rule_id, RuleMeta(rule_id, title, Severity.WARNING, why))
     failing = [f for f in findings if not f.suppressed and f.severity.rank >= gate.fail_on.rank]
     passed = not failing
     exit_code = EXIT_PASS if passed else (EXIT_DRIFT if gate.kind == "drift" else EXIT_VIOLATIONS)

@@ -39,3 +39,13 @@ def test_version_imports_nothing_heavy():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             timeout=60)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_a_commit_touching_nothing_governed_decides_before_any_yaml_or_rule_import(spine):
+    probe = PROBE.format(argv=["run", "registry-policy", "--root", str(spine), "README.md",
+                               "src/app.py"],
+                         heavy=(*HEAVY, "yaml", "cerberus", "jmespath", "spine_gates.gates"))
+    result = subprocess.run([sys.executable, "-c", probe], cwd=spine, env=gates_env(),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == "HEAVY:", result.stderr

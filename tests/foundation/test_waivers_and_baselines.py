@@ -173,3 +173,58 @@ def test_an_absolute_waiver_file_can_scope_a_live_config_finding(gates, spine, t
     assert report["summary"]["waived"] == 1, report
     assert not [f for f in report["findings"]
                 if f["rule"] == "CCR-LOG-001" and not f.get("suppressed")]
+
+
+def _waivers(root: Path, *entries: str) -> None:
+    (root / "waivers.yaml").write_text("waivers:\n" + "".join(
+        f"  - {entry}\n    reason: r\n    owner: o\n    expires: 2027-01-31\n"
+        for entry in entries))
+
+
+def _inert(report: dict) -> list[tuple[str, str, int, str]]:
+    return [(f["rule"], f["severity"], f["line"], f["message"]) for f in report["findings"]
+            if f["rule"].startswith("WAIVER-")]
+
+
+def test_a_waiver_naming_an_unknown_rule_is_reported_with_its_line(gates, spine):
+    _waivers(spine, "rule: REG-002", "rule: REG-099")
+    code, report = _run(gates, spine)
+    assert code == 0  # a warning: the gate still passes
+    ((rule, severity, line, message),) = _inert(report)
+    assert (rule, severity, line) == ("WAIVER-002", "warning", 6)
+    assert "REG-099" in message
+    (finding,) = [f for f in report["findings"] if f["rule"] == "WAIVER-002"]
+    assert finding["file"] == "waivers.yaml" and finding["fix"]
+
+
+def test_a_waiver_naming_a_missing_spine_file_is_reported_with_its_line(gates, spine):
+    _waivers(spine, f"rule: REG-002\n    file: {ROLES}",
+             "rule: REG-002\n    file: docs/governance/ROLE_MAPS.yaml")
+    code, report = _run(gates, spine)
+    assert code == 0
+    ((rule, severity, line, message),) = _inert(report)
+    assert (rule, severity, line) == ("WAIVER-003", "warning", 7)
+    assert "docs/governance/ROLE_MAPS.yaml" in message
+
+
+def test_a_waiver_for_a_rule_of_another_gate_or_the_spines_own_pack_is_not_unknown(gates, spine):
+    (spine / "policies").mkdir()
+    (spine / "policies" / "team.yaml").write_text(
+        "pack: team\nrules:\n  - id: TEAM-001\n    title: t\n    severity: warning\n"
+        "    rationale: r\n    select: \"roles[]\"\n    assert: {exists: {fields: [id]}}\n"
+        "    message: m\n    fix: f\n")
+    _waivers(spine, "rule: CCR-LOG-001", "rule: SEC-010", "rule: DRIFT-001", "rule: SCEN-001",
+             "rule: ROLE-110", "rule: TEAM-001", "rule: SCHEMA-001", "rule: WAIVER-001",
+             "rule: REG-002\n    file: /home/someone/.claude-code-router/config.json")
+    for gate in ("registry-policy", "secret-refs"):
+        result = gates("run", gate, "--root", str(spine), "--format", "json")
+        assert _inert(json.loads(result.stdout)) == [], gate
+
+
+def test_gates_run_all_reports_an_inert_waiver_once(gates, spine):
+    _waivers(spine, "rule: REG-099")
+    live = spine.parent / "live.json"
+    assert gates("compile", "ccr", "--root", str(spine), "--out", str(live)).returncode == 0
+    result = gates("run", "all", "--root", str(spine), "--format", "json", "--live", str(live))
+    report = json.loads(result.stdout)
+    assert [f[0] for f in _inert(report)] == ["WAIVER-002"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from spine_gates.errors import InputError
+from spine_gates.spine_files import CONFIG_FILE
 
 REGISTRY_PATHS: dict[str, str] = {
     "providers": "docs/governance/PROVIDER_REGISTRY.yaml",
@@ -18,7 +19,6 @@ REGISTRY_PATHS: dict[str, str] = {
     "roles": "docs/governance/ROLE_PROVIDER_MAPS.yaml",
     "ssot": "docs/governance/SSOT_REGISTRY.yaml",
 }
-CONFIG_FILE = "spine-gates.yaml"
 MARKERS = (CONFIG_FILE, *REGISTRY_PATHS.values())
 
 

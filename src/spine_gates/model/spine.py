@@ -5,12 +5,14 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spine_gates.errors import InputError
 from spine_gates.model.discovery import CONFIG_FILE, REGISTRY_PATHS, bundled_dir
-from spine_gates.model.loader import Document, load_yaml
 from spine_gates.model.scope import inside_root
+
+if TYPE_CHECKING:  # the loader (PyYAML) is imported when a file is read: the hook filter needs
+    from spine_gates.model.loader import Document  # only the names, at once
 
 __all__ = ["CONFIG_FILE", "REGISTRY_PATHS", "SpineConfig", "bundled_dir", "load_config",
            "load_documents"]
@@ -26,6 +28,8 @@ class SpineConfig:
 
 
 def load_config(root: Path) -> SpineConfig:
+    from spine_gates.model.loader import load_yaml
+
     path = root / CONFIG_FILE
     if not path.exists() and not path.is_symlink():  # a broken link is an error, not "none"
         return SpineConfig()
@@ -78,6 +82,8 @@ def load_documents(root: Path, config: SpineConfig) -> dict[str, Document]:
     A registry that parses as a mapping but breaks its schema is not an input error: the schema
     check reports it as findings.
     """
+    from spine_gates.model.loader import load_yaml
+
     documents = {}
     for kind, rel in config.registries.items():
         document = load_yaml(inside_root(root, rel), rel)

@@ -11,8 +11,7 @@ from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import read_json
 from spine_gates.model.scope import inside_root
-
-BASELINE_FILE = ".spine-gates-baseline.json"
+from spine_gates.spine_files import BASELINE_FILE as BASELINE_FILE  # re-exported
 
 
 def load_baseline(root: Path, name: str = BASELINE_FILE) -> dict[str, str]:

@@ -19,10 +19,12 @@ def code_rules() -> list[RuleMeta]:
     return [*ccr_rules(), *routing_rules(), *secret_rules()]
 
 
-def render_catalogue(fmt: str = "text", root: Path | None = None) -> str:
-    """Every rule: the shipped packs', the built-in ones, then the spine's own (`root`)."""
+def catalogue_rows(root: Path | None = None) -> list[tuple[str, str, str, str, str]]:
+    """(id, severity, title, why, pack) for every rule: the shipped packs', the built-in ones,
+    then the spine's own (`root`)."""
     from spine_gates.model.coercions import COERCION_HELP, COERCION_RULE, COERCION_TITLE
     from spine_gates.policy.rules import spine_packs
+    from spine_gates.policy.waivers import WAIVER_RULES
 
     packs = load_packs(bundled_dir("policies"))
     rows = [(rule.id, rule.severity.value, rule.title, rule.rationale, pack.name)
@@ -33,11 +35,22 @@ def render_catalogue(fmt: str = "text", root: Path | None = None) -> str:
     rows.insert(1, (COERCION_RULE, "error", COERCION_TITLE, COERCION_HELP, "built-in"))
     for meta in sorted(code_rules(), key=lambda m: m.id):
         rows.append((meta.id, meta.severity.value, meta.title, meta.help, "built-in"))
-    rows.append(("WAIVER-001", "warning", "Waiver has expired",
-                 "An expired waiver waives nothing; its findings count again.", "built-in"))
+    rows += [(rule_id, "warning", title, why, "built-in")
+             for rule_id, (title, why) in WAIVER_RULES.items()]
     own = spine_packs(root) if root is not None else []
     rows += [(rule.id, rule.severity.value, rule.title, rule.rationale, f"spine:{pack.name}")
              for pack in own for rule in pack.rules]
+    return rows
+
+
+def known_rule_ids(root: Path | None = None) -> frozenset[str]:
+    """Every rule id a finding can carry, whichever gate runs: what a waiver may name."""
+    return frozenset(row[0] for row in catalogue_rows(root))
+
+
+def render_catalogue(fmt: str = "text", root: Path | None = None) -> str:
+    """Every rule: the shipped packs', the built-in ones, then the spine's own (`root`)."""
+    rows = catalogue_rows(root)
     if fmt == "json":
         return json.dumps([dict(zip(("id", "severity", "title", "rationale", "pack"), row,
                                     strict=True)) for row in rows], indent=2) + "\n"

@@ -1,26 +1,39 @@
 """Waivers: a reasoned, owned, expiring exception for a rule at a file and/or pointer.
 
 A waived finding is counted, never hidden. An expired waiver waives nothing and is itself reported
-(WAIVER-001), so the violation is back in the result with the reason it was waived.
+(WAIVER-001), so the violation is back in the result with the reason it was waived. A waiver that
+could never match (an unknown rule, WAIVER-002; a spine file that does not exist, WAIVER-003) is
+reported too, rather than left silently inert.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import os
 import posixpath
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import load_yaml
+from spine_gates.spine_files import WAIVERS_FILE as WAIVERS_FILE  # re-exported
 
-WAIVERS_FILE = "waivers.yaml"
 _FIELDS = {"rule", "file", "pointer", "reason", "owner", "expires"}
 _WAIVABLE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d{3}$")  # REG-002, CCR-LOG-001
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The built-in rules about waivers themselves: id -> (title, why).
+WAIVER_RULES = {
+    "WAIVER-001": ("Waiver has expired", "An expired waiver waives nothing; its findings count "
+                   "again."),
+    "WAIVER-002": ("Waiver names a known rule", "A waiver for a rule id no pack or check defines "
+                   "(a typo, a renamed rule) can never match, so it waives nothing."),
+    "WAIVER-003": ("Waiver names an existing file", "A waiver scoped to a spine file that does "
+                   "not exist (a typo, a moved registry) can never match, so it waives nothing."),
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,7 @@ class Waiver:
     pointer: str = ""
     source: str = WAIVERS_FILE
     line: int | None = None
+    index: int = 0  # its place in the `waivers:` list
 
     def covers(self, finding: Finding) -> bool:
         if finding.rule != self.rule:
@@ -98,6 +112,7 @@ def load_waivers(root: Path, name: str = WAIVERS_FILE) -> list[Waiver]:
                 pointer=pointer,
                 source=name,
                 line=line,
+                index=index,
             )
         )
     return waivers
@@ -158,3 +173,32 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver],
             )
         )
     return out
+
+
+def inert_waivers(waivers: list[Waiver], known_rules: Collection[str], root: Path) -> list[Finding]:
+    """WAIVER-002 for a waiver whose rule no pack or check defines, WAIVER-003 for one scoped to
+    a spine-relative file that does not exist: either can never match a finding. `known_rules`
+    is the whole catalogue, not only the rules of the gate running, so a waiver for another gate's
+    rule is not unknown. An absolute `file` names a live config, which lives on other machines."""
+    out = []
+    for waiver in waivers:
+        if waiver.rule not in known_rules:
+            out.append(_inert(waiver, "WAIVER-002", "rule",
+                              f"the waiver for {waiver.rule} names a rule no pack or check "
+                              f"defines; it waives nothing",
+                              "Correct the rule id (`gates policy rules` lists them), or remove "
+                              "the waiver."))
+        elif waiver.file and not os.path.isabs(waiver.file) \
+                and not os.path.lexists(root / waiver.file):
+            out.append(_inert(waiver, "WAIVER-003", "file",
+                              f"the waiver for {waiver.rule} names {waiver.file}, which does not "
+                              f"exist in the spine; it waives nothing",
+                              "Point 'file' at the file its findings name (as reports show it, "
+                              "relative to the spine root), or remove the waiver."))
+    return out
+
+
+def _inert(waiver: Waiver, rule: str, key: str, message: str, fix: str) -> Finding:
+    return Finding(rule=rule, severity=Severity.WARNING, title=WAIVER_RULES[rule][0],
+                   message=message, file=waiver.source, line=waiver.line,
+                   pointer=f"/waivers/{waiver.index}/{key}", fix=fix)

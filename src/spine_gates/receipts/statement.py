@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spine_gates.errors import InputError
+from spine_gates.spine_files import POLICIES_DIR, SCENARIOS_DIR, settings_files
 
 if TYPE_CHECKING:
     from spine_gates.gates import GateResult
@@ -52,18 +53,6 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-SCENARIOS_DIR = "scenarios"
-POLICIES_DIR = "policies"  # a spine's own rule packs (policy.rules.spine_packs reads *.yaml)
-
-
-def settings_files() -> tuple[str, ...]:
-    """The spine's own files that change verdicts without being registries: its settings
-    (ignore rules, secret policy, rule parameters, registry paths), waivers and the baseline."""
-    from spine_gates.model.spine import CONFIG_FILE
-    from spine_gates.policy.baseline import BASELINE_FILE
-    from spine_gates.policy.waivers import WAIVERS_FILE
-
-    return (CONFIG_FILE, WAIVERS_FILE, BASELINE_FILE)
 
 
 def governed_files(root: Path, registries: Iterable[str],

@@ -19,8 +19,9 @@ from spine_gates.errors import InputError
 from spine_gates.model.loader import load_yaml
 from spine_gates.secrets.refs import SecretRef, normalise_namespace
 from spine_gates.secrets.resolvers.interface import Resolution, Resolver, Status
+from spine_gates.spine_files import SECRETS_MANIFEST
 
-DEFAULT_MANIFEST = "docs/governance/SECRETS_MANIFEST.yaml"
+DEFAULT_MANIFEST = SECRETS_MANIFEST
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
 
