@@ -201,12 +201,13 @@ def cmd_baseline_create(args: argparse.Namespace) -> int:
 
 
 def cmd_receipts_keygen(args: argparse.Namespace) -> int:
-    from spine_gates.receipts.keys import short_id, write_keypair
+    from spine_gates.receipts.keys import commit_hint, short_id, write_keypair
 
     private, public, key = write_keypair(_root(args, "receipts keygen"), args.out, args.name)
     print(f"private key: {private} (mode 0600; keep it out of the repository)")
     print(f"public key:  {public}")
     print(f"key id:      {short_id(key.keyid)}")
+    print(f"next step:   {commit_hint(key, public)}")
     return 0
 
 
@@ -218,6 +219,8 @@ def cmd_receipts_verify(args: argparse.Namespace) -> int:
     problems = list(report.problems)
     if args.against_worktree:
         problems += check_worktree(root, report)
+    for warning in report.warnings:
+        print(f"gates: warning: {warning}", file=sys.stderr)
     print(render_verify(report, problems, args.format), end="")
     return 1 if problems else 0
 
@@ -229,6 +232,8 @@ def cmd_receipts_audit(args: argparse.Namespace) -> int:
 
     audit = build_audit(_root(args), today())
     _emit(RENDERERS[args.format](audit), args.output)
+    for warning in audit["chain"]["warnings"]:
+        print(f"gates: warning: {warning}", file=sys.stderr)
     code, broken = exit_status(audit)
     if broken:
         print(broken, file=sys.stderr)

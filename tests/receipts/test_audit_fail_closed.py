@@ -16,6 +16,10 @@ from tests.conftest import run_gates
 from tests.receipts.receipt_helpers import CHAIN_LENGTH, Chain
 
 INDEX = f"receipts/{INDEX_FILE}"
+# The chain fixture lives outside git, so nothing pins its keyring and stderr says so first.
+UNPINNED = ("gates: warning: receipts/keys/: the keyring is unpinned (the spine root is not in a "
+            "git repository): every .pub in it is trusted; trust anchors are the keys committed "
+            "at HEAD\n")
 
 
 def audit(chain: Chain, fmt: str = "json", *extra: str):
@@ -31,10 +35,13 @@ def timeline_seqs(stdout: str) -> list[int]:
 
 
 def assert_broken(result, *expected: str) -> dict:
-    """Exit 1, one stderr line saying the chain is broken, and the review names each problem."""
+    """Exit 1, one stderr line saying the chain is broken (after the unpinned warning), and the
+    review names each problem."""
     assert result.returncode == 1, (result.stdout, result.stderr)
-    assert result.stderr.count("\n") == 1, result.stderr
-    assert result.stderr.startswith("gates: receipt chain BROKEN: "), result.stderr
+    assert result.stderr.startswith(UNPINNED), result.stderr
+    broken = result.stderr.removeprefix(UNPINNED)
+    assert broken.count("\n") == 1, result.stderr
+    assert broken.startswith("gates: receipt chain BROKEN: "), result.stderr
     assert "Traceback" not in result.stderr
     data = json.loads(result.stdout)
     assert data["chain"]["ok"] is False
@@ -47,7 +54,7 @@ def assert_broken(result, *expected: str) -> dict:
 def test_the_untouched_chain_audits_with_exit_0(chain):
     result = audit(chain)
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
+    assert result.stderr == UNPINNED
     assert timeline_seqs(result.stdout) == list(range(1, CHAIN_LENGTH + 1))
 
 

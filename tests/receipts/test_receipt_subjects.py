@@ -176,6 +176,7 @@ def test_the_audit_lists_a_commit_that_only_changed_waivers(full_spine, key):
         config.set_value("user", "email", "author@example.invalid")
     repo.index.add([p.relative_to(full_spine).as_posix() for p in full_spine.rglob("*")
                     if p.is_file() and ".git" not in p.parts and "receipts" not in p.parts])
+    repo.index.add(["receipts/keys/ci.pub"])  # the trust anchor
     repo.index.commit("initial spine")
     gated(full_spine, key)
     gated(full_spine, key, "routing-scenarios")

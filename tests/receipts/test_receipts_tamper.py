@@ -364,8 +364,8 @@ def test_an_index_staged_but_not_yet_committed_verifies(chain):
     with repo.config_writer() as config:
         config.set_value("user", "name", "Test Author")
         config.set_value("user", "email", "author@example.invalid")
-    repo.index.add(["docs"])
-    repo.index.commit("docs first")
+    repo.index.add(["docs", "receipts/keys"])  # the trust anchors are committed
+    repo.index.commit("docs and keys first")
     repo.index.add(["receipts"])
     for command in (("receipts", "verify"), ("receipts", "audit", "--format", "json")):
         done = run_gates(*command, "--root", str(chain.root))

@@ -28,6 +28,7 @@ def build_audit(root: Path, today: _dt.date) -> dict[str, Any]:
         "generated": rfc3339(utc_now()),
         "today": today.isoformat(),
         "chain": {"receipts": report.count, "verified": len(receipts), "ok": report.ok,
+                  "pinned": report.pinned, "warnings": report.warnings,
                   "problems": [{"receipt": p.receipt, "reason": p.reason}
                                for p in report.problems]},
         "timeline": [_timeline_row(r) for r in receipts],

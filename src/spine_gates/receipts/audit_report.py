@@ -31,6 +31,9 @@ def render_markdown(audit: dict[str, Any]) -> str:
            f"Generated {audit['generated']} (today {audit['today']}). "
            f"{chain['verified']} of {chain['receipts']} receipt(s) verified; chain "
            f"{'intact' if chain['ok'] else 'BROKEN'}.", ""]
+    out += [f"**Warning:** {_md(w)}." for w in chain.get("warnings", [])]
+    if chain.get("warnings"):
+        out.append("")
     if chain["problems"]:
         out += ["**The receipt store does not verify.** Only the receipts that verified are "
                 "evidence below; runs behind the problems are missing from the timeline and "
@@ -156,6 +159,7 @@ def render_html(audit: dict[str, Any]) -> str:
              "<h1>Receipt audit</h1>",
              f"<p>Generated {escape(audit['generated'])} (today {escape(audit['today'])}). "
              f"{chain['verified']} of {chain['receipts']} receipt(s) verified; chain {status}.</p>"]
+    parts += [f'<p class="bad">Warning: {escape(w)}.</p>' for w in chain.get("warnings", [])]
     if chain["problems"]:
         parts.append('<p class="bad">The receipt store does not verify. Only the receipts that '
                      "verified are evidence below; runs behind the problems are missing from the "

@@ -91,12 +91,12 @@ def _raw_public(key: Any) -> bytes:
     return bytes(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
 
 
-def load_public_key(path: Path, display: str) -> PublicKey:
-    """A `.pub` file: PEM SubjectPublicKeyInfo (as keygen writes) or the raw key in base64."""
+def public_key_from_bytes(data: bytes, name: str, display: str) -> PublicKey:
+    """A `.pub` file's bytes: PEM SubjectPublicKeyInfo (as keygen writes) or the raw key in
+    base64. `name` is the key's name (the file's stem); `display` names it in errors."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    data = path.read_bytes()
     if b"-----BEGIN" in data:
         try:
             key = serialization.load_pem_public_key(data)
@@ -107,7 +107,7 @@ def load_public_key(path: Path, display: str) -> PublicKey:
         raw = _raw_public(key)
     else:
         raw = _decode_raw(data.decode("ascii", "replace").strip(), display)
-    return public_key_from_raw(raw, path.stem, display)
+    return public_key_from_raw(raw, name, display)
 
 
 def _decode_raw(text: str, display: str) -> bytes:
@@ -118,15 +118,6 @@ def _decode_raw(text: str, display: str) -> bytes:
     if len(raw) != 32:
         raise InputError(f"a raw Ed25519 key has 32 bytes, this has {len(raw)}", display)
     return raw
-
-
-def load_trusted_keys(root: Path) -> list[PublicKey]:
-    """Every `*.pub` in `<root>/receipts/keys/`, in name order."""
-    directory = root / KEYS_DIR
-    if not directory.is_dir():
-        return []
-    return [load_public_key(path, f"{KEYS_DIR}/{path.name}")
-            for path in sorted(directory.glob("*.pub"))]
 
 
 def parse_instant(value: Any) -> _dt.datetime | None:
@@ -148,18 +139,14 @@ def parse_instant(value: Any) -> _dt.datetime | None:
     return parsed if parsed.tzinfo else None
 
 
-def load_revocations(root: Path, keys: list[PublicKey]) -> dict[str, Revocation]:
-    """`receipts/keys/revoked.yaml`: `revoked: [{key, revoked_at, reason}]`, keyed by key id.
+def parse_revocations(text: str, name: str, keys: list[PublicKey]) -> dict[str, Revocation]:
+    """`revoked.yaml`'s text: `revoked: [{key, revoked_at, reason}]`, keyed by key id.
 
     `key` is a key id (hex), a `sha256:<8 hex>` short id, or the name of a `.pub` file.
     """
-    from spine_gates.model.loader import load_yaml
+    from spine_gates.model.loader import parse_yaml
 
-    path = root / KEYS_DIR / REVOKED_FILE
-    name = f"{KEYS_DIR}/{REVOKED_FILE}"
-    if not path.exists():
-        return {}
-    document = load_yaml(path, name)
+    document = parse_yaml(text, Path(name), name)
     data = document.data
     if data is None:
         return {}
@@ -179,7 +166,9 @@ def load_revocations(root: Path, keys: list[PublicKey]) -> dict[str, Revocation]
             raise InputError(f"revocation names an unknown key {entry['key']!r} (keep the "
                              "revoked key's .pub file so its old receipts still verify)",
                              name, line)
-        out[keyid] = Revocation(keyid, when, str(entry.get("reason", "")))
+        earlier = out.get(keyid)
+        if earlier is None or when < earlier.revoked_at:
+            out[keyid] = Revocation(keyid, when, str(entry.get("reason", "")))
     return out
 
 
@@ -290,6 +279,12 @@ def _inside(path: Path, folder: Path | None) -> bool:
     except ValueError:
         return False
     return True
+
+
+def commit_hint(key: PublicKey, public_path: Path) -> str:
+    """keygen's next step: only the keys committed at HEAD verify receipts."""
+    return (f"commit {key.source}: only keys committed at HEAD verify receipts "
+            f"(git add {public_path} && git commit)")
 
 
 def write_keypair(root: Path, out: str | None, name: str | None) -> tuple[Path, Path, PublicKey]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +16,9 @@ from typing import Any
 
 from spine_gates.model.loader import paused_gc
 from spine_gates.receipts import dsse
-from spine_gates.receipts.keys import (
-    PublicKey,
-    Revocation,
-    load_revocations,
-    load_trusted_keys,
-    short_id,
-)
+from spine_gates.receipts.anchors import load_keyring
+from spine_gates.receipts.files import NotRegular, read_regular
+from spine_gates.receipts.keys import PublicKey, Revocation, short_id
 from spine_gates.receipts.statement import (
     LIVE_CONFIG_SUBJECT,
     PREDICATE_TYPE,
@@ -107,6 +102,8 @@ class ChainReport:
     keys: list[PublicKey] = field(default_factory=list)
     revocations: dict[str, Revocation] = field(default_factory=dict)
     count: int = 0
+    pinned: bool = False  # the keyring is the keys committed at HEAD
+    warnings: list[str] = field(default_factory=list)  # e.g. why the keyring is unpinned
 
     @property
     def ok(self) -> bool:
@@ -144,16 +141,20 @@ def verify_chain(root: Path) -> ChainReport:
 
 
 def _verify_chain(root: Path) -> ChainReport:
-    keys = load_trusted_keys(root)
-    report = ChainReport(keys=keys, revocations=load_revocations(root, keys))
+    ring = load_keyring(root)
+    keys = ring.keys
+    report = ChainReport(keys=keys, revocations=ring.revocations, pinned=ring.pinned,
+                         warnings=[ring.warning] if ring.warning else [])
+    report.problems.extend(Problem(name, reason) for name, reason in ring.problems)
     directory = receipts_dir(root)
     with reading(directory):  # a consistent snapshot: no writer is between index and rename
         lines, complete = read_index(directory)
         stored = stored_envelopes(directory)
     report.count = len(lines)
     if lines and not keys:
-        report.problems.append(Problem(f"{RECEIPTS_DIR}/keys/",
-                                       "no trusted public keys (*.pub): nothing can verify"))
+        where = " committed at HEAD" if ring.pinned else ""
+        report.problems.append(Problem(f"{RECEIPTS_DIR}/keys/", f"no trusted public keys (*.pub)"
+                                                                f"{where}: nothing can verify"))
     entries: list[IndexEntry | str] = []  # the parsed line, or what is wrong with it
     placed: list[IndexEntry] = []  # the entries whose files are opened and verified
     for number, text in lines:
@@ -200,6 +201,12 @@ def _verify_chain(root: Path) -> ChainReport:
             report.problems.append(Problem(f"{RECEIPTS_DIR}/{relative}",
                                            "not in the index (inserted, or left by a crashed "
                                            "write)"))
+    for relative in sorted(ring.committed - seen):  # what HEAD tracks must not vanish
+        if not os.path.lexists(directory / relative):
+            name = f"{RECEIPTS_DIR}/{relative}"
+            report.problems.append(Problem(name, "committed at HEAD but deleted from the "
+                                                 f"worktree; restore it: git checkout HEAD -- "
+                                                 f"{name}"))
     if lines or (directory / INDEX_FILE).exists():
         report.problems.extend(check_index_history(root))
     return report
@@ -239,8 +246,8 @@ def _open_one(directory: str, entry: IndexEntry, ring: dsse.KeyRing) -> _Opened:
     """Read one receipt file, compare its digest with the index, and verify its signature over
     the PAE bytes; nothing in the payload is parsed here."""
     try:
-        data = _read_regular(os.path.join(directory, entry.path))
-    except _NotRegular:
+        data = read_regular(os.path.join(directory, entry.path))
+    except NotRegular:
         return _Opened(unreadable="receipt file is not a regular file")
     except PermissionError:
         return _Opened(unreadable="receipt file cannot be read (permission denied)")
@@ -309,27 +316,6 @@ def _check_entry(entry: IndexEntry, name: str, opened: _Opened, report: ChainRep
     if last_time is not None and when < last_time:
         fail("signed earlier than the receipt before it (reordered or backdated)")
     return Receipt(entry.seq, entry.path, entry.digest, statement, signer, when)
-
-
-class _NotRegular(OSError):
-    """A FIFO, socket or device where a receipt file should be."""
-
-
-def _read_regular(path: str) -> bytes:
-    """A regular file's bytes; O_NONBLOCK so a FIFO planted in the store cannot hang verify."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise _NotRegular(path)
-        chunks = []
-        while chunk := os.read(fd, info.st_size + 1 if info.st_size else 1 << 16):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 def _statement_problem(statement: Any) -> str:
@@ -432,7 +418,8 @@ def render_verify(report: ChainReport, problems: list[Problem], fmt: str) -> str
     if fmt == "json":
         return json.dumps({
             "ok": not problems, "receipts": report.count, "verified": len(report.receipts),
-            "head": head.digest if head else None,
+            "head": head.digest if head else None, "pinned": report.pinned,
+            "warnings": report.warnings,
             "problems": [{"receipt": p.receipt, "reason": p.reason} for p in problems],
         }, indent=2) + "\n"
     if problems:
