@@ -90,7 +90,6 @@ def _replace(root: Path, old: str, new: str) -> int:
     return text.count("\n", 0, at) + 1
 
 
-@pytest.mark.xfail(strict=True, reason="a 4000-hex-digit model id crashes str() (exit 4)")
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_a_huge_integer_model_id_is_refused_with_its_line(tmp_path: Path, command: str) -> None:
     root = _spine(tmp_path / "spine")
@@ -98,8 +97,6 @@ def test_a_huge_integer_model_id_is_refused_with_its_line(tmp_path: Path, comman
     _refused_at(_gates(command, root), f"{PROVIDERS}:{line}", "integer")
 
 
-@pytest.mark.xfail(strict=True, reason="a 4000-hex-digit rate_limit_rpm passes the gate, then "
-                                       "crashes the routing commands (exit 4)")
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_a_huge_integer_rate_limit_is_refused_with_its_line(tmp_path: Path,
                                                             command: str) -> None:
@@ -108,7 +105,6 @@ def test_a_huge_integer_rate_limit_is_refused_with_its_line(tmp_path: Path,
     _refused_at(_gates(command, root), f"{PROVIDERS}:{line}", "integer")
 
 
-@pytest.mark.xfail(strict=True, reason="rate_limit_rpm has no upper bound in the schema")
 @pytest.mark.parametrize("value", ["1000000000000", "9223372036854775807"])
 def test_a_rate_limit_beyond_the_schema_bound_is_a_finding(tmp_path: Path, value: str) -> None:
     root = _spine(tmp_path / "spine")
@@ -120,16 +116,9 @@ def test_a_rate_limit_beyond_the_schema_bound_is_a_finding(tmp_path: Path, value
     assert any(f["line"] == line and "rate_limit_rpm" in f["pointer"] for f in findings), findings
 
 
-_INFINITE_JSON = pytest.mark.xfail(strict=True, reason="an infinite rate_limit_rpm becomes a "
-                                   "budget of Infinity, which is not JSON")
-
-
-@pytest.mark.parametrize(("value", "command"), [
-    (value, command)
-    for value in ["1000000000000", "9223372036854775807", ".nan", "-.inf", "-5"]
-    for command in ["route resilience", "route simulate"]
-] + [("1.0e+309", "route resilience"),
-     pytest.param("1.0e+309", "route simulate", marks=_INFINITE_JSON)])
+@pytest.mark.parametrize("value", ["1000000000000", "9223372036854775807", "1.0e+309", ".nan",
+                                   "-.inf", "-5"])
+@pytest.mark.parametrize("command", ["route resilience", "route simulate"])
 def test_an_out_of_range_rate_limit_never_crashes_routing(tmp_path: Path, value: str,
                                                           command: str) -> None:
     root = _spine(tmp_path / "spine")
@@ -149,7 +138,6 @@ def test_a_huge_integer_as_a_provider_id_is_not_a_crash(tmp_path: Path, command:
     assert result.returncode in (0, 1, 3), result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="a request body with a 5000-digit number crashes explain")
 def test_a_huge_number_in_the_request_body_is_refused(tmp_path: Path) -> None:
     root = _spine(tmp_path / "spine")
     (root / "big.json").write_text('{"model": "x", "max_tokens": ' + "9" * 5000 + ',\n'
@@ -159,7 +147,6 @@ def test_a_huge_number_in_the_request_body_is_refused(tmp_path: Path) -> None:
     _refused_at(result, f"{root / 'big.json'}:1", "integer")
 
 
-@pytest.mark.xfail(strict=True, reason="a huge hex integer in the router config crashes (exit 4)")
 @pytest.mark.parametrize("command", ["route explain", "run provider-drift"])
 def test_a_huge_hex_integer_in_a_router_config_is_refused(tmp_path: Path, command: str) -> None:
     root = _spine(tmp_path / "spine")
@@ -177,7 +164,6 @@ def test_a_huge_hex_integer_in_a_router_config_is_refused(tmp_path: Path, comman
     _refused_at(result, f"{config}:3", "integer")
 
 
-@pytest.mark.xfail(strict=True, reason="a NUL byte in a YAML file is refused without its line")
 @pytest.mark.parametrize("command", ["run all", "compile ccr", "route resilience"])
 def test_a_nul_byte_is_refused_with_its_line(tmp_path: Path, command: str) -> None:
     root = _spine(tmp_path / "spine")
@@ -199,15 +185,8 @@ def adversarial(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     return spine_for
 
 
-# Under the old limits (5 MiB, 250,000 nodes) these took over 30 s; the others took 0.2-4 s.
-_SLOW = pytest.mark.xfail(strict=True, reason="inputs under the old limits cost over 30 s")
-_SLOW_BEFORE = {("most-keys", "run all"), ("deepest-nesting", "run all")}
-
-
-@pytest.mark.parametrize(("case", "command"), [
-    pytest.param(case, command, marks=[_SLOW] if (case, command) in _SLOW_BEFORE else [])
-    for case in adversarial_inputs.CASES for command in TIMED
-])
+@pytest.mark.parametrize("command", TIMED)
+@pytest.mark.parametrize("case", list(adversarial_inputs.CASES))
 def test_an_input_at_the_limits_costs_little(adversarial, case: str,  # type: ignore[no-untyped-def]
                                              command: str) -> None:
     root = adversarial(case)
