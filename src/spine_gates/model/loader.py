@@ -27,7 +27,8 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 # Sized so that a file at any one limit costs well under a second in every command (measured by
 # benchmarks/input_limits.py) while the largest real registries load: the 100x synthetic spine's
-# provider file is 470 KB and 15,500 nodes, a 9,000-line capability registry about 12,000 nodes.
+# provider file is 470 KB and 15,500 nodes, a 9,000-line capability-style registry 330 KB and
+# 10,400 nodes.
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 25_000
