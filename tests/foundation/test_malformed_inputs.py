@@ -62,7 +62,7 @@ def test_a_50_mb_file_is_refused_before_it_is_read(spine, gates):
             handle.write(chunk)
     started = time.monotonic()
     result = gates("run", "registry-policy", "--root", str(spine))
-    _assert_one_clear_line(result, started, "over the 5 MiB limit", None)
+    _assert_one_clear_line(result, started, "over the 1 MiB limit", None)
 
 
 def test_a_missing_registry_is_named(spine, gates):

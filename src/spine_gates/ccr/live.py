@@ -95,6 +95,9 @@ def parse_config(raw: bytes, name: str) -> dict[str, Any]:
         raise InputError(f"not valid JSON5: {message}", name, line) from None
     if not isinstance(data, dict):
         raise InputError("must be a JSON object at the top level", name, 1)
+    from spine_gates.model.loader import check_integers
+
+    check_integers(data, text, name)
     return data
 
 

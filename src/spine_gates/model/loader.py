@@ -25,12 +25,24 @@ try:
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
-MAX_BYTES = 5 * 1024 * 1024
+# Sized so that a file at any one limit costs well under a second in every command (measured by
+# benchmarks/input_limits.py) while the largest real registries load: the 100x synthetic spine's
+# provider file is 470 KB and 15,500 nodes, a 9,000-line capability-style registry 330 KB and
+# 10,400 nodes.
+MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
-MAX_NODES = 250_000
+MAX_NODES = 25_000
+MAX_ENTRIES = 5_000  # keys of one mapping, items of one list (each may become a finding)
+MAX_STRING = 64 * 1024  # characters in one scalar or key
+# Integers fit in 64 bits: nothing in a spine counts higher, and a longer one cannot be printed
+# (Python refuses str() past 4,300 digits) or read by the router as a JavaScript number.
+MAX_INT = 2**63 - 1
+_MAX_INT_TEXT = 100  # longer spellings are refused unread (a base-60 int costs quadratic time)
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 # Most scalars are plain strings, and the safe constructor returns their text unchanged; taking it
 # directly skips construct_object's bookkeeping (about a fifth of a large registry's load time).
 _STR_IS_TEXT = (_Loader.yaml_constructors.get(_STR_TAG)  # type: ignore[attr-defined]
@@ -155,12 +167,40 @@ def read_json(path: Path, name: str) -> Any:
     import json
 
     text = read_text(path, name)
+
+    def integer(digits: str) -> int:
+        if len(digits) > 20 or abs(int(digits)) > MAX_INT:
+            raise InputError(_TOO_BIG, name, text.count("\n", 0, max(text.find(digits), 0)) + 1)
+        return int(digits)
+
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=integer)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", name, exc.lineno) from None
     except RecursionError:
         raise InputError("JSON nested too deeply to read", name, 1) from None
+
+
+_TOO_BIG = "integer out of range (beyond 64 bits); quote it if it is a name"
+
+
+def check_integers(data: Any, text: str, name: str) -> None:
+    """Refuse an integer beyond 64 bits anywhere in parsed `data` (a JSON5 hex literal has no
+    length limit); the line is that of its first spelling in `text`."""
+    import re
+
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif type(value) is int and abs(value) > MAX_INT:
+            digits = format(abs(value), "x").lstrip("0")
+            found = re.search(rf"0[xX]0*{digits}", text, re.IGNORECASE)
+            line = text.count("\n", 0, found.start()) + 1 if found else None
+            raise InputError(_TOO_BIG, name, line)
 
 
 def load_yaml(path: Path, name: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
@@ -185,6 +225,12 @@ def _parse(text: str, path: Path, name: str) -> Document:
             line = mark.line + 1 if mark is not None else None
             problem = exc.problem or exc.context or "invalid YAML"
             raise InputError(f"YAML syntax error: {problem}", name, line) from None
+        except yaml.reader.ReaderError as exc:
+            character = exc.character if isinstance(exc.character, int) else None
+            at = text.find(chr(character)) if character is not None else -1
+            line = text.count("\n", 0, at) + 1 if at >= 0 else None
+            what = "a NUL byte" if character == 0 else f"character #x{character or 0:04x}"
+            raise InputError(f"{what} is not allowed in YAML", name, line) from None
         except yaml.YAMLError as exc:
             raise InputError(f"YAML error: {str(exc).splitlines()[0]}", name) from None
         except RecursionError:
@@ -218,6 +264,10 @@ def _build(node: yaml.Node, pointer: str, depth: int, ctx: _Context) -> Any:
         return _scalar(node, ctx, pointer)
     if node.tag not in _PLAIN_TAGS:
         raise InputError(f"unsupported tag {node.tag!r}", ctx.name, _line(node))
+    if len(node.value) > MAX_ENTRIES:
+        what = "keys" if isinstance(node, yaml.MappingNode) else "items"
+        raise InputError(f"more than {MAX_ENTRIES:,} {what} in one collection", ctx.name,
+                         _line(node))
     if isinstance(node, yaml.SequenceNode):
         return [
             _build(item, join_pointer(pointer, index), depth + 1, ctx)
@@ -229,8 +279,13 @@ def _build(node: yaml.Node, pointer: str, depth: int, ctx: _Context) -> Any:
 
 
 def _scalar(node: yaml.ScalarNode, ctx: _Context, pointer: str | None = None) -> Any:
+    if len(node.value) > MAX_STRING:
+        raise InputError(f"a value of {len(node.value):,} characters, over the "
+                         f"{MAX_STRING:,} limit", ctx.name, _line(node))
     if _STR_IS_TEXT and node.tag == _STR_TAG and type(node.value) is str:
         return node.value
+    if node.tag == _INT_TAG and len(node.value) > _MAX_INT_TEXT:
+        raise InputError(_TOO_BIG, ctx.name, _line(node))
     if pointer is not None and not node.style and node.tag in _TYPED_TAGS:  # plain: "" or None
         ctx.typed.append(TypedScalar(pointer, _TYPED_TAGS[node.tag], node.value, _line(node)))
     try:
@@ -244,12 +299,19 @@ def _scalar(node: yaml.ScalarNode, ctx: _Context, pointer: str | None = None) ->
         return value.isoformat()
     if isinstance(value, bytes):
         raise InputError("binary values are not allowed", ctx.name, _line(node))
+    if type(value) is int and abs(value) > MAX_INT:
+        raise InputError(_TOO_BIG, ctx.name, _line(node))
     return value
 
 
 def _key(node: yaml.Node, ctx: _Context) -> str:
     if not isinstance(node, yaml.ScalarNode):
         raise InputError("mapping keys must be plain scalars", ctx.name, _line(node))
+    if node.tag in (_INT_TAG, _FLOAT_TAG):  # a number as a key is its spelling; never computed
+        if len(node.value) > MAX_STRING:
+            raise InputError(f"a key of {len(node.value):,} characters, over the "
+                             f"{MAX_STRING:,} limit", ctx.name, _line(node))
+        return str(node.value)
     value = _scalar(node, ctx)
     return value if isinstance(value, str) else str(node.value)
 
@@ -282,4 +344,7 @@ def _mapping(node: yaml.MappingNode, pointer: str, depth: int, ctx: _Context) ->
             merged = _mapping(source, pointer, depth + 1, ctx)
             for key, value in merged.items():
                 result.setdefault(key, value)
+    if len(result) > MAX_ENTRIES:
+        raise InputError(f"more than {MAX_ENTRIES:,} keys in one collection", ctx.name,
+                         _line(node))
     return result

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from spine_gates.errors import InputError
+from spine_gates.model.schemas import MAX_RATE_LIMIT_RPM
 from spine_gates.routing.fallback import Failures
 
 
@@ -21,7 +22,10 @@ def _roles_and_budgets(root: Path | None) -> tuple[dict[str, list[str]], dict[st
     budgets = {}
     for ident, body in model.providers.items():
         rpm = body.get("rate_limit_rpm") if isinstance(body, dict) else None
-        if isinstance(rpm, int | float) and not isinstance(rpm, bool) and rpm > 0:
+        # within the schema's bounds only (NaN fails both tests): a rate the gate reports as a
+        # finding is no budget here, as a rate of the wrong type is
+        if (isinstance(rpm, int | float) and not isinstance(rpm, bool)
+                and 0 < rpm <= MAX_RATE_LIMIT_RPM):
             budgets[str(ident)] = float(rpm)
     return role_slots(model.roles), budgets
 

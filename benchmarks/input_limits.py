@@ -1,0 +1,131 @@
+"""What an input at the loader's limits costs: each adversarial case through the real CLI.
+
+For every case of `adversarial_inputs.py` (written for the limits of the tree that runs this
+script) and for a realistic large spine (the 100x synthetic spine), runs `gates run all`,
+`gates compile ccr` and `gates route resilience` as whole processes and prints one markdown row
+per case: the exit code and the median wall / CPU seconds of each command. The target is < 1 s a
+command; an input over the limits must be refused (exit 3) within it, never exit 4.
+
+    python benchmarks/input_limits.py                 # 3 runs a command, ~1-2 minutes
+    python benchmarks/input_limits.py --runs 5 most-keys
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import adversarial_inputs  # noqa: E402
+import synth_spine  # noqa: E402
+
+COMMANDS = {
+    "run all": ["run", "all", "--no-receipt"],
+    "compile ccr": ["compile", "ccr"],
+    "route resilience": ["route", "resilience"],
+}
+TARGET_S = 1.0
+
+
+def _time(args: list[str], root: Path, env: dict[str, str],
+          timeout: float) -> tuple[int | None, float, float]:
+    """(exit code, wall s, CPU s) of one whole `gates` process; exit None if it was stopped."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "spine_gates", *args, "--root", str(root)],
+                               cwd=root, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    code: int | None = None
+    try:
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                code = os.waitstatus_to_exitcode(status)
+                break
+            if time.perf_counter() - started > timeout:
+                process.kill()
+                _, _, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.005)
+    except BaseException:
+        process.kill()
+        raise
+    process.returncode = code
+    return code, time.perf_counter() - started, usage.ru_utime + usage.ru_stime
+
+
+def _measure(root: Path, runs: int, env: dict[str, str],
+             timeout: float) -> dict[str, dict[str, Any]]:
+    figures = {}
+    for name, args in COMMANDS.items():
+        codes, walls, cpus = [], [], []
+        for _ in range(runs):
+            code, wall, cpu = _time(args, root, env, timeout)
+            codes.append(code)
+            walls.append(wall)
+            cpus.append(cpu)
+            if code is None or wall > 5 * TARGET_S:
+                break  # one slow run is figure enough
+        figures[name] = {"exit": codes[-1], "wall_s": statistics.median(walls),
+                         "cpu_s": statistics.median(cpus)}
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", nargs="*", metavar="CASE",
+                        help=", ".join([*adversarial_inputs.CASES, "synthetic-100x"]))
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="stop a command after this many seconds (shown as > N s)")
+    args = parser.parse_args()
+    cases = args.cases or [*adversarial_inputs.CASES, "synthetic-100x"]
+    env = dict(os.environ, NO_COLOR="1", SPINE_GATES_TODAY=synth_spine.TODAY,
+               PYTHONPATH=str(adversarial_inputs.REPO / "src"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    loader = adversarial_inputs.loader
+    limits = {name: getattr(loader, name) for name in dir(loader) if name.startswith("MAX_")}
+    print(f"limits: {limits}; load average {os.getloadavg()[0]:.1f}; {args.runs} runs, median\n",
+          flush=True)
+    print("| input | file bytes | " + " | ".join(f"`{c}` exit, wall / CPU s" for c in COMMANDS)
+          + " |")
+    print("|---|---:|" + "---|" * len(COMMANDS))
+    results = {}
+    missed = False
+    with tempfile.TemporaryDirectory(prefix="gates-limits-") as tmp:
+        for case in cases:
+            root = Path(tmp) / case
+            if case == "synthetic-100x":
+                synth_spine.write_spine(root, 100)
+            else:
+                adversarial_inputs.write_spine(root, case)
+            size = (root / adversarial_inputs.TARGET).stat().st_size
+            figures = _measure(root, args.runs, env, args.timeout)
+            results[case] = {"bytes": size, **figures}
+            cells = []
+            for fig in figures.values():
+                late = fig["wall_s"] >= TARGET_S
+                missed |= late or fig["exit"] in (None, 4)
+                mark = " **miss**" if late or fig["exit"] in (None, 4) else ""
+                if fig["exit"] is None:
+                    cells.append(f"stopped, > {args.timeout:.0f} / {fig['cpu_s']:.2f}{mark}")
+                else:
+                    cells.append(f"{fig['exit']}, {fig['wall_s']:.2f} / {fig['cpu_s']:.2f}{mark}")
+            print(f"| {case} | {size:,} | " + " | ".join(cells) + " |", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps({"limits": limits, "results": results}, indent=2))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
