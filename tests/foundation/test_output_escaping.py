@@ -71,7 +71,6 @@ def _json_findings(gates, root: Path) -> list[dict]:
     return json.loads(_run(gates, root, "json").stdout)["findings"]
 
 
-@pytest.mark.xfail(strict=True, reason="text report prints ids and messages raw")
 def test_text_report_shows_hostile_characters_as_visible_escapes(gates, hostile):
     result = _run(gates, hostile, "text")
     assert _raw_in(result.stdout + result.stderr) == []
@@ -107,7 +106,6 @@ def _on_a_tty(*args: str) -> str:
     return b"".join(chunks).decode().replace("\r\n", "\n")
 
 
-@pytest.mark.xfail(strict=True, reason="the colour path prints ids and messages raw")
 def test_coloured_text_report_emits_only_its_own_colour_codes(hostile):
     out = _on_a_tty("run", "registry-policy", "--root", str(hostile))
     own_colours = re.compile(r"\x1b\[(?:0|2|31|32|33|36)m")
@@ -125,11 +123,10 @@ def test_github_report_has_one_workflow_command_per_active_finding(gates, hostil
     assert all(re.match(r"::(error|warning|notice) ", line) for line in commands)
     assert len(lines) == len(commands) + 1 and lines[-1].startswith("gate registry-policy: FAIL")
     assert _raw_in("\n".join(lines)) == []
-    assert any("\\n::error file=x::forged" in line for line in commands)
+    assert any("%0A::error file=x::forged" in line for line in commands), "GitHub's escape"
     assert any("%250A" in line for line in commands), "a literal %0A is not decoded by GitHub"
 
 
-@pytest.mark.xfail(strict=True, reason="the spine line prints the first message raw")
 def test_spine_report_is_one_line_without_raw_characters(gates, hostile):
     result = _run(gates, hostile, "spine")
     assert result.stdout == ""
@@ -172,7 +169,6 @@ def test_a_rule_flags_hostile_provider_and_model_ids(gates, hostile):
     assert all(f["severity"] == "error" for f in findings if f["rule"] in ("REG-013", "REG-014"))
 
 
-@pytest.mark.xfail(strict=True, reason="the error line prints a user-given path raw")
 def test_the_error_line_shows_a_hostile_path_as_visible_escapes(gates, spine):
     path = "/nonexistent/req\x1b[2J\u202e\n::error file=x::forged.json"
     result = gates("route", "explain", path, "--root", str(spine))
