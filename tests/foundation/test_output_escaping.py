@@ -114,7 +114,6 @@ def test_coloured_text_report_emits_only_its_own_colour_codes(hostile):
     assert "\\x1b[2J" in out
 
 
-@pytest.mark.xfail(strict=True, reason="a newline in a message forges a workflow command")
 def test_github_report_has_one_workflow_command_per_active_finding(gates, hostile):
     active = [f for f in _json_findings(gates, hostile) if "suppressed" not in f]
     lines = _run(gates, hostile, "github").stdout.splitlines()
@@ -134,7 +133,6 @@ def test_spine_report_is_one_line_without_raw_characters(gates, hostile):
     assert _raw_in(result.stderr) == []
 
 
-@pytest.mark.xfail(strict=True, reason="C0 controls make the JUnit XML ill-formed")
 def test_junit_report_parses_with_every_control_bidi_and_zero_width_character(gates, hostile):
     result = _run(gates, hostile, "junit")
     root = ET.fromstring(result.stdout)
@@ -145,7 +143,6 @@ def test_junit_report_parses_with_every_control_bidi_and_zero_width_character(ga
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
-@pytest.mark.xfail(strict=True, reason="no rule flags hostile model ids yet")
 def test_json_and_sarif_round_trip_hostile_values_in_ascii(gates, hostile, fmt):
     out = _run(gates, hostile, fmt).stdout
     assert out.isascii(), "bidi and zero-width characters are \\u-escaped, not raw"
@@ -159,7 +156,6 @@ def test_json_and_sarif_round_trip_hostile_values_in_ascii(gates, hostile, fmt):
     assert any(EVERY_CHAR_MODEL in m for m in messages)
 
 
-@pytest.mark.xfail(strict=True, reason="no rule flags control characters in ids")
 def test_a_rule_flags_hostile_provider_and_model_ids(gates, hostile):
     findings = _json_findings(gates, hostile)
     ids = {(f["rule"], f["pointer"]) for f in findings if f["rule"] in ("REG-013", "REG-014")}
