@@ -172,3 +172,148 @@ def test_the_error_line_shows_a_hostile_path_as_visible_escapes(gates, spine):
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("gates: error: ")
     assert _raw_in(result.stderr) == []
     assert "req\\x1b[2J\\u202e\\n::error file=x::forged.json" in result.stderr
+
+
+# Other commands that print values from a spine, a router config or git in plain text.
+
+FORGED = "x\x1b[2J\n::error file=x::forged\u202e\u200b"
+
+
+def _assert_clean(text: str) -> None:
+    assert _raw_in(text) == []
+    assert not any(line.startswith("::") for line in text.splitlines())
+    assert "x\\x1b[2J\\n::error file=x::forged\\u202e\\u200b" in text
+
+
+@pytest.fixture
+def router_config(tmp_path: Path) -> Path:
+    """A router config whose default route names a hostile model."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({
+        "Providers": [{"name": "p", "api_base_url": "http://127.0.0.1:9", "api_key": "k",
+                       "models": [FORGED, "ok"]}],
+        "Router": {"default": f"p,{FORGED}", "think": "p,ok"}}))
+    return config
+
+
+@pytest.mark.xfail(strict=True, reason="route explain prints router values raw")
+def test_route_explain_text_shows_hostile_router_values_escaped(gates, router_config, tmp_path):
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"model": "claude-sonnet-4-5",
+                                   "messages": [{"role": "user", "content": "hi"}]}))
+    result = gates("route", "explain", str(request), "--ccr-config", str(router_config))
+    assert result.returncode == 0, result.stderr
+    _assert_clean(result.stdout + result.stderr)
+
+
+@pytest.mark.xfail(strict=True, reason="route resilience prints router values raw")
+def test_route_resilience_text_shows_hostile_router_values_escaped(gates, router_config, spine):
+    result = gates("route", "resilience", "--ccr-config", str(router_config), "--root",
+                   str(spine))
+    assert result.returncode in (0, 1), result.stderr
+    _assert_clean(result.stdout + result.stderr)
+
+
+@pytest.fixture
+def hostile_live(gates, spine: Path, tmp_path: Path) -> Path:
+    """The live router config compiled from the spine, then hand-edited with a hostile route."""
+    compiled = gates("compile", "ccr", "--root", str(spine))
+    assert compiled.returncode == 0, compiled.stderr
+    config = json.loads(compiled.stdout)
+    config["Router"]["think"] = f"p,{FORGED}"
+    live = tmp_path / "live.json"
+    live.write_text(json.dumps(config))
+    return live
+
+
+@pytest.mark.xfail(strict=True, reason="sync prints live values raw")
+def test_sync_dry_run_shows_hostile_live_values_escaped(gates, spine, hostile_live):
+    result = gates("sync", "--root", str(spine), "--live", str(hostile_live), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    _assert_clean(result.stdout + result.stderr)
+
+
+@pytest.mark.xfail(strict=True, reason="adopt notes print live values raw")
+def test_adopt_notes_show_hostile_live_values_escaped(gates, spine, hostile_live):
+    config = json.loads(hostile_live.read_text())
+    config["HOST"] = f"127.0.0.1{FORGED}"
+    hostile_live.write_text(json.dumps(config))
+    result = gates("adopt", "--root", str(spine), "--live", str(hostile_live))
+    assert result.returncode == 0, result.stderr
+    _assert_clean(result.stdout + result.stderr)
+    assert all(line.startswith(("#", "---", "+++", "@@", " ", "-", "+"))
+               for line in result.stdout.splitlines() if line)
+
+
+@pytest.mark.xfail(strict=True, reason="providers status prints model refs raw")
+def test_providers_status_text_shows_hostile_model_refs_escaped(gates, spine, tmp_path):
+    providers = spine / PROVIDERS
+    providers.write_text(providers.read_text().replace(
+        "models: [glm-5, glm-4.7-flash]", f"models: [glm-5, {_yaml_quoted(FORGED)}]"))
+    roles = spine / ROLES
+    roles.write_text(roles.read_text().replace(
+        "primary: anthropic/claude-opus-4-5", f"primary: {_yaml_quoted('zai/' + FORGED)}", 1))
+    env = gates_env(XDG_STATE_HOME=str(tmp_path / "state"), XDG_CACHE_HOME=str(tmp_path / "c"))
+    result = subprocess.run(
+        [sys.executable, "-m", "spine_gates", "providers", "status", "--root", str(spine),
+         "--offline"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode in (0, 1), result.stderr
+    _assert_clean(result.stdout + result.stderr)
+
+
+@pytest.fixture
+def hostile_pack(spine: Path) -> Path:
+    """A spine with its own rule pack whose title and test case name carry hostile text."""
+    (spine / "policies" / "tests").mkdir(parents=True)
+    (spine / "policies" / "team.yaml").write_text(
+        "pack: team\nrules:\n  - id: TEAM-001\n"
+        f"    title: {_yaml_quoted('Roles ' + FORGED)}\n"
+        f"    rationale: {_yaml_quoted('Because ' + FORGED)}\n"
+        "    severity: error\n    select: \"roles[]\"\n"
+        "    assert:\n      count: {value: chain, min: 1}\n"
+        "    message: \"role {id} has no chain\"\n    fix: \"Give role {id} a chain.\"\n")
+    (spine / "policies" / "tests" / "team.yaml").write_text(
+        "cases:\n"
+        f"  - {{name: {_yaml_quoted('clean ' + FORGED)}, rule: TEAM-001, expect: []}}\n"
+        f"  - {{name: {_yaml_quoted('wrong ' + FORGED)}, rule: TEAM-001,\n"
+        "     expect: [{pointer: /roles/nowhere}]}\n")
+    return spine
+
+
+@pytest.mark.xfail(strict=True, reason="policy test prints case names raw")
+def test_policy_test_output_shows_hostile_case_names_escaped(gates, hostile_pack):
+    result = gates("policy", "test", "--root", str(hostile_pack))
+    assert result.returncode == 1, result.stderr
+    _assert_clean(result.stdout + result.stderr)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+@pytest.mark.xfail(strict=True, reason="the rule catalogue prints spine rule titles raw")
+def test_rule_catalogue_shows_hostile_spine_rule_titles_escaped(gates, hostile_pack, fmt):
+    result = gates("policy", "rules", "--root", str(hostile_pack), "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    _assert_clean(result.stdout + result.stderr)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+@pytest.mark.xfail(strict=True, reason="the receipt audit prints commit subjects raw")
+def test_receipt_audit_shows_a_hostile_commit_subject_escaped(gates, spine, tmp_path, fmt):
+    made = gates("receipts", "keygen", "--root", str(spine), "--out",
+                 str(tmp_path / "keys" / "ci.key"), "--name", "ci")
+    assert made.returncode == 0, made.stderr
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=A", "-c", "user.email=a@example.invalid",
+                        "-c", "commit.gpgsign=false", *args], cwd=spine, check=True,
+                       capture_output=True)
+
+    git("init", "-q")
+    git("add", "docs", "receipts")
+    git("commit", "-q", "-m", "initial spine")
+    providers = spine / PROVIDERS
+    providers.write_text(providers.read_text() + "\n")
+    git("commit", "-q", "-am", f"edit {FORGED.replace(chr(10), ' ')} and {FORGED}")
+    result = gates("receipts", "audit", "--root", str(spine), "--format", fmt)
+    assert result.returncode in (0, 1), result.stderr
+    assert _raw_in(result.stdout + result.stderr) == []
+    assert "edit x\\x1b[2J ::error file=x::forged\\u202e\\u200b" in result.stdout
