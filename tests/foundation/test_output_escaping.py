@@ -196,7 +196,6 @@ def router_config(tmp_path: Path) -> Path:
     return config
 
 
-@pytest.mark.xfail(strict=True, reason="route explain prints router values raw")
 def test_route_explain_text_shows_hostile_router_values_escaped(gates, router_config, tmp_path):
     request = tmp_path / "request.json"
     request.write_text(json.dumps({"model": "claude-sonnet-4-5",
@@ -206,7 +205,6 @@ def test_route_explain_text_shows_hostile_router_values_escaped(gates, router_co
     _assert_clean(result.stdout + result.stderr)
 
 
-@pytest.mark.xfail(strict=True, reason="route resilience prints router values raw")
 def test_route_resilience_text_shows_hostile_router_values_escaped(gates, router_config, spine):
     result = gates("route", "resilience", "--ccr-config", str(router_config), "--root",
                    str(spine))
@@ -226,14 +224,12 @@ def hostile_live(gates, spine: Path, tmp_path: Path) -> Path:
     return live
 
 
-@pytest.mark.xfail(strict=True, reason="sync prints live values raw")
 def test_sync_dry_run_shows_hostile_live_values_escaped(gates, spine, hostile_live):
     result = gates("sync", "--root", str(spine), "--live", str(hostile_live), "--dry-run")
     assert result.returncode == 0, result.stderr
     _assert_clean(result.stdout + result.stderr)
 
 
-@pytest.mark.xfail(strict=True, reason="adopt notes print live values raw")
 def test_adopt_notes_show_hostile_live_values_escaped(gates, spine, hostile_live):
     config = json.loads(hostile_live.read_text())
     config["HOST"] = f"127.0.0.1{FORGED}"
@@ -245,7 +241,6 @@ def test_adopt_notes_show_hostile_live_values_escaped(gates, spine, hostile_live
                for line in result.stdout.splitlines() if line)
 
 
-@pytest.mark.xfail(strict=True, reason="providers status prints model refs raw")
 def test_providers_status_text_shows_hostile_model_refs_escaped(gates, spine, tmp_path):
     providers = spine / PROVIDERS
     providers.write_text(providers.read_text().replace(
@@ -280,7 +275,6 @@ def hostile_pack(spine: Path) -> Path:
     return spine
 
 
-@pytest.mark.xfail(strict=True, reason="policy test prints case names raw")
 def test_policy_test_output_shows_hostile_case_names_escaped(gates, hostile_pack):
     result = gates("policy", "test", "--root", str(hostile_pack))
     assert result.returncode == 1, result.stderr
@@ -288,7 +282,6 @@ def test_policy_test_output_shows_hostile_case_names_escaped(gates, hostile_pack
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown"])
-@pytest.mark.xfail(strict=True, reason="the rule catalogue prints spine rule titles raw")
 def test_rule_catalogue_shows_hostile_spine_rule_titles_escaped(gates, hostile_pack, fmt):
     result = gates("policy", "rules", "--root", str(hostile_pack), "--format", fmt)
     assert result.returncode == 0, result.stderr
@@ -296,7 +289,6 @@ def test_rule_catalogue_shows_hostile_spine_rule_titles_escaped(gates, hostile_p
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "html"])
-@pytest.mark.xfail(strict=True, reason="the receipt audit prints commit subjects raw")
 def test_receipt_audit_shows_a_hostile_commit_subject_escaped(gates, spine, tmp_path, fmt):
     made = gates("receipts", "keygen", "--root", str(spine), "--out",
                  str(tmp_path / "keys" / "ci.key"), "--name", "ci")
