@@ -12,6 +12,7 @@ from typing import Any
 
 from spine_gates import __version__
 from spine_gates.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, GatesError, InputError
+from spine_gates.printable import visible
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "spine")
 # OSError numbers that only a malformed path name causes: exit 3 wherever they surface.
@@ -572,7 +573,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_output(args)
         return func(args)
     except GatesError as exc:
-        print(_redact(f"gates: error: {exc}"), file=sys.stderr)
+        print(visible(_redact(f"gates: error: {exc}")), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("gates: interrupted", file=sys.stderr)
@@ -586,7 +587,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # bad input wherever it is first touched, not a bug in that caller.
         name = str(exc.filename or "")
         shown = name if len(name) <= 80 else f"{name[:40]}…{name[-20:]} ({len(name)} chars)"
-        print(_redact(f"gates: error: {shown}: {exc.strerror}"), file=sys.stderr)
+        print(visible(_redact(f"gates: error: {shown}: {exc.strerror}")), file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:
         return _internal(exc)
@@ -608,6 +609,6 @@ def _internal(exc: Exception) -> int:
     """The one place that turns a bug into exit 4, not a traceback."""
     if os.environ.get("SPINE_GATES_DEBUG"):
         raise exc
-    print(_redact(f"gates: internal error: {type(exc).__name__}: {exc} "
-                  f"(set SPINE_GATES_DEBUG=1 for a traceback)"), file=sys.stderr)
+    print(visible(_redact(f"gates: internal error: {type(exc).__name__}: {exc} "
+                          f"(set SPINE_GATES_DEBUG=1 for a traceback)")), file=sys.stderr)
     return EXIT_INTERNAL

@@ -14,6 +14,7 @@ from spine_gates.drift.check import ignore_rules, live_for, run_drift
 from spine_gates.drift.compare import DriftVerdict
 from spine_gates.drift.deploy_guard import refuse_broken_ssot
 from spine_gates.errors import EXIT_PASS
+from spine_gates.printable import visible, visible_lines
 
 
 def compile_text(root: Path, profile: str | None) -> str:
@@ -59,7 +60,7 @@ def sync(root: Path, live_option: str | None, profile_name: str | None,
         if not plan.unchanged:
             lines.append(f"dry run: would write {len(plan.text.encode())} bytes to {plan.path} "
                          f"({len(plan.changes)} change(s)); nothing written")
-        return "\n".join(lines) + "\n", EXIT_PASS
+        return visible_lines(lines), EXIT_PASS
     result = apply_sync(plan, str(root))
     if result.wrote:
         backup = f"; backup {result.backup.name}" if result.backup else ""
@@ -67,7 +68,7 @@ def sync(root: Path, live_option: str | None, profile_name: str | None,
                      "router to load it: ccr restart")
     for removed in result.removed_backups:
         lines.append(f"  removed old backup {removed.name} (keeping the newest 3)")
-    return "\n".join(lines) + "\n", EXIT_PASS
+    return visible_lines(lines), EXIT_PASS
 
 
 def adopt(root: Path, live_option: str | None, profile_name: str | None) -> tuple[str, int]:
@@ -86,7 +87,7 @@ def adopt(root: Path, live_option: str | None, profile_name: str | None) -> tupl
     parts = []
     if proposal.patch:
         parts.append(proposal.patch)
-    parts += [f"# note: {note}" for note in proposal.notes]
+    parts += [f"# note: {visible(note)}" for note in proposal.notes]
     if not parts:
         parts.append("# nothing to adopt: the live config has no hand edits")
     return "\n".join(p.rstrip("\n") for p in parts) + "\n", EXIT_PASS

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from spine_gates.health.state import Health, iso
+from spine_gates.printable import visible, visible_lines
 
 if TYPE_CHECKING:  # the command imports this module before the probes start: keep it light
     from spine_gates.health.status import StatusReport
@@ -44,7 +45,8 @@ def render_text(report: StatusReport) -> str:
     notes: dict[int, list[str]] = {}
     for status in report.providers:
         h = status.health
-        rows.append((status.id, h.state.value, _latency(h), _quota(h), _reset(h), h.reason))
+        rows.append((visible(status.id), h.state.value, _latency(h), visible(_quota(h)),
+                     _reset(h), visible(h.reason)))
         notes[len(rows) - 1] = [
             f"  model {name}: {m.state.value}" + (f" until {iso(m.until)}" if m.until else "")
             + f" ({m.reason})" for name, m in sorted(h.models.items())]
@@ -57,10 +59,11 @@ def render_text(report: StatusReport) -> str:
         lines.extend(notes.get(index, []))
     lines.append("")
     lines.append("roles")
-    width = max([len(v.role) for v in report.roles] + [4])
+    width = max([len(visible(v.role)) for v in report.roles] + [4])
     for view in report.roles:
         serving = view.serving or "nothing"
-        lines.append(f"{view.role.ljust(width)}  {view.status.value:<8}  serving {serving}")
+        lines.append(f"{visible(view.role).ljust(width)}  {view.status.value:<8}  "
+                     f"serving {serving}")
         if view.status != RoleStatus.HEALTHY:
             head = view.chain[0] if view.chain else None
             if head is not None:
@@ -74,7 +77,7 @@ def render_text(report: StatusReport) -> str:
     lines.append("")
     lines.append(f"{counts[RoleStatus.HEALTHY]} healthy, {counts[RoleStatus.DEGRADED]} degraded, "
                  f"{counts[RoleStatus.DOWN]} down ({report.duration_ms:.0f} ms)")
-    return "\n".join(lines) + "\n"
+    return visible_lines(lines)
 
 
 def render_json(report: StatusReport) -> str:
@@ -92,7 +95,8 @@ class Progress:
     def __call__(self, target: ProviderTarget, health: Health, done: int, total: int) -> None:
         if not self.active:
             return
-        self.stream.write(f"\r\033[Kprobing {done}/{total}: {target.id} {health.state.value}")
+        self.stream.write(f"\r\033[Kprobing {done}/{total}: {visible(target.id)} "
+                          f"{health.state.value}")
         self.stream.flush()
         self.drawn = True
 

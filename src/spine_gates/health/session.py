@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from spine_gates.printable import visible
+
 REFRESH_ENV = "SPINE_GATES_HEALTH_REFRESH"  # "0" disables the background refresh
 REFRESH_GRACE_S = 120.0  # a refresh started this recently is still running: do not start another
 SESSION_BUSY_MS = 200
@@ -89,7 +91,7 @@ def brief_lines(payload: Mapping[str, Any], age_s: float, note: str) -> list[str
         lines.append(f"provider_warning: role {role.get('role')}: primary {head.get('ref')} is "
                      f"{head.get('state') or 'unknown'}{until} ({head.get('reason')}); "
                      f"serving {serving}")
-    return lines
+    return [visible(line) for line in lines]  # one line each, whatever a ref or reason holds
 
 
 def _spawn_refresh(conn: Any, root: Path, now: float) -> str:

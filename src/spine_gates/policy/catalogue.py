@@ -8,6 +8,7 @@ from pathlib import Path
 from spine_gates.gates import RuleMeta
 from spine_gates.model.spine import bundled_dir
 from spine_gates.policy.rules import load_packs
+from spine_gates.printable import visible
 
 
 def code_rules() -> list[RuleMeta]:
@@ -54,10 +55,13 @@ def render_catalogue(fmt: str = "text", root: Path | None = None) -> str:
     if fmt == "json":
         return json.dumps([dict(zip(("id", "severity", "title", "rationale", "pack"), row,
                                     strict=True)) for row in rows], indent=2) + "\n"
+    # A spine's own packs are its data: their ids, titles and rationales are shown escaped.
+    rows = [(visible(a), b, visible(c), visible(" ".join(d.split())), visible(e))
+            for a, b, c, d, e in rows]
     if fmt == "markdown":
         lines = ["| id | severity | pack | rule | why |", "|---|---|---|---|---|"]
         for rule_id, severity, title, rationale, pack in rows:
-            why = " ".join(rationale.split()).replace("|", "\\|")
+            why = rationale.replace("|", "\\|")
             lines.append(f"| `{rule_id}` | {severity} | {pack} | {title} | {why} |")
         return "\n".join(lines) + "\n"
     width = max(len(r[0]) for r in rows)

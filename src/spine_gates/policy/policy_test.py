@@ -21,6 +21,7 @@ from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import Document, load_yaml
 from spine_gates.model.scope import inside_root
 from spine_gates.model.spine import SpineConfig, bundled_dir, load_config, load_documents
+from spine_gates.printable import visible_lines
 
 if TYPE_CHECKING:
     from spine_gates.policy.rules import RulePack
@@ -220,4 +221,4 @@ def render_results(report: PolicyTestReport, fmt: str) -> str:
         have = coverage[rule]
         missing = [k for k in ("pass", "fail") if not have[k]]
         lines.append(f"  uncovered {rule}: no {' or '.join(missing)} case")
-    return "\n".join(lines) + "\n"
+    return visible_lines(lines)

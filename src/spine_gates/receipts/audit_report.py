@@ -1,12 +1,17 @@
 """Render the audit data for people (markdown, self-contained HTML with an SVG timeline) and
-machines (JSON). Every renderer reads only the dict from `audit.build_audit`."""
+machines (JSON). Every renderer reads only the dict from `audit.build_audit`.
+
+Commit subjects, author names, gate names and waiver reasons are other people's text: the
+markdown and HTML views show their control, bidi and zero-width characters as visible escapes."""
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-from html import escape
+from html import escape as _html_escape
 from typing import Any
+
+from spine_gates.printable import visible, visible_lines
 
 
 def render_json(audit: dict[str, Any]) -> str:
@@ -22,7 +27,12 @@ def _verdict(row: dict[str, Any]) -> str:
 
 
 def _md(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return visible(text).replace("|", "\\|")
+
+
+def escape(text: Any) -> str:
+    """HTML-escaped and visible: no markup, no bidi reordering, no hidden characters."""
+    return _html_escape(visible(text))
 
 
 def render_markdown(audit: dict[str, Any]) -> str:
@@ -61,7 +71,7 @@ def render_markdown(audit: dict[str, Any]) -> str:
         if fix is None:
             after = "**not fixed yet** (no later passing run of this gate)"
         else:
-            changed = ", ".join(f"`{c}`" for c in fix["changed"]) or "no governed file"
+            changed = ", ".join(f"`{_md(c)}`" for c in fix["changed"]) or "no governed file"
             after = (f"fixed by `{fix['runKey']}` at {_short(fix['commit'])} "
                      f"({fix['time']}; changed {changed})")
         out.append(f"- `{row['runKey']}` {_md(row['gate'])} at {_short(row['commit'])}: rules "
@@ -78,7 +88,7 @@ def render_markdown(audit: dict[str, Any]) -> str:
         soon = [w for w in audit["waivers"] if w["status"] in ("expiring", "expired")]
         if soon:
             out += ["", "Expired or expiring within 14 days: "
-                    + ", ".join(f"{w['rule']} ({w['expires']})" for w in soon) + "."]
+                    + ", ".join(f"{_md(w['rule'])} ({w['expires']})" for w in soon) + "."]
     else:
         out.append("No waivers used.")
     out += ["", "## Keys", "", "| key | id | receipts | first | last | revoked |",
@@ -89,15 +99,15 @@ def render_markdown(audit: dict[str, Any]) -> str:
     out += ["", "## Commits without a passing receipt", ""]
     unreceipted = audit["unreceipted"]
     if not unreceipted["checked"]:
-        out.append(f"Not checked: {unreceipted['reason']}.")
+        out.append(f"Not checked: {_md(unreceipted['reason'])}.")
     elif not unreceipted["commits"]:
         out.append("Every commit that changed a governed file has a passing receipt for that "
                    "content.")
     for c in unreceipted["commits"]:
-        files = ", ".join(f"`{f['path']}`" for f in c["files"])
+        files = ", ".join(f"`{_md(f['path'])}`" for f in c["files"])
         out.append(f"- {_short(c['commit'])} {c['time']} {_md(c['author'])}: "
                    f"{_md(c['subject'])} — {files}")
-    return "\n".join(out) + "\n"
+    return visible_lines(out)  # and whatever a field above left unescaped
 
 
 def _timeline_svg(rows: list[dict[str, Any]]) -> str:

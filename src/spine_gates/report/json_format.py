@@ -41,4 +41,6 @@ def result_dict(result: GateResult) -> dict[str, Any]:
 
 
 def render(result: GateResult, colour: bool = False) -> str:
-    return json.dumps(result_dict(result), indent=2, sort_keys=False) + "\n"
+    # ensure_ascii: values round-trip exactly, yet controls, bidi and zero-width characters are
+    # \u escapes, so the report is safe to print to a terminal or paste into a review.
+    return json.dumps(result_dict(result), indent=2, sort_keys=False, ensure_ascii=True) + "\n"

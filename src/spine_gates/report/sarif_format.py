@@ -66,4 +66,5 @@ def render(result: GateResult, colour: bool = False) -> str:
             "results": results,
         }],
     }
-    return json.dumps(document, indent=2) + "\n"
+    # ensure_ascii, as in the JSON report: exact values, no raw bidi or control character.
+    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"

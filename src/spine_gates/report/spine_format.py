@@ -1,12 +1,14 @@
 """The spine's drift-gate convention: `D<N> PASS: …` on stdout or `D<N> FAIL: …` on stderr.
 
 The CLI prints PASS lines to stdout and FAIL lines to stderr; this module only builds the lines.
-Only the exit code counts in the spine; a line never contains `Traceback` or `ERROR:`.
+Only the exit code counts in the spine; a line never contains `Traceback` or `ERROR:`, and
+stays one line: values from the spine are made visible (a newline in a message is `\\n`).
 """
 
 from __future__ import annotations
 
 from spine_gates.gates import GateResult
+from spine_gates.printable import visible
 
 
 def gate_id(result: GateResult) -> str:
@@ -22,10 +24,12 @@ def render(result: GateResult, colour: bool = False) -> str:
 
 def _line(result: GateResult) -> str:
     summary = result.summary()
+    ident, gate = visible(gate_id(result)), visible(result.gate)
     if result.passed:
-        return (f"{gate_id(result)} PASS: spine-gates {result.gate}: {len(result.files)} files, "
+        return (f"{ident} PASS: spine-gates {gate}: {len(result.files)} files, "
                 f"{summary['warning']} warning(s), {summary['waived']} waived\n")
     first = result.active[0] if result.active else None
-    detail = f"; first: {first.location()} {first.rule} {first.message}" if first else ""
-    return (f"{gate_id(result)} FAIL: spine-gates {result.gate}: {summary['error']} error(s), "
+    detail = (f"; first: {visible(first.location())} {visible(first.rule)} "
+              f"{visible(first.message)}" if first else "")
+    return (f"{ident} FAIL: spine-gates {gate}: {summary['error']} error(s), "
             f"{summary['warning']} warning(s){detail}\n")

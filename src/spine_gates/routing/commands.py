@@ -8,6 +8,7 @@ from typing import Any
 
 from spine_gates.errors import InputError
 from spine_gates.model.schemas import MAX_RATE_LIMIT_RPM
+from spine_gates.printable import visible_lines
 from spine_gates.routing.fallback import Failures
 
 
@@ -153,4 +154,4 @@ def route_resilience(fail: list[str] | None, ccr_config: str | None, root: Path 
         members = "{" + ", ".join(s.minimal_failure_set) + "}"
         flag = "  <- single point of failure" if s.single_point_of_failure else ""
         lines.append(f"{s.slot:<12} {members:<52} {s.network_spof}{flag}")
-    return "\n".join(lines) + "\n", all_up
+    return visible_lines(lines), all_up

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from spine_gates.errors import InputError
+from spine_gates.printable import visible_lines
 from spine_gates.routing.fallback import Failures, Outcome, resolve
 from spine_gates.routing.slots import Decision, decide
 
@@ -138,7 +139,7 @@ def render_text(explanation: Explanation) -> str:
         lines.append(f"answer:   HTTP {o.status}, no model answers")
         lines.append(f"error:    {json.dumps(o.error, sort_keys=True)}")
     lines.append(f"summary:  {o.explanation}")
-    return "\n".join(lines) + "\n"
+    return visible_lines(lines)
 
 
 def render_json(explanation: Explanation) -> str:

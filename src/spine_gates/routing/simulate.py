@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spine_gates.errors import InputError
+from spine_gates.printable import visible_lines
 from spine_gates.routing.fallback import Failures, InjectedState, resolve
 from spine_gates.routing.resilience import slot_decision
 
@@ -180,4 +181,4 @@ def render_text(result: SimulationResult) -> str:
         lines.append(f"{name:<14} {r['requests']:>9} {r['primary']:>8} "
                      f"{r['fallbacks_taken']:>9} {sum(r['failed'].values()):>7}  "
                      f"{by_fb} / {by_status}")
-    return "\n".join(lines) + "\n"
+    return visible_lines(lines)
