@@ -64,24 +64,18 @@ def test_the_corpus_has_a_dozen_formats_and_every_place():
             "config-value", "config-mapping-key", "policy-pack"} <= set(ELSEWHERE)
 
 
-@pytest.mark.xfail(strict=True, reason="a URL with credentials in api_key is a bad reference "
-                   "without fingerprint, its password unregistered")
 @pytest.mark.parametrize("place", KEY_BEARING)
 def test_every_key_format_is_found_in_key_bearing_fields(tmp_path, place):
     rate, missed, _ = _rate(tmp_path, place)
     assert (rate, missed) == (1.0, [])
 
 
-@pytest.mark.xfail(strict=True, reason="comments, mapping keys, inject files, waivers, "
-                   "scenarios, policies and prefix-less formats are not scanned")
 @pytest.mark.parametrize("place", ELSEWHERE)
 def test_key_formats_are_found_in_every_other_place(tmp_path, place):
     rate, missed, _ = _rate(tmp_path, place)
     assert rate >= 0.95, f"{place}: {rate:.0%} found, missed {missed}"
 
 
-@pytest.mark.xfail(strict=True, reason="prefix-less hits and hits outside the registries are "
-                   "never registered for redaction")
 @pytest.mark.parametrize("place", ["registry-value", "registry-comment", "brain-notes",
                                    "scenario-request-body"])
 def test_findings_name_keys_by_fingerprint_and_every_hit_is_registered(tmp_path, place):
@@ -130,7 +124,6 @@ def test_the_100x_synthetic_spine_raises_no_finding(tmp_path):
     assert _sec_findings(tmp_path / "x100") == []
 
 
-@pytest.mark.xfail(strict=True, reason="inject files under docs/brain are not scanned")
 def test_the_pre_commit_hook_refuses_a_key_in_docs_brain(spine, tmp_path):
     from git import Repo
 
@@ -175,8 +168,6 @@ def everywhere(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Pla
     return root, write_spine_with_keys_everywhere(root)
 
 
-@pytest.mark.xfail(strict=True, reason="prefix-less keys and keys outside the registries are "
-                   "neither found nor registered for redaction")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_no_report_format_echoes_a_key_planted_anywhere(everywhere, fmt):
     root, planted = everywhere

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spine_gates.model.governed import governed_files
 from spine_gates.model.loader import Document, join_pointer, paused_gc
 from spine_gates.model.refs import ModelRef
 from spine_gates.model.schemas import CCR_SLOTS
@@ -245,6 +246,7 @@ def build_view(model: GovernanceModel) -> dict[str, Any]:
         "governed": governed,
         "string_leaves": _string_leaves(
             {**docs, "config": model.config.document} if model.config.document else docs),
+        "governed_files": governed_files(model),
         "registries": {
             "providers": registry("providers", "providers", providers),
             "cli_interfaces": registry("cli_interfaces", "cli_interfaces", clis),
