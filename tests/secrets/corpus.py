@@ -210,7 +210,8 @@ def _registry_field(field: str) -> Writer:
         lines, where = [], {}
         first = _append(root, PROVIDERS, [])
         for entry_id, text in entries:
-            lines += [f"  {_ident(field + '-' + entry_id)}:", "    type: hosted", "    api_format: openai",
+            lines += [f"  {_ident(field + '-' + entry_id)}:", "    type: hosted",
+                      "    api_format: openai",
                       "    api_base: https://api.example.com/v1", "    quota_type: credits",
                       "    models: [m1]", "    cost_tier: paid",
                       "    api_key_ref: infisical://spine/ai/providers/OPENAI_API_KEY"]

@@ -1,19 +1,22 @@
 """The spine's governed text places: every file a user writes that the gates answer for.
 
-Secret detection scans them all (`policies/secrets.yaml` selects `governed_files[]`): the
-registries and `spine-gates.yaml` (for comments and mapping keys; their values are
-`string_leaves`), the inject files the roles (`inject`) and CLIs (`agent_inject`) name, the SSOT paths,
-everything else under `docs/brain/`, `waivers.yaml`, `scenarios/*.yaml` and the spine's
-`policies/*.yaml`. Listing them only names paths; nothing is read here.
+Secret detection scans them all (`policies/secrets.yaml` selects `text_places[]`, which is
+`string_leaves` and `governed_files`): the registries and `spine-gates.yaml` (for comments and
+mapping keys; their values are `string_leaves`), the inject files the roles (`inject`) and CLIs
+(`agent_inject`) name, the SSOT paths, everything else under `docs/brain/`, `waivers.yaml`,
+`scenarios/*.yaml` and the spine's `policies/*.yaml`. Listing them only names paths; nothing
+is read here.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from spine_gates.model.governance import GovernanceModel
+    from spine_gates.model.loader import Document
 
 BRAIN_DIR = "docs/brain"
 # Text a person writes next to the inject files; images and other binaries are not scanned.
@@ -22,10 +25,10 @@ TEXT_SUFFIXES = {".md", ".markdown", ".mdc", ".txt", ".rst", ".yaml", ".yml", ".
 YAML_SUFFIXES = {".yaml", ".yml"}
 
 
-def _item(name: str, structured: bool) -> dict[str, Any]:
+def _item(name: str, structured: bool, document: Document | None = None) -> dict[str, Any]:
     fmt = "yaml" if PurePosixPath(name).suffix.lower() in YAML_SUFFIXES else "text"
-    return {"_file": name, "_pointer": "", "format": fmt, "structured": structured and
-            fmt == "yaml"}
+    return {"_file": name, "_pointer": "", "format": fmt,
+            "structured": structured and fmt == "yaml", "_document": document}
 
 
 def _named(value: Any) -> str | None:
@@ -39,20 +42,28 @@ def _named(value: Any) -> str | None:
     return str(pure)
 
 
-def _listed(root: Path, folder: str, pattern: str, recursive: bool = False) -> list[str]:
+def _listed(root: Path, folder: str, suffixes: set[str], recursive: bool = False) -> list[str]:
+    """Files under `root/folder` with one of `suffixes` (links to folders are not followed)."""
     base = root / folder
     if not base.is_dir():
         return []
-    found = base.rglob(pattern) if recursive else base.glob(pattern)
-    return sorted(p.relative_to(root).as_posix() for p in found if p.is_file())
+    out = []
+    for current, dirs, files in os.walk(base):
+        if not recursive:
+            dirs.clear()
+        dirs.sort()
+        prefix = os.path.relpath(current, root).replace(os.sep, "/")
+        out += [f"{prefix}/{name}" for name in sorted(files)
+                if os.path.splitext(name)[1].lower() in suffixes]
+    return out
 
 
 def governed_files(model: GovernanceModel) -> list[dict[str, Any]]:
     """One item per governed file: `_file` (spine-relative), `format` (yaml or text) and
     `structured` (its values are not in `string_leaves`, so the scan reads them itself)."""
-    items = [_item(document.name, False) for document in model.documents.values()]
+    items = [_item(document.name, False, document) for document in model.documents.values()]
     if model.config.document is not None:
-        items.append(_item(model.config.document.name, False))
+        items.append(_item(model.config.document.name, False, model.config.document))
     seen = {item["_file"] for item in items}
     names: list[str] = []
     for role in model.roles.values():
@@ -67,11 +78,10 @@ def governed_files(model: GovernanceModel) -> list[dict[str, Any]]:
         if isinstance(entry, dict):
             names.append(_named(entry.get("path")) or "")
     root = model.root
-    names += [n for n in _listed(root, BRAIN_DIR, "*", recursive=True)
-              if PurePosixPath(n).suffix.lower() in TEXT_SUFFIXES]
+    names += _listed(root, BRAIN_DIR, TEXT_SUFFIXES, recursive=True)
     if (root / "waivers.yaml").is_file():
         names.append("waivers.yaml")
-    names += _listed(root, "scenarios", "*.yaml") + _listed(root, "policies", "*.yaml")
+    names += _listed(root, "scenarios", {".yaml"}) + _listed(root, "policies", {".yaml"})
     for name in names:
         if name and name not in seen:
             seen.add(name)

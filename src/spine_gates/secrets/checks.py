@@ -1,10 +1,11 @@
-"""Named policy checks for `policies/secrets.yaml`: the SEC rules select `string_leaves[]` (each
-value with its field) and `governed_files[]` (each governed file as written: comments, mapping
-keys, inject files, waivers, scenarios, policies; `secrets/text_scan.py`).
+"""Named policy checks for `policies/secrets.yaml`: the SEC rules select `text_places[]`, the
+view's `string_leaves` (each value with its field) and `governed_files` (each governed file as
+written: comments, mapping keys, inject files, waivers, scenarios, policies; `text_scan.py`).
 
 Each leaf and file is scanned once (the hits are memoised on it) and each rule keeps the hits of
-its kind; a file's hits carry their own line and pointer. Violations carry `fingerprint`, `label`, `problem`, `path` and `namespace` for the rule's
-message; the leaf's `value` is registered for redaction, so no template can leak it.
+its kind; a file's hits carry their own line and pointer. Violations carry `fingerprint`,
+`label`, `problem`, `path` and `namespace` for the rule's message; the leaf's `value` is
+registered for redaction, so no template can leak it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _file_hits(item: dict[str, Any], ctx: EvalContext) -> list[FileHit]:
         from spine_gates.secrets.text_scan import scan_file
 
         cached = scan_file(ctx.root, str(item["_file"]), str(item.get("format")),
-                           bool(item.get("structured")))
+                           bool(item.get("structured")), item.get("_document"))
         item["_secret_hits"] = cached
     return cached
 
@@ -45,6 +46,7 @@ def _file_hits(item: dict[str, Any], ctx: EvalContext) -> list[FileHit]:
 def _violations(items: list[dict[str, Any]], kind: str, ctx: EvalContext) -> list[Violation]:
     out = []
     for item in items:
+        located: list[tuple[detect.SecretHit, str | None, int | None]]
         if "format" in item:  # a governed file, scanned as written
             located = [(h.hit, h.pointer or None, h.line) for h in _file_hits(item, ctx)]
         else:

@@ -128,7 +128,10 @@ def known_formats(text: str) -> Iterator[tuple[str, str]]:
 def _url_spans(text: str) -> Iterator[tuple[str, int, int]]:
     if not _URLISH.search(text):
         return
+    lowered = text.lower()
     for key_format in _URL_FORMATS:
+        if not key_format.may_match(lowered):  # userinfo needs an `@`, a query an `=`
+            continue
         for match in key_format.regex.finditer(text):
             start, end = secret_span(match)
             if not refs.looks_like_reference(text[start:end]):

@@ -13,12 +13,20 @@ Every secret found is registered for redaction; a hit carries its line and, in Y
 
 from __future__ import annotations
 
+import bisect
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from spine_gates.errors import InputError
-from spine_gates.model.loader import Document, join_pointer, parse_yaml, read_bytes
+from spine_gates.model.loader import (
+    Document,
+    escape_pointer_token,
+    join_pointer,
+    parse_yaml,
+    read_bytes,
+)
 from spine_gates.model.scope import inside_root
 from spine_gates.secrets import detect
 from spine_gates.secrets.redact import fingerprint, register_secret
@@ -29,8 +37,8 @@ TEXT = "text"
 
 # A YAML mapping key a key-bearing field could hide behind (block or flow style): the trigger to
 # parse a file whose raw text holds no key format.
-_YAML_KEY = re.compile(r"(?m)(?:^[ \t]*(?:-[ \t]+)?|[{,][ \t]*)[\"']?([A-Za-z0-9_.\-]+)[\"']?[ \t]*:"
-                       r"(?:[ \t]|$)")
+_YAML_KEY = re.compile(r"(?m)(?:^[ \t]*(?:-[ \t]+)?|[{,][ \t]*)[\"']?([A-Za-z0-9_.\-]+)[\"']?"
+                       r"[ \t]*:(?:[ \t]|$)")
 
 
 _COMMENT_MARKS = re.compile(r"(?m)^[ \t]*#[ \t]?")
@@ -47,10 +55,11 @@ def scan_file(root: Path, name: str, fmt: str, structured: bool,
               document: Document | None = None) -> list[FileHit]:
     """Every secret in spine file `name` that the value scan of the registries does not see.
 
-    `fmt` is `yaml` or `text`; `structured` asks for the values of a YAML file too (files the
-    model does not load); `document` is the parsed file when the model has it. A missing file is
-    left to the rules that require it; a file that leaves the spine root is refused."""
-    path = inside_root(root, name)
+    `fmt` is `yaml` or `text`. A file the model loaded comes with its `document` (its values are
+    `string_leaves`): only its comments and mapping keys are scanned here. Other YAML files are
+    scanned whole (`structured`). A missing file is left to the rules that require it; a file
+    that leaves the spine root is refused."""
+    path = _inside(root, name)
     if not path.is_file():
         return []
     raw = read_bytes(path, name)
@@ -60,10 +69,12 @@ def scan_file(root: Path, name: str, fmt: str, structured: bool,
         if fmt == "yaml" or structured:
             raise InputError("not valid UTF-8", name) from None
         return []  # an image or other binary file next to the inject files: no text to scan
+    if fmt == "yaml" and document is not None and not structured:
+        return _comment_hits(text) + _key_hits(document)
     found = detect.find_secrets(text)
     if fmt != "yaml":
         return [_text_hit(text, TEXT, *item) for item in found]
-    if structured and (found or _names_a_key_field(text)):
+    if found or _names_a_key_field(text):
         try:
             document = parse_yaml(text, path, name)
         except InputError:  # not YAML after all: every find is reported where it stands
@@ -74,6 +85,83 @@ def scan_file(root: Path, name: str, fmt: str, structured: bool,
     if found:
         hits += _outside_values(text, found, document)
     return hits
+
+
+_COMMENT = re.compile(r"#[^\n]*")
+
+
+def _comment_hits(text: str) -> list[FileHit]:
+    """Finds in the comments of a large registry without scanning its values again: the text
+    after each `#` (a `#` inside a value is told apart by the YAML tokens, on a find only)."""
+    segments = [(m.start(), m.group()) for m in _COMMENT.finditer(text)]
+    if not segments:
+        return []
+    joined = "\n".join(segment for _, segment in segments)
+    found = detect.find_secrets(joined)
+    if not found:
+        return []
+    starts, offset = [], 0
+    for _, segment in segments:
+        starts.append(offset)
+        offset += len(segment) + 1
+    placed = []
+    for kind, label, start, end in found:
+        index = bisect.bisect_right(starts, start) - 1
+        shift = segments[index][0] - starts[index]
+        last = bisect.bisect_right(starts, end - 1) - 1
+        if last == index:
+            placed.append((kind, label, start + shift, end + shift))
+        else:  # a block over several comment lines: from its first line to its last
+            end_shift = segments[last][0] - starts[last]
+            placed.append((kind, label, start + shift, end + end_shift))
+    return [hit for hit in _outside_values(text, placed, None) if hit.hit.field == COMMENT]
+
+
+def _key_hits(document: Document) -> list[FileHit]:
+    """Finds in the mapping keys of a loaded document, each key scanned once."""
+    by_key: dict[str, str] = {}  # the key as written -> the pointer of its first use
+    for pointer in document.lines:
+        token = pointer.rsplit("/", 1)[-1]
+        if token and not token.isdigit():
+            by_key.setdefault(token.replace("~1", "/").replace("~0", "~"), pointer)
+    keys = list(by_key)
+    joined = "\n".join(keys)
+    found = detect.find_secrets(joined)
+    if not found:
+        return []
+    starts, offset = [], 0
+    for key in keys:
+        starts.append(offset)
+        offset += len(key) + 1
+    out = []
+    for kind, label, start, end in found:
+        index = bisect.bisect_right(starts, start) - 1
+        key = keys[index]
+        secret = joined[start:end]
+        for value in (secret, key):  # as written, and as JSON pointers spell it
+            register_secret(value)
+            register_secret(escape_pointer_token(value))
+        pointer = by_key[key]
+        out.append(FileHit(detect.SecretHit(kind, MAPPING_KEY, fingerprint(secret),
+                                            detect.article(label)),
+                           document.lines.get(pointer) or 1, pointer))
+    return out
+
+
+_real_roots: dict[str, str] = {}
+
+
+def _inside(root: Path, name: str) -> Path:
+    """`root / name`, refused (InputError) when a link takes it out of the spine root; the
+    root's own real path is looked up once per run, not once per inject file."""
+    real_root = _real_roots.get(str(root))
+    if real_root is None:
+        real_root = _real_roots[str(root)] = os.path.realpath(root)
+    path = root / name
+    real = os.path.realpath(path)
+    if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep):
+        return path
+    return inside_root(root, name)  # raises, naming the file
 
 
 def _names_a_key_field(text: str) -> bool:
@@ -138,6 +226,9 @@ def _outside_values(text: str, found: list[tuple[str, str, int, int]],
             out.append(_text_hit(text, COMMENT, kind, label, start, end))
         else:
             pointer = _key_pointer(document, _line(text, inside[0]), str(inside[2]))
+            for value in (text[start:end], str(inside[2])):  # pointers spell the key escaped
+                register_secret(value)
+                register_secret(escape_pointer_token(value))
             out.append(_text_hit(text, MAPPING_KEY, kind, label, start, end, pointer))
     return out
 
