@@ -59,8 +59,11 @@ def scan_file(root: Path, name: str, fmt: str, structured: bool,
     `string_leaves`): only its comments and mapping keys are scanned here. Other YAML files are
     scanned whole (`structured`). A missing file is left to the rules that require it; a file
     that leaves the spine root is refused."""
-    path = _inside(root, name)
-    if not path.is_file():
+    try:
+        path = _inside(root, name)
+        if not path.is_file():
+            return []
+    except OSError:  # a name the file system cannot use: the rule naming the file reports it
         return []
     raw = read_bytes(path, name)
     try:
