@@ -180,3 +180,34 @@ def test_no_report_format_echoes_a_key_planted_anywhere(everywhere, fmt):
             assert piece not in output, (fmt, sample.name)
     files = {p.file for p in planted}
     assert all(f"{name}" in output for name in files), fmt
+
+
+def test_an_inject_file_linking_outside_the_spine_is_refused(spine, tmp_path):
+    outside = tmp_path / "outside.md"
+    outside.write_text("not the spine's\n")
+    (spine / "docs/brain/leak.md").symlink_to(outside)
+    result = run_gates("run", "registry-policy", "--root", str(spine), "--no-receipt")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stderr.startswith("gates: error: docs/brain/leak.md")
+    assert "outside the spine root" in result.stderr
+
+
+# Findings of the kinds that existed before the wider scan keep their fingerprints, so baselines
+# and waivers written against them still match (values from the narrow scanner).
+_EXISTING = {
+    "notes": "old nvapi-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 and https://u:p4ssw0rd99@x.example.com",
+    "api_key": "sk-proj-Q7wE9rT2yU4iO6pA8sD0fG1hJ3kL5zX7cV9bN2mQ4wE6r",
+    "auth_hint": "Zq8xW2vB7nK4mP1tR6yU3sD9",
+}
+
+
+def test_existing_finding_fingerprints_do_not_change(spine):
+    import yaml
+
+    path = spine / "docs/governance/PROVIDER_REGISTRY.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["providers"]["openai"].update(_EXISTING)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, width=400))
+    got = {(f.rule, f.fingerprint) for f in _sec_findings(spine)}
+    assert got == {("SEC-001", "bdc8825c1cf4ceee"), ("SEC-002", "190d0afbb3dc9b7c"),
+                   ("SEC-003", "6a91f8c731b5f50a"), ("SEC-007", "9d01fc9a896a65cb")}
