@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spine_gates.model.governed import governed_files
 from spine_gates.model.loader import Document, join_pointer, paused_gc
 from spine_gates.model.refs import ModelRef
 from spine_gates.model.schemas import CCR_SLOTS
@@ -234,6 +235,9 @@ def build_view(model: GovernanceModel) -> dict[str, Any]:
             "_pointer": f"/{key}",
         }
 
+    leaves = _string_leaves({**docs, "config": model.config.document} if model.config.document
+                            else docs)
+    files = governed_files(model)
     return {
         "providers": providers,
         "cli_interfaces": clis,
@@ -243,8 +247,10 @@ def build_view(model: GovernanceModel) -> dict[str, Any]:
         "cli_role_reach": cli_role_reach,
         "ssot_entries": ssot_entries,
         "governed": governed,
-        "string_leaves": _string_leaves(
-            {**docs, "config": model.config.document} if model.config.document else docs),
+        "string_leaves": leaves,
+        "governed_files": files,
+        # what secret detection scans: every value with its field, and every governed file
+        "text_places": leaves + files,
         "registries": {
             "providers": registry("providers", "providers", providers),
             "cli_interfaces": registry("cli_interfaces", "cli_interfaces", clis),

@@ -31,6 +31,7 @@ class Violation:
     item: dict[str, Any]
     extras: dict[str, Any]
     pointer: str | None = None
+    line: int | None = None  # set by checks that read a file the model does not hold
 
 
 def _missing(value: Any) -> bool:

@@ -55,8 +55,10 @@ def evaluate_rule(rule: Rule, model: GovernanceModel, today: _dt.date,
         item = violation.item
         file = str(item.get("_file", ""))
         pointer = str(item.get("_pointer", ""))
-        if violation.pointer and model.has_pointer(file, violation.pointer):
+        located = violation.line is not None  # the check read the file and knows where
+        if violation.pointer and (located or model.has_pointer(file, violation.pointer)):
             pointer = violation.pointer
+        line = violation.line if located else (model.line_of(file, pointer) if file else None)
         values = {**item, **violation.extras}
         findings.append(
             Finding(
@@ -65,7 +67,7 @@ def evaluate_rule(rule: Rule, model: GovernanceModel, today: _dt.date,
                 title=rule.title,
                 message=render(rule.message, values),
                 file=file,
-                line=model.line_of(file, pointer) if file else None,
+                line=line,
                 pointer=pointer,
                 fix=render(rule.fix, values),
             )

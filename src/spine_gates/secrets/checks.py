@@ -1,17 +1,23 @@
-"""Named policy checks for `policies/secrets.yaml`: the SEC rules select `string_leaves[]`.
+"""Named policy checks for `policies/secrets.yaml`: the SEC rules select `text_places[]`, the
+view's `string_leaves` (each value with its field) and `governed_files` (each governed file as
+written: comments, mapping keys, inject files, waivers, scenarios, policies; `text_scan.py`).
 
-Each leaf is scanned once (the hits are memoised on the leaf) and each rule keeps the hits of its
-kind. Violations carry `fingerprint`, `label`, `problem`, `path` and `namespace` for the rule's
-message; the leaf's `value` is registered for redaction, so no template can leak it.
+Each leaf and file is scanned once (the hits are memoised on it) and each rule keeps the hits of
+its kind; a file's hits carry their own line and pointer. Violations carry `fingerprint`,
+`label`, `problem`, `path` and `namespace` for the rule's message; the leaf's `value` is
+registered for redaction, so no template can leak it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spine_gates.errors import InputError
 from spine_gates.policy.assertions import EvalContext, Violation, register_check
 from spine_gates.secrets import detect, refs
+
+if TYPE_CHECKING:
+    from spine_gates.secrets.text_scan import FileHit
 
 
 def _hits(leaf: dict[str, Any]) -> list[detect.SecretHit]:
@@ -25,13 +31,31 @@ def _hits(leaf: dict[str, Any]) -> list[detect.SecretHit]:
     return cached
 
 
-def _violations(items: list[dict[str, Any]], kind: str) -> list[Violation]:
+def _file_hits(item: dict[str, Any], ctx: EvalContext) -> list[FileHit]:
+    """A `governed_files[]` item's hits (the file is read and scanned once per run)."""
+    cached: list[FileHit] | None = item.get("_secret_hits")
+    if cached is None:
+        from spine_gates.secrets.text_scan import scan_file
+
+        cached = scan_file(ctx.root, str(item["_file"]), str(item.get("format")),
+                           bool(item.get("structured")), item.get("_document"))
+        item["_secret_hits"] = cached
+    return cached
+
+
+def _violations(items: list[dict[str, Any]], kind: str, ctx: EvalContext) -> list[Violation]:
     out = []
-    for leaf in items:
-        for hit in _hits(leaf):
+    for item in items:
+        located: list[tuple[detect.SecretHit, str | None, int | None]]
+        if "format" in item:  # a governed file, scanned as written
+            located = [(h.hit, h.pointer or None, h.line) for h in _file_hits(item, ctx)]
+        else:
+            located = [(hit, None, None) for hit in _hits(item)]
+        for hit, pointer, line in located:
             if hit.kind == kind:
-                out.append(Violation(leaf, {"field": hit.field, "fingerprint": hit.fingerprint,
-                                            "label": hit.label, "problem": hit.problem}))
+                out.append(Violation(item, {"field": hit.field, "fingerprint": hit.fingerprint,
+                                            "label": hit.label, "problem": hit.problem},
+                                     pointer, line))
     return out
 
 
@@ -48,7 +72,7 @@ def secret_detected(items: list[dict[str, Any]], args: dict[str, Any],
     if kind not in _KINDS:
         raise InputError(f"check secret_detected: unknown kind {kind!r} "
                          f"(known: {', '.join(sorted(_KINDS))})", "policies/secrets.yaml")
-    return _violations(items, kind)
+    return _violations(items, kind, ctx)
 
 
 def namespaces(params: dict[str, Any], args: dict[str, Any]) -> list[str]:

@@ -6,7 +6,11 @@ Field kinds decide how suspicious a literal is:
   any literal that is not a reference or a `$NAME` placeholder is a finding;
 - `loose`: names that merely mention a credential (`auth_mode`, `cookie_name`) — only
   high-entropy values are findings;
-- anything else: known key formats and credentials inside URLs are findings.
+- anything else: known key formats, credentials inside URLs and prefix-less generated secrets
+  (a long base64 run that is random by entropy and by how often its characters change class:
+  AWS secret access keys, raw base64 keys) are findings; image data, digests, ids and paths are
+  not (see `generated_secrets`).
+`find_secrets` does the same for text with no field context (inject files, YAML comments, keys).
 Hits carry the secret's fingerprint, never the secret; every hit's secret is registered with the
 redaction service so no later output can echo it.
 """
@@ -102,8 +106,7 @@ def looks_random(token: str) -> bool:
     return shannon_entropy(token) >= threshold
 
 
-def known_formats(text: str) -> Iterator[tuple[str, str]]:
-    """(label, secret) for every known key format in `text`, URLs excluded."""
+def _format_spans(text: str) -> Iterator[tuple[str, int, int]]:
     taken: list[tuple[int, int]] = []
     for key_format in candidate_formats(text):
         if key_format.name in _URL_FORMAT_NAMES:
@@ -113,21 +116,106 @@ def known_formats(text: str) -> Iterator[tuple[str, str]]:
             if any(s < end and start < e for s, e in taken):
                 continue
             taken.append((start, end))
-            yield key_format.label, text[start:end]
+            yield key_format.label, start, end
+
+
+def known_formats(text: str) -> Iterator[tuple[str, str]]:
+    """(label, secret) for every known key format in `text`, URLs excluded."""
+    for label, start, end in _format_spans(text):
+        yield label, text[start:end]
+
+
+def _url_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    if not _URLISH.search(text):
+        return
+    lowered = text.lower()
+    for key_format in _URL_FORMATS:
+        if not key_format.may_match(lowered):  # userinfo needs an `@`, a query an `=`
+            continue
+        for match in key_format.regex.finditer(text):
+            start, end = secret_span(match)
+            if not refs.looks_like_reference(text[start:end]):
+                yield key_format.label, start, end
 
 
 def url_credentials(text: str) -> Iterator[tuple[str, str]]:
-    if not _URLISH.search(text):
+    for label, start, end in _url_spans(text):
+        yield label, text[start:end]
+
+
+# A run of base64 / base64url characters long enough to be a generated key (no key format is
+# needed: AWS secret access keys and raw base64 secrets have none).
+GENERATED_MIN_LENGTH = 32
+_LONG_RUN = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{32,}={0,2}(?![A-Za-z0-9+/=_\-])")
+# Base64 of an image starts with its magic bytes: PNG, JPEG, GIF, WebP, BMP, SVG, PDF.
+_IMAGE_MAGIC = ("iVBORw0KGgo", "/9j/", "R0lGOD", "UklGR", "Qk0", "PHN2Zy", "PD94bWwg", "JVBERi0")
+# Context that makes a random run something else: image data (`data:…;base64,`), a digest
+# (`sha256:`), a URL (its path and query hold ids; credentials there are URL findings).
+_NOT_A_SECRET_BEFORE = re.compile(r"(?i)(?:base64,|sha\d{1,3}:|md5:|://\S*)$")
+_AWS_CONTEXT = ("aws", "akia", "asia", "secret_access", "secret access")
+_CLASS_OF = {**{c: 1 for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+             **{c: 2 for c in "abcdefghijklmnopqrstuvwxyz"}, **{c: 3 for c in "0123456789"}}
+
+
+def class_changes(token: str) -> float:
+    """How often consecutive letters and digits change class (upper, lower, digit): ~0.6 for
+    random base64, under 0.3 for words, paths and model ids, whatever their case."""
+    classes = [_CLASS_OF[c] for c in token if c in _CLASS_OF]
+    if len(classes) < 2:
+        return 0.0
+    return sum(1 for a, b in zip(classes, classes[1:], strict=False) if a != b) / (len(classes) - 1)
+
+
+def looks_generated(token: str, relaxed: bool = False) -> bool:
+    """A prefix-less generated secret: long, upper and lower case and digits, not hex, high
+    entropy and frequent class changes. `relaxed` (an AWS context nearby) lowers the bars."""
+    core = token.rstrip("=")
+    if len(core) < GENERATED_MIN_LENGTH:
+        return False
+    if not (any(c.isupper() for c in core) and any(c.islower() for c in core)
+            and any(c.isdigit() for c in core)):
+        return False
+    if all(c in "0123456789abcdefABCDEF-" for c in core):
+        return False  # digests, SHAs, UUIDs: hex holds 4 bits a character at most
+    if core.startswith(_IMAGE_MAGIC):
+        return False
+    entropy, changes = (3.5, 0.25) if relaxed else (3.9, 0.35)
+    return class_changes(core) >= changes and shannon_entropy(core) >= entropy
+
+
+def generated_secrets(text: str) -> Iterator[tuple[str, int, int]]:
+    """(label, start, end) of every prefix-less generated secret in `text`."""
+    if len(text) < GENERATED_MIN_LENGTH:
         return
-    for key_format in _URL_FORMATS:
-        for match in key_format.regex.finditer(text):
-            start, end = secret_span(match)
-            secret = text[start:end]
-            if not refs.looks_like_reference(secret):
-                yield key_format.label, secret
+    lowered: str | None = None
+    for match in _LONG_RUN.finditer(text):
+        token = match.group()
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        chunk = text[max(line_start, match.start() - 200):match.start()].split(" ")[-1]
+        if _NOT_A_SECRET_BEFORE.search(chunk):
+            continue
+        if lowered is None:
+            lowered = text.lower()
+        aws = len(token) == 40 and any(w in lowered for w in _AWS_CONTEXT)
+        if looks_generated(token, relaxed=aws):
+            yield ("AWS secret access key" if aws else "high-entropy secret",
+                   match.start(), match.end())
 
 
-def _article(label: str) -> str:
+def find_secrets(text: str) -> list[tuple[str, str, int, int]]:
+    """(kind, label, start, end) of every secret in free text (no field context): known key
+    formats, URL credentials and generated secrets; overlapping finds name the first."""
+    found: list[tuple[str, str, int, int]] = []
+    for kind, spans in ((KEY_FORMAT, _format_spans(text)), (URL_CREDENTIAL, _url_spans(text)),
+                        (KEY_FORMAT, generated_secrets(text))):
+        for label, start, end in spans:
+            if not any(s < end and start < e for _, _, s, e in found):
+                found.append((kind, label, start, end))
+    return found
+
+
+def article(label: str) -> str:
+    """`a`/`an` and the label, as messages say it."""
     vowel_sound = label[:1].lower() in "aeiou" or label.startswith(("NVIDIA", "xAI"))
     return ("an " if vowel_sound else "a ") + label
 
@@ -141,12 +229,16 @@ def scan_value(key: str, value: str, ancestors: tuple[str, ...] = ()) -> list[Se
     if kind in ("ref", "strict"):
         return [_key_field_hit(kind, key, stripped)]
     hits: list[SecretHit] = []
-    for label, secret in known_formats(value):
-        register_secret(secret)
-        hits.append(SecretHit(KEY_FORMAT, key, fingerprint(secret), _article(label)))
+    spans: list[tuple[int, int]] = []
+    for label, start, end in _format_spans(value):
+        hits.append(_hit(KEY_FORMAT, key, value[start:end], label))
+        spans.append((start, end))
     for label, secret in url_credentials(value):
-        register_secret(secret)
-        hits.append(SecretHit(URL_CREDENTIAL, key, fingerprint(secret), _article(label)))
+        hits.append(_hit(URL_CREDENTIAL, key, secret, label))
+    if not kind and len(stripped) >= GENERATED_MIN_LENGTH and not _image_field(key, ancestors):
+        for label, start, end in generated_secrets(value):
+            if not any(s < end and start < e for s, e in spans):
+                hits.append(_hit(KEY_FORMAT, key, value[start:end], label))
     if kind == "loose" and not hits:
         for token in _TOKEN_SPLIT.split(value):
             if looks_random(token) and not refs.looks_like_reference(token):
@@ -154,6 +246,25 @@ def scan_value(key: str, value: str, ancestors: tuple[str, ...] = ()) -> list[Se
                 hits.append(SecretHit(HIGH_ENTROPY, key, fingerprint(token),
                                       "a high-entropy value"))
     return hits
+
+
+def _hit(kind: str, key: str, secret: str, label: str) -> SecretHit:
+    register_secret(secret)
+    for part in secret.splitlines() if "\n" in secret else ():  # a key block, line by line
+        register_secret(part)
+    return SecretHit(kind, key, fingerprint(secret), article(label))
+
+
+# Where chat requests carry images: Anthropic `source: {type: base64, data}`, OpenAI
+# `image_url: {url: data:…}`, image API responses `b64_json`.
+_IMAGE_PARENTS = {"source", "image_url", "image"}
+_IMAGE_FIELDS = {"b64_json", "image_base64", "image_data"}
+
+
+def _image_field(key: str, ancestors: tuple[str, ...]) -> bool:
+    name = _norm(key)
+    return name in _IMAGE_FIELDS or (name in ("data", "url") and bool(ancestors)
+                                     and _norm(ancestors[-1]) in _IMAGE_PARENTS)
 
 
 _AUTH_SCHEME = re.compile(r"^(?i:bearer|token|basic)\s+(?=\S)")
@@ -171,15 +282,18 @@ def _key_field_hit(kind: str, key: str, value: str) -> SecretHit:
                              if not refs.is_placeholder(value) else None)
         except refs.RefError as exc:
             return SecretHit(BAD_REFERENCE, key, "", problem=str(exc))
-    if refs.looks_like_reference(value):
+    in_url = list(url_credentials(value))
+    if refs.looks_like_reference(value) and not in_url:
         try:
             refs.parse_ref(value)
         except refs.RefError as exc:
             return SecretHit(BAD_REFERENCE, key, "", problem=str(exc))
     register_secret(value)
-    label = next((lbl for lbl, _ in known_formats(value)), "")
+    for _, secret in in_url:  # `https://user:pw@host` in api_key: a literal, and pw is secret
+        register_secret(secret)
+    label = next((lbl for lbl, _ in known_formats(value)), "") or (in_url[0][0] if in_url else "")
     if label:
-        described = _article(label)
+        described = article(label)
     elif any(looks_random(t) for t in _TOKEN_SPLIT.split(value)):
         described = "a high-entropy literal"
     else:
