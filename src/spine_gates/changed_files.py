@@ -22,6 +22,7 @@ from pathlib import Path
 
 from spine_gates.model.spine import REGISTRY_PATHS, bundled_dir
 from spine_gates.spine_files import (
+    BRAIN_DIR,
     CONFIG_FILE,
     POLICIES_DIR,
     SCENARIOS_DIR,
@@ -78,6 +79,8 @@ def first_governed(root: Path, changed: Iterable[str],
     in_folders = []
     for rel in paths:
         if rel in fixed or any(rel == top or rel.startswith(f"{top}/") for top in shipped):
+            return rel
+        if rel.startswith(f"{BRAIN_DIR}/"):  # secret detection scans every file under it
             return rel
         if rel.split("/", 1)[0] in (POLICIES_DIR, SCENARIOS_DIR) and "/" in rel:
             in_folders.append(rel)
@@ -212,4 +215,9 @@ def _gate_folders(gate: str) -> frozenset[str]:
     chosen = list(gates.values()) if gate == "all" else [gates[gate]] if gate in gates else []
     if not chosen:  # a name the definitions do not know: whatever the folder, run (and report)
         return frozenset((POLICIES_DIR, SCENARIOS_DIR))
-    return frozenset().union(*(definition.reads for definition in chosen))
+    folders: set[str] = set().union(*(definition.reads for definition in chosen))
+    for definition in chosen:  # secret detection scans the text of policies/ and scenarios/ too
+        if any(check.get("kind") == "policy" and "secrets" in (check.get("packs") or ())
+               for check in definition.checks):
+            folders.update((POLICIES_DIR, SCENARIOS_DIR))
+    return frozenset(folders)

@@ -12,6 +12,7 @@ WAIVERS_FILE = "waivers.yaml"
 BASELINE_FILE = ".spine-gates-baseline.json"
 POLICIES_DIR = "policies"  # a spine's own rule packs (policy.rules.spine_packs reads *.yaml)
 SCENARIOS_DIR = "scenarios"
+BRAIN_DIR = "docs/brain"  # inject files and notes: secret detection scans all of it
 SECRETS_MANIFEST = "docs/governance/SECRETS_MANIFEST.yaml"  # default; `secrets: manifest:` moves it
 
 

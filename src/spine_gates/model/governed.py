@@ -14,11 +14,12 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from spine_gates.spine_files import BRAIN_DIR
+
 if TYPE_CHECKING:
     from spine_gates.model.governance import GovernanceModel
     from spine_gates.model.loader import Document
 
-BRAIN_DIR = "docs/brain"
 # Text a person writes next to the inject files; images and other binaries are not scanned.
 TEXT_SUFFIXES = {".md", ".markdown", ".mdc", ".txt", ".rst", ".yaml", ".yml", ".json", ".json5",
                  ".toml"}
