@@ -1,0 +1,89 @@
+"""Leaked keys stay leaked until rotated, and no channel of the CLI echoes a piece of one.
+
+A baseline or a waiver accepts a finding; a literal key in the spine is not a finding to accept
+(it is already out, in the history), so `baseline create` refuses it and an entry or waiver that
+would cover one does not. Every channel the CLI still writes to (reports in every format, files,
+stderr, receipts, refusals, diffs) is checked for every corpus key: no 8-character window of the
+part after its public prefix may appear.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_gates
+from tests.secrets.corpus import KEY_SAMPLES, write_spine_with_keys
+
+LEAKED_KEY_RULES = {"SEC-001", "SEC-002", "SEC-003", "SEC-007"}
+
+
+def _findings(root: Path) -> list[dict[str, object]]:
+    result = run_gates("run", "all", "--root", str(root), "--format", "json", "--no-baseline")
+    assert result.returncode == 1, result.stderr
+    return list(json.loads(result.stdout)["findings"])
+
+
+@pytest.fixture
+def keyed_spine(tmp_path: Path) -> Path:
+    root = tmp_path / "spine"
+    write_spine_with_keys(root, "registry-key-field")
+    return root
+
+
+@pytest.mark.xfail(strict=True, reason="baseline create accepts leaked keys")
+def test_baseline_create_refuses_a_leaked_key_and_writes_nothing(keyed_spine: Path) -> None:
+    result = run_gates("baseline", "create", "--root", str(keyed_spine))
+    assert result.returncode == 1, result.stderr
+    assert "rotate" in result.stderr and "remove" in result.stderr
+    assert not (keyed_spine / ".spine-gates-baseline.json").exists()
+    assert not _windows_in(result.stdout + result.stderr)
+
+
+@pytest.mark.xfail(strict=True, reason="a baseline entry suppresses a leaked key")
+def test_a_baseline_entry_for_a_leaked_key_does_not_suppress_it(keyed_spine: Path) -> None:
+    findings = _findings(keyed_spine)
+    entries = [{"fingerprint": f["fingerprint"], "rule": f["rule"]} for f in findings]
+    (keyed_spine / ".spine-gates-baseline.json").write_text(
+        json.dumps({"version": 1, "findings": entries}))
+    result = run_gates("run", "all", "--root", str(keyed_spine), "--format", "json")
+    assert result.returncode == 1
+    after = json.loads(result.stdout)["findings"]
+    leaked = [f for f in after if f["rule"] in LEAKED_KEY_RULES]
+    assert leaked and all(not f.get("suppressed_by") for f in leaked)
+    assert all("rotate it" in f["message"] and ".spine-gates-baseline.json" in f["message"]
+               for f in leaked)
+    # the other findings' fingerprints did not change, so their entries still match
+    others = [f for f in after if f["rule"] not in LEAKED_KEY_RULES and f["severity"] != "info"]
+    assert others and all(f.get("suppressed_by") == "baseline" for f in others)
+    assert {f["fingerprint"] for f in after} == {f["fingerprint"] for f in findings}
+
+
+@pytest.mark.xfail(strict=True, reason="a waiver suppresses a leaked key")
+def test_a_waiver_for_a_leaked_key_does_not_suppress_it(keyed_spine: Path) -> None:
+    (keyed_spine / "waivers.yaml").write_text(
+        "waivers:\n  - rule: SEC-001\n    reason: we will move it later\n"
+        "    owner: \"@ronny\"\n    expires: \"2099-01-01\"\n")
+    result = run_gates("run", "all", "--root", str(keyed_spine), "--format", "json")
+    assert result.returncode == 1
+    leaked = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "SEC-001"]
+    assert len(leaked) == len(KEY_SAMPLES)
+    assert all(not f.get("suppressed_by") for f in leaked)
+    assert all("rotate it" in f["message"] and "waivers.yaml:2" in f["message"] for f in leaked)
+
+
+def _windows_in(text: str) -> list[str]:
+    """The corpus keys of which an 8-character window (after the public prefix) is in `text`."""
+    hits = []
+    for sample in KEY_SAMPLES:
+        body = sample.secret[len(sample.prefix):] if sample.secret.startswith(sample.prefix) \
+            else sample.secret
+        for part in body.split("\n"):
+            if part.startswith("-----"):  # a PEM block's END line is public
+                continue
+            if any(part[i:i + 8] in text for i in range(max(len(part) - 7, 0))):
+                hits.append(sample.name)
+                break
+    return hits
