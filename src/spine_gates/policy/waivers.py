@@ -20,6 +20,7 @@ from pathlib import Path
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import load_yaml
+from spine_gates.policy.baseline import is_leaked_key, not_accepted
 from spine_gates.spine_files import WAIVERS_FILE as WAIVERS_FILE  # re-exported
 
 _FIELDS = {"rule", "file", "pointer", "reason", "owner", "expires"}
@@ -153,7 +154,10 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver],
                     match = waiver
                     break
                 expired_hits[index] = waiver
-        if match is not None:
+        if match is not None and is_leaked_key(finding):
+            out.append(not_accepted(
+                finding, f"the waiver at {match.source}" + (f":{match.line}" if match.line else "")))
+        elif match is not None:
             out.append(finding.suppress(
                 "waiver", f"{match.reason} ({match.owner}, until {match.expires})"))
         else:
