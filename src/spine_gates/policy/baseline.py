@@ -16,7 +16,6 @@ from spine_gates.model.loader import read_json
 from spine_gates.model.scope import inside_root
 from spine_gates.spine_files import BASELINE_FILE as BASELINE_FILE  # re-exported
 
-
 # The findings that mean a key is in the spine (a literal, a key format, URL credentials, a
 # random-looking credential value); SEC-004/005/006 are about references and can be accepted.
 LEAKED_KEY_RULES = frozenset({"SEC-001", "SEC-002", "SEC-003", "SEC-007"})

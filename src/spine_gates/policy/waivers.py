@@ -155,8 +155,8 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver],
                     break
                 expired_hits[index] = waiver
         if match is not None and is_leaked_key(finding):
-            out.append(not_accepted(
-                finding, f"the waiver at {match.source}" + (f":{match.line}" if match.line else "")))
+            at = f"{match.source}:{match.line}" if match.line else match.source
+            out.append(not_accepted(finding, f"the waiver at {at}"))
         elif match is not None:
             out.append(finding.suppress(
                 "waiver", f"{match.reason} ({match.owner}, until {match.expires})"))
