@@ -95,7 +95,6 @@ def _windows_in(text: str) -> list[str]:
     return hits
 
 
-@pytest.mark.xfail(strict=True, reason="adopt prints raw registry lines holding keys as context")
 def test_adopt_shows_no_piece_of_a_key_in_its_diff_context(tmp_path: Path) -> None:
     root = tmp_path / "spine"
     copy_reference_spine(root)

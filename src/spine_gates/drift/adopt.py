@@ -20,6 +20,10 @@ from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import Document, join_pointer
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./:@+-]*$")
+# A run of key alphabet with letters of both cases or letters and digits (not a word, not a number).
+_TOKEN = re.compile(r"(?=[A-Za-z0-9+/=_.-]{8,})(?=\S*[A-Za-z])"
+                    r"(?=\S*(?:[0-9]|[A-Z]\S*[a-z]|[a-z]\S*[A-Z]))[A-Za-z0-9+/=_.-]{8,}")
+_MAPPING_LINE = re.compile(r"^\s*(?:-\s+)?[\w\"'.-]+:(?:\s|$)")  # `key: ...`, not a comment
 _SUFFIXES = ("/chat/completions", "/v1/messages", "/messages")
 
 
@@ -40,6 +44,7 @@ class _Editor:
         self.document = document
         self.lines = document.path.read_text(encoding="utf-8").splitlines(keepends=True)
         self.original = list(self.lines)
+        self.withheld = 0
 
     def set_scalar(self, pointer: str, value: str) -> bool:
         line = self.document.lines.get(pointer)
@@ -79,9 +84,57 @@ class _Editor:
         return True
 
     def diff(self) -> str:
+        """The unified diff, with every line that holds a key or a piece of one (a key split over
+        lines, a PEM block) withheld: context lines are raw registry text, which output redaction
+        cannot recognise when a line has only half a key."""
         name = self.document.name
-        return "".join(difflib.unified_diff(self.original, self.lines, f"a/{name}",
-                                            f"b/{name}"))
+        held = self._key_lines()
+        if not held:
+            return "".join(difflib.unified_diff(self.original, self.lines, f"a/{name}",
+                                                f"b/{name}"))
+
+        def mask(lines: list[str]) -> list[str]:
+            return [_withheld(line) if line in held else line for line in lines]
+
+        patch = "".join(difflib.unified_diff(mask(self.original), mask(self.lines),
+                                             f"a/{name}", f"b/{name}"))
+        self.withheld = sum(1 for line in patch.splitlines()
+                            if line[:1] in " -" and "(line withheld:" in line)
+        return patch
+
+    def _key_lines(self) -> set[str]:
+        from spine_gates.secrets.detect import find_secrets
+        from spine_gates.secrets.redact import redact_text
+
+        held: set[str] = set()
+        for lines in (self.original, self.lines):
+            text = "".join(lines)
+            starts, offset = [], 0
+            for line in lines:
+                starts.append(offset)
+                offset += len(line)
+            spans = [(start, end) for _, _, start, end in find_secrets(text)]
+            for index, line in enumerate(lines):
+                begin, end = starts[index], starts[index] + len(line)
+                if redact_text(line) != line or any(s < end and e > begin for s, e in spans):
+                    held.add(line)
+            # The rest of a key broken over lines reads as nothing on its own: a comment or
+            # continuation line next to a held one that carries a key-like token is held too.
+            changed = True
+            while changed:
+                changed = False
+                for index, line in enumerate(lines):
+                    near = lines[max(index - 1, 0):index + 2]
+                    if line not in held and not _MAPPING_LINE.match(line) \
+                            and _TOKEN.search(line) and any(n in held for n in near):
+                        held.add(line)
+                        changed = True
+        return held
+
+
+def _withheld(line: str) -> str:
+    indent = line[: len(line) - len(line.lstrip())]
+    return f"{indent}# (line withheld: it holds a key or part of one)\n"
 
 
 def _ref(target: Any) -> str | None:
@@ -158,4 +211,9 @@ def propose_adoption(model: GovernanceModel, run: DriftRun) -> Proposal:
             proposal.notes.append(f"{diff.sentence()}: not expressible in the registries; "
                                   "declare it as an ignore rule (ccr.ignore) or `gates sync`")
     proposal.patch = "".join(editor.diff() for editor in editors.values())
+    withheld = sum(editor.withheld for editor in editors.values())
+    if withheld:
+        proposal.notes.append(f"{withheld} registry line(s) that hold a key or part of one are "
+                              "withheld from the patch, so it will not apply as it is; remove "
+                              "and rotate those keys (`gates run secret-refs`), then adopt again")
     return proposal
