@@ -155,7 +155,9 @@ def test_a_waiver_does_not_lift_the_deploy_block(spine: Path, tmp_path: Path) ->
         '    owner: "@ronny"\n'
         "    expires: 2099-01-01\n")
     policy = gates_at(spine, "run", "registry-policy")
-    assert policy.returncode == 0, policy.stdout  # the gate honours the waiver
+    # a leaked key cannot be waived: the gate fails and says to rotate it
+    assert policy.returncode == 1, policy.stdout
+    assert "rotate it: the waiver at waivers.yaml:2" in policy.stdout
     out = tmp_path / "config.json"
     done = gates_at(spine, "compile", "ccr", "--out", str(out))
     assert_refused(done, "SEC-002")
