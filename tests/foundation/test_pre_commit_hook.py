@@ -220,7 +220,7 @@ def test_a_commit_touching_nothing_governed_passes_without_running_the_gate(spin
 def test_a_gate_given_only_files_it_does_not_read_says_so_and_passes(spine):
     _dangle(spine / ROLES)
     result = run_gates("run", "registry-policy", "--root", str(spine), "README.md",
-                       "scenarios/fallback.yaml", cwd=spine)
+                       "notes/todo.txt", cwd=spine)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("\n") == 1 and SKIP_LINE in result.stdout
 
@@ -232,15 +232,18 @@ def test_a_gate_given_a_file_it_reads_runs_in_full(spine):
     assert result.returncode == 1 and "REG-002" in result.stdout
 
 
-def test_a_changed_scenario_runs_the_gate_that_reads_scenarios_only(spine, tmp_path):
+def test_a_changed_scenario_runs_the_gates_that_read_scenarios(spine, tmp_path):
+    """routing-scenarios judges the scenario; registry-policy scans its text for keys."""
     (spine / "scenarios").mkdir()
     (spine / "scenarios" / "team.yaml").write_text(
         "scenarios:\n  - name: OpenAI down, executor still served by OpenAI\n"
         "    given: {providers: {openai: http_5xx}}\n    when: {role: executor}\n"
         "    then: {model: openai/gpt-5}\n")
     changed = "scenarios/team.yaml"
-    skipped = run_gates("run", "registry-policy", "--root", str(spine), changed, cwd=spine)
-    assert skipped.returncode == 0 and SKIP_LINE in skipped.stdout
+    scanned = run_gates("run", "registry-policy", "--root", str(spine), changed, cwd=spine)
+    assert scanned.returncode == 0 and SKIP_LINE not in scanned.stdout, scanned.stdout
+    ignored = run_gates("run", "provider-drift", "--root", str(spine), changed, cwd=spine)
+    assert ignored.returncode == 0 and SKIP_LINE in ignored.stdout, ignored.stdout
     refused = run_gates("run", "routing-scenarios", "--root", str(spine), changed, cwd=spine)
     assert refused.returncode == 1 and "SCEN-001" in refused.stdout, refused.stdout
 

@@ -276,8 +276,9 @@ def test_a_key_linked_to_dev_zero_is_bad_input_not_a_hang(request, where):
     (spine.root / KEYS / "zero.pub").symlink_to("/dev/zero")
     result = bounded_gates("receipts", "verify", "--root", str(spine.root))
     assert result.returncode == 3, result.stdout + result.stderr
-    assert result.stderr == (f"gates: error: {KEYS}/zero.pub: resolves outside the spine root (a "
-                             "link or '..' leaves it); the spine's files must live inside it\n")
+    assert result.stderr.startswith(f"gates: error: {KEYS}/zero.pub: resolves outside the spine "
+                                    "root (a link or '..' leaves it)")
+    assert result.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize("where", ["unpinned", "pinned"])
@@ -285,6 +286,7 @@ def test_a_key_linked_from_outside_the_root_is_bad_input(request, where, tmp_pat
     spine = request.getfixturevalue(where)
     outside = tmp_path / "elsewhere"
     outside.mkdir()
+    (outside / "spine-gates.yaml").write_text("{}\n")  # another spine, whose key is linked in
     keygen(outside, spine.home, "evil")
     (spine.root / KEYS / "evil.pub").symlink_to(outside / KEYS / "evil.pub")
     result = run_gates("receipts", "verify", "--root", str(spine.root))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from spine_gates.errors import InputError
-from spine_gates.spine_files import CONFIG_FILE
+from spine_gates.spine_files import CONFIG_FILE as CONFIG_FILE  # re-exported
 
 REGISTRY_PATHS: dict[str, str] = {
     "providers": "docs/governance/PROVIDER_REGISTRY.yaml",
