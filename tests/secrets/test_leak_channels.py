@@ -9,7 +9,9 @@ part after its public prefix may appear.
 
 from __future__ import annotations
 
+import base64
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from tests.secrets.corpus import (
     SAMPLES_BY_NAME,
     copy_reference_spine,
     write_spine_with_keys,
+    write_spine_with_keys_everywhere,
 )
 
 LEAKED_KEY_RULES = {"SEC-001", "SEC-002", "SEC-003", "SEC-007"}
@@ -121,3 +124,118 @@ def test_adopt_shows_no_piece_of_a_key_in_its_diff_context(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     assert "claude-opus-4-9" in result.stdout  # the proposal itself is still made
     assert not _windows_in(result.stdout + result.stderr)
+
+
+# Every output channel, run once against a spine with every corpus key planted in every place.
+REPORT_FORMATS = ("text", "json", "sarif", "junit", "github", "spine")
+REQUEST = {"model": "claude-sonnet-4-5", "max_tokens": 64,
+           "messages": [{"role": "user", "content": "Say hello."}]}
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _decode_payloads(value: object) -> object:
+    """A receipt's JSON with the `payload` of every DSSE envelope base64-decoded (the encoded
+    form is checked through its decoding: base64 of ordinary JSON shares 8-character runs with
+    the corpus JWT's base64 claims by chance, which is no leak)."""
+    if isinstance(value, dict):
+        return {key: base64.b64decode(item).decode("utf-8", "replace")
+                if key == "payload" and isinstance(item, str) else _decode_payloads(item)
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decode_payloads(item) for item in value]
+    return value
+
+
+def _out(result: subprocess.CompletedProcess[str]) -> str:
+    return result.stdout + "\n" + result.stderr
+
+
+@pytest.fixture(scope="module")
+def channels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    base = tmp_path_factory.mktemp("channels")
+    root = base / "spine"
+    write_spine_with_keys_everywhere(root)
+    clean = copy_reference_spine(base / "clean")
+    texts: dict[str, str] = {}
+
+    for fmt in REPORT_FORMATS:
+        report = base / "reports" / f"report.{fmt}"
+        report.parent.mkdir(exist_ok=True)
+        result = run_gates("run", "all", "--root", str(root), "--format", fmt,
+                           "--output", str(report))
+        written = report.read_text(encoding="utf-8") if report.exists() else ""
+        texts[f"run-all-{fmt}"] = _out(result) + "\n" + written
+
+    key = base / "keys" / "ci.key"
+    keygen = run_gates("receipts", "keygen", "--root", str(root), "--out", str(key),
+                       "--name", "ci")
+    assert keygen.returncode == 0, keygen.stderr
+    receipt = run_gates("run", "registry-policy", "--root", str(root), "--receipt",
+                        "--signing-key", str(key))
+    parts = [_out(keygen), _out(receipt)]
+    receipt_files = sorted((root / "receipts").rglob("*.json"))
+    assert receipt_files, receipt.stderr
+    for path in receipt_files:
+        decoded = _decode_payloads(json.loads(path.read_text(encoding="utf-8")))
+        parts.append(json.dumps(decoded, indent=1))
+    texts["receipt"] = "\n".join(parts)
+
+    texts["compile-ccr"] = _out(run_gates("compile", "ccr", "--root", str(root)))
+
+    live_dir = base / "live"
+    live_dir.mkdir()
+    live = live_dir / "config.json"
+    made = run_gates("compile", "ccr", "--root", str(clean), "--out", str(live))
+    assert made.returncode == 0, made.stderr
+    before = _snapshot(live_dir)
+    synced = run_gates("sync", "--root", str(root), "--live", str(live))
+    after = _snapshot(live_dir)
+    texts["sync"] = _out(synced) + "\n" + "\n".join(
+        b.decode("utf-8", "replace") for b in after.values())
+
+    request = base / "request.json"
+    request.write_text(json.dumps(REQUEST))
+    texts["route-explain"] = _out(run_gates("route", "explain", str(request),
+                                            "--root", str(root)))
+    texts["providers-status"] = _out(run_gates("providers", "status", "--offline",
+                                               "--root", str(root)))
+    texts["baseline-create"] = _out(run_gates("baseline", "create", "--root", str(root)))
+    baseline = root / ".spine-gates-baseline.json"
+    if baseline.exists():
+        texts["baseline-create"] += "\n" + baseline.read_text(encoding="utf-8")
+    return {"texts": texts, "live_before": before, "live_after": after}
+
+
+CHANNELS = (*(f"run-all-{fmt}" for fmt in REPORT_FORMATS), "receipt", "compile-ccr", "sync",
+            "route-explain", "providers-status", "baseline-create")
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_no_channel_echoes_a_piece_of_any_planted_key(channels: dict[str, object],
+                                                      channel: str) -> None:
+    texts = channels["texts"]
+    assert isinstance(texts, dict)
+    text = texts[channel]
+    leaked = _windows_in(text)
+    assert not leaked, f"channel {channel} echoes a piece of: " + "; ".join(
+        f"{name} ({_first_window(name, text)!r})" for name in leaked)
+
+
+def _first_window(name: str, text: str) -> str:
+    """The first 8-character window of a sample's secret found in `text`, with context."""
+    sample = SAMPLES_BY_NAME[name]
+    body = sample.secret.removeprefix(sample.prefix)
+    for i in range(max(len(body) - 7, 0)):
+        at = text.find(body[i:i + 8])
+        if at >= 0:
+            return text[max(at - 40, 0):at + 48]
+    return ""
+
+
+def test_sync_from_a_keyed_spine_leaves_the_live_config_and_its_folder_untouched(
+        channels: dict[str, object]) -> None:
+    assert channels["live_after"] == channels["live_before"]
