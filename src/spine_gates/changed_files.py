@@ -137,6 +137,12 @@ def _shipped_inside(root: Path) -> list[str]:
     return tops
 
 
+def _mentioned_in(name: str, text: str | None, paths: list[str]) -> str | None:
+    """The first of `paths` that `text` (the file `name`) mentions; `name` itself when the file
+    cannot be read, so the gate runs and reports it."""
+    return name if text is None else _mentions(text, paths)
+
+
 def _named(root: Path, paths: list[str]) -> str | None:
     """The first of `paths` whose file name the settings or a registry mention (or a registry
     that cannot be read: the gate must run to report it)."""
@@ -145,9 +151,7 @@ def _named(root: Path, paths: list[str]) -> str | None:
     config = None
     if (root / CONFIG_FILE).exists() or (root / CONFIG_FILE).is_symlink():
         config = _text(root / CONFIG_FILE)
-        if config is None:
-            return CONFIG_FILE
-        hit = _mentions(config, paths)
+        hit = _mentioned_in(CONFIG_FILE, config, paths)
         if hit is not None:
             return hit
     registries: Collection[str] = REGISTRY_PATHS.values()
@@ -160,10 +164,7 @@ def _named(root: Path, paths: list[str]) -> str | None:
         except GatesError:
             return CONFIG_FILE
     for rel in registries:
-        text = _text(root / rel)
-        if text is None:
-            return rel
-        hit = _mentions(text, paths)
+        hit = _mentioned_in(rel, _text(root / rel), paths)
         if hit is not None:
             return hit
     return None

@@ -14,6 +14,7 @@ Every secret found is registered for redaction; a hit carries its line and, in Y
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -208,7 +209,8 @@ def _outside_values(text: str, found: list[tuple[str, str, int, int]],
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     scalars: list[tuple[int, int, str | None]] = []  # (start, end, the key's text or None)
     key_next = False
-    try:
+    # Bad YAML is the loader's to report; the tokens scanned before it still place the finds.
+    with contextlib.suppress(yaml.YAMLError):
         for token in yaml.scan(text, Loader=loader):
             if isinstance(token, yaml.KeyToken):
                 key_next = True
@@ -218,8 +220,6 @@ def _outside_values(text: str, found: list[tuple[str, str, int, int]],
                 key_next = False
             else:
                 key_next = False
-    except yaml.YAMLError:
-        pass  # the loader reports bad YAML; what was tokenised still places the finds
     out = []
     for kind, label, start, end in found:
         inside = next((s for s in scalars if s[0] <= start and end <= s[1]), None)
