@@ -4,11 +4,13 @@ says which source answered for each reference (infisical / cache / manifest / en
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from spine_gates.commands import emit, root_of, skipped
 from spine_gates.errors import EXIT_PASS, EXIT_VIOLATIONS
 from spine_gates.finding import Finding, Severity
 
@@ -98,3 +100,16 @@ def _text(rows: list[dict[str, Any]], findings: list[Finding], code: int) -> str
                f"{summary['error']} error, {summary['warning']} warning, "
                f"{summary['waived']} waived")
     return "\n".join(out) + "\n"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    root = root_of(args)
+    if args.files:
+        from spine_gates.changed_files import gate_skip_note
+
+        note = gate_skip_note(root, args.files, "secret-refs", "gates secrets check")
+        if skipped(note, args.format):
+            return 0
+    text, code = run_secrets_check(root, args.format, args.require_resolution, args.offline)
+    emit(text, args.output)
+    return code
