@@ -12,13 +12,17 @@ import errno
 import importlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from spine_gates import __version__
 from spine_gates.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, GatesError, InputError
 from spine_gates.printable import visible
 
-FORMATS = ("text", "json", "sarif", "junit", "github", "spine")
+# The --format choices, each set once; the first is the default.
+REPORT_FORMATS = ("text", "json", "sarif", "junit", "github", "spine")  # report/ renders these
+PLAIN_FORMATS = ("text", "json")
+CATALOGUE_FORMATS = ("text", "markdown", "json")
+AUDIT_FORMATS = ("markdown", "html", "json")
 # The command groups: `gates <command>` -> its module under spine_gates.commands.
 COMMANDS = {
     "run": "run",
@@ -46,19 +50,53 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{message} (see `{self.prog} --help`)")
 
 
-def _add_root(parser: argparse.ArgumentParser, writes: bool = False) -> None:
-    where = parser.add_mutually_exclusive_group()
+def _options(*adders: Callable[[argparse.ArgumentParser], object]) -> _Parser:
+    """A parent parser: options several commands share, written once."""
+    parent = _Parser(add_help=False)
+    for add in adders:
+        add(parent)
+    return parent
+
+
+def _root_options(writes: bool) -> _Parser:
+    parent = _options()
+    where = parent.add_mutually_exclusive_group()
     where.add_argument("--root", metavar="DIR",
                        help="spine root (default: the current directory, which must be a spine)")
     # A writer takes --reference only to refuse it with a clear message (model/discovery.py).
     where.add_argument("--reference", action="store_true",
                        help=argparse.SUPPRESS if writes else "check the bundled reference spine "
                        "on purpose")
+    return parent
 
 
-def _add_format(parser: argparse.ArgumentParser, choices: Sequence[str] = FORMATS) -> None:
-    parser.add_argument("--format", choices=choices, default="text")
-    parser.add_argument("--output", metavar="FILE", help="write the report to FILE")
+def _format_options(choices: Sequence[str], output: bool) -> _Parser:
+    parent = _options(lambda p: p.add_argument("--format", choices=choices, default=choices[0]))
+    if output:
+        parent.add_argument("--output", metavar="FILE", help="write the report to FILE")
+    return parent
+
+
+class _Profiles:
+    """The router version profiles `ccr.profiles` defines, as argparse choices: imported only
+    when --profile is given or help is shown, so other commands never pay for the import."""
+
+    def _names(self) -> list[str]:
+        from spine_gates.ccr.profiles import PROFILES
+
+        return list(PROFILES)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+
+def _profile_options(default: str) -> _Parser:
+    return _options(lambda p: p.add_argument(
+        "--profile", choices=_Profiles(), metavar="VERSION",
+        help=f"router version profile: %(choices)s (default: {default})"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,14 +104,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"spine-gates {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run a gate (or all) on a spine")
+    reader, writer = _root_options(writes=False), _root_options(writes=True)
+    report = _format_options(REPORT_FORMATS, output=True)
+    plain = _format_options(PLAIN_FORMATS, output=False)
+    plain_report = _format_options(PLAIN_FORMATS, output=True)
+    live = _options(lambda p: p.add_argument(
+        "--live", metavar="PATH",
+        help="live router config (default ~/.claude-code-router/config.json)"))
+    deploy_profile = _profile_options("the spine's ccr.profile, else 2.0")
+
+    def group(name: str, help: str) -> argparse._SubParsersAction[_Parser]:
+        parent = sub.add_parser(name, help=help)
+        return parent.add_subparsers(dest=f"{name}_command", parser_class=_Parser,
+                                     metavar="SUBCOMMAND", required=True)
+
+    run = sub.add_parser("run", parents=[reader, report, live],
+                         help="run a gate (or all) on a spine")
     run.add_argument("gate", help="gate name from `gates list`, or all")
     run.add_argument("files", nargs="*", metavar="FILE",
                      help="changed files (a pre-commit hook passes them): run only if the gate "
                           "reads one of them, else exit 0 at once")
-    _add_root(run)
-    _add_format(run)
-    run.add_argument("--live", metavar="PATH", help="live proxy config (drift gates)")
     run.add_argument("--no-baseline", action="store_true",
                      help="report findings accepted in the baseline too")
     run.add_argument("--receipt", action=argparse.BooleanOptionalAction, default=None,
@@ -83,63 +133,46 @@ def build_parser() -> argparse.ArgumentParser:
                           "$SPINE_GATES_SIGNING_KEY, $SPINE_GATES_SIGNING_KEY_REF)")
     run.set_defaults(handler="cmd_run")
 
-    lst = sub.add_parser("list", help="list the gates")
-    lst.add_argument("--format", choices=("text", "json"), default="text")
-    lst.set_defaults(handler="cmd_list")
+    sub.add_parser("list", parents=[plain], help="list the gates").set_defaults(
+        handler="cmd_list")
 
-    policy = sub.add_parser("policy", help="rule packs: test them, list them")
-    policy_sub = policy.add_subparsers(dest="policy_command", parser_class=_Parser,
-                                       metavar="SUBCOMMAND", required=True)
-    ptest = policy_sub.add_parser("test", help="run the rule packs' fixture tests (the spine's "
-                                  "own packs when it has policies/, else the shipped ones)")
-    _add_root(ptest)
-    ptest.add_argument("--format", choices=("text", "json"), default="text")
+    policy = group("policy", "rule packs: test them, list them")
+    ptest = policy.add_parser("test", parents=[reader, plain],
+                              help="run the rule packs' fixture tests (the spine's own packs "
+                                   "when it has policies/, else the shipped ones)")
     ptest.add_argument("--require-coverage", action="store_true",
                        help="fail unless every rule has a passing and a failing case")
     ptest.add_argument("files", nargs="*", metavar="FILE",
                        help="changed files: test only if the cases read one of them")
     ptest.set_defaults(handler="cmd_test")
-    prules = policy_sub.add_parser("rules", help="the rule catalogue")
-    _add_root(prules)
-    prules.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    prules.set_defaults(handler="cmd_rules")
+    policy.add_parser("rules", parents=[reader, _format_options(CATALOGUE_FORMATS, False)],
+                      help="the rule catalogue").set_defaults(handler="cmd_rules")
 
-    baseline = sub.add_parser("baseline", help="accept current findings when adopting")
-    baseline_sub = baseline.add_subparsers(dest="baseline_command", parser_class=_Parser,
-                                           metavar="SUBCOMMAND", required=True)
-    create = baseline_sub.add_parser("create", help="write .spine-gates-baseline.json")
-    _add_root(create, writes=True)
-    create.set_defaults(handler="cmd_create")
+    baseline = group("baseline", "accept current findings when adopting")
+    baseline.add_parser("create", parents=[writer], help="write .spine-gates-baseline.json"
+                        ).set_defaults(handler="cmd_create")
 
-    receipts = sub.add_parser("receipts", help="signed receipts: keys, verification, audit")
-    receipts_sub = receipts.add_subparsers(dest="receipts_command", parser_class=_Parser,
-                                           metavar="SUBCOMMAND", required=True)
-    keygen = receipts_sub.add_parser("keygen", help="create an Ed25519 signing key")
-    _add_root(keygen, writes=True)
+    receipts = group("receipts", "signed receipts: keys, verification, audit")
+    keygen = receipts.add_parser("keygen", parents=[writer],
+                                 help="create an Ed25519 signing key")
     keygen.add_argument("--out", metavar="PRIVATE_PATH",
                         help="private key path, outside the repository "
                              "(default ~/.config/spine-gates/keys/<name>.key)")
     keygen.add_argument("--name", help="key name; the public key is receipts/keys/<name>.pub")
     keygen.set_defaults(handler="cmd_keygen")
-    rverify = receipts_sub.add_parser("verify", help="verify signatures and the hash chain")
-    _add_root(rverify)
+    rverify = receipts.add_parser("verify", parents=[reader, plain],
+                                  help="verify signatures and the hash chain")
     rverify.add_argument("--against-worktree", action="store_true",
                          help="also require the governed files to match the newest passing "
                               "receipt")
-    rverify.add_argument("--format", choices=("text", "json"), default="text")
     rverify.set_defaults(handler="cmd_verify")
-    raudit = receipts_sub.add_parser("audit", help="the receipt audit review")
-    _add_root(raudit)
-    raudit.add_argument("--format", choices=("markdown", "html", "json"), default="markdown")
-    raudit.add_argument("--output", metavar="FILE", help="write the report to FILE")
-    raudit.set_defaults(handler="cmd_audit")
-    providers = sub.add_parser("providers", help="provider health and role degradation")
-    providers_sub = providers.add_subparsers(dest="providers_command", parser_class=_Parser,
-                                             metavar="SUBCOMMAND", required=True)
-    pstatus = providers_sub.add_parser("status", help="probe providers; roles healthy/degraded/"
-                                       "down (exit 0/1/2)")
-    _add_root(pstatus)
-    _add_format(pstatus, ("text", "json"))
+    receipts.add_parser("audit", parents=[reader, _format_options(AUDIT_FORMATS, True)],
+                        help="the receipt audit review").set_defaults(handler="cmd_audit")
+
+    providers = group("providers", "provider health and role degradation")
+    pstatus = providers.add_parser("status", parents=[reader, plain_report],
+                                   help="probe providers; roles healthy/degraded/down "
+                                        "(exit 0/1/2)")
     pstatus.add_argument("--timeout", type=float, metavar="S", help="per-probe timeout (5)")
     pstatus.add_argument("--deadline", type=float, metavar="S", help="overall deadline (10)")
     pstatus.add_argument("--offline", action="store_true",
@@ -153,63 +186,42 @@ def build_parser() -> argparse.ArgumentParser:
     pstatus.add_argument("--session-refresh", action="store_true", help=argparse.SUPPRESS)
     pstatus.set_defaults(handler="cmd_status")
 
-    session = sub.add_parser("session", help="session start: the cached provider brief")
-    session_sub = session.add_subparsers(dest="session_command", parser_class=_Parser,
-                                         metavar="SUBCOMMAND", required=True)
-    scheck = session_sub.add_parser("check", help="one provider_brief line; never blocks, "
-                                    "always exit 0")
-    _add_root(scheck)
-    scheck.set_defaults(handler="cmd_check")
+    session = group("session", "session start: the cached provider brief")
+    session.add_parser("check", parents=[reader], help="one provider_brief line; never blocks, "
+                       "always exit 0").set_defaults(handler="cmd_check")
 
-    live_help = "live router config (default ~/.claude-code-router/config.json)"
-    profiles = ("2.0", "1.0")
-    profile_help = "router version profile (default: the spine's ccr.profile, else 2.0)"
     compile_ = sub.add_parser("compile", help="compile the SSOT into a proxy config")
     compile_sub = compile_.add_subparsers(dest="compile_command", parser_class=_Parser,
                                           metavar="TARGET", required=True)
-    cccr = compile_sub.add_parser("ccr", help="claude-code-router config.json (byte-stable)")
-    cccr.add_argument("--profile", choices=profiles, help=profile_help)
+    cccr = compile_sub.add_parser("ccr", parents=[deploy_profile, reader],
+                                  help="claude-code-router config.json (byte-stable)")
     cccr.add_argument("--out", dest="output", metavar="FILE",
                       help="write to FILE (default: stdout)")
-    _add_root(cccr)
     cccr.set_defaults(handler="cmd_ccr")
 
-    sync = sub.add_parser("sync", help="write the compiled SSOT to the live router config")
-    sync.add_argument("--live", metavar="PATH", help=live_help)
+    sync = sub.add_parser("sync", parents=[live, deploy_profile, writer],
+                          help="write the compiled SSOT to the live router config")
     sync.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
-    sync.add_argument("--profile", choices=profiles, help=profile_help)
-    _add_root(sync, writes=True)
     sync.set_defaults(handler="cmd_sync")
 
-    adopt = sub.add_parser("adopt", help="propose the SSOT patch for intended live edits")
-    adopt.add_argument("--live", metavar="PATH", help=live_help)
-    adopt.add_argument("--profile", choices=profiles, help=profile_help)
-    _add_root(adopt, writes=True)
-    adopt.set_defaults(handler="cmd_adopt")
+    sub.add_parser("adopt", parents=[live, deploy_profile, writer],
+                   help="propose the SSOT patch for intended live edits").set_defaults(
+        handler="cmd_adopt")
 
-    proxy = sub.add_parser("proxy", help="claude-code-router safety preflight")
-    proxy_sub = proxy.add_subparsers(dest="proxy_command", parser_class=_Parser,
-                                     metavar="SUBCOMMAND", required=True)
-    pcheck = proxy_sub.add_parser("check", help="CCR-* rules on the live config and "
-                                  "`ccr activate`")
-    pcheck.add_argument("--live", metavar="PATH", help=live_help)
-    pcheck.add_argument("--profile", choices=profiles, help=profile_help)
+    proxy = group("proxy", "claude-code-router safety preflight")
+    pcheck = proxy.add_parser("check", parents=[live, deploy_profile, reader, report],
+                              help="CCR-* rules on the live config and `ccr activate`")
     pcheck.add_argument("--ccr", metavar="PATH", help="the router CLI (default: PATH, then "
                         "./node_modules/.bin/ccr)")
     pcheck.add_argument("--activate-output", metavar="FILE",
                         help="check saved `ccr activate` output instead of running it")
     pcheck.add_argument("--no-activate", action="store_true", help="skip `ccr activate`")
-    _add_root(pcheck)
-    _add_format(pcheck)
     pcheck.set_defaults(handler="cmd_check")
 
-    secrets = sub.add_parser("secrets", help="inline secrets and secret references")
-    secrets_sub = secrets.add_subparsers(dest="secrets_command", parser_class=_Parser,
-                                         metavar="SUBCOMMAND", required=True)
-    secheck = secrets_sub.add_parser("check", help="SEC-* detection and reference resolution "
-                                     "(Infisical, cache, manifest, env); never reads a value")
-    _add_root(secheck)
-    _add_format(secheck, ("text", "json"))
+    secrets = group("secrets", "inline secrets and secret references")
+    secheck = secrets.add_parser("check", parents=[reader, plain_report],
+                                 help="SEC-* detection and reference resolution (Infisical, "
+                                      "cache, manifest, env); never reads a value")
     secheck.add_argument("--require-resolution", action="store_true",
                          help="fail closed: an unanswered reference is an error (CI)")
     secheck.add_argument("--offline", action="store_true",
@@ -218,32 +230,27 @@ def build_parser() -> argparse.ArgumentParser:
                          help="changed files: check only if the check reads one of them")
     secheck.set_defaults(handler="cmd_check")
 
-    route = sub.add_parser("route", help="predict routing: explain a request, simulate load, "
-                           "role resilience")
-    route_sub = route.add_subparsers(dest="route_command", parser_class=_Parser,
-                                     metavar="SUBCOMMAND", required=True)
-
-    def _route_common(p: argparse.ArgumentParser) -> None:
-        _add_root(p)
-        _add_format(p, ("text", "json"))
-        p.add_argument("--ccr-config", metavar="PATH",
-                       help="explain this router config (JSON5) instead of the compiled SSOT")
-        p.add_argument("--fail", action="append", metavar="PROVIDER[/MODEL]=STATE",
-                       help="inject a provider state: ok, http_429, http_5xx, http_4xx, "
-                            "http_NNN, timeout, connection_error, quota_exhausted")
-        p.add_argument("--profile", choices=("2.0", "1.0"), help="router version (default 2.0)")
-        p.add_argument("--live-state", action="store_true",
-                       help="start from the provider states the last `gates providers status` "
-                            "cached (explicit --fail wins)")
-
-    rexplain = route_sub.add_parser("explain", help="which model serves REQUEST.json, and why")
+    route = group("route", "predict routing: explain a request, simulate load, role resilience")
+    routing = _options(lambda p: p.add_argument(
+        "--ccr-config", metavar="PATH",
+        help="explain this router config (JSON5) instead of the compiled SSOT"),
+        lambda p: p.add_argument(
+        "--fail", action="append", metavar="PROVIDER[/MODEL]=STATE",
+        help="inject a provider state: ok, http_429, http_5xx, http_4xx, http_NNN, timeout, "
+             "connection_error, quota_exhausted"),
+        lambda p: p.add_argument(
+        "--live-state", action="store_true",
+        help="start from the provider states the last `gates providers status` cached "
+             "(explicit --fail wins)"))
+    predict = [reader, plain_report, routing, _profile_options("2.0")]
+    rexplain = route.add_parser("explain", parents=predict,
+                                help="which model serves REQUEST.json, and why")
     rexplain.add_argument("request", metavar="REQUEST.json", help="an Anthropic Messages body")
-    _route_common(rexplain)
     rexplain.add_argument("--custom-route", metavar="PROVIDER,MODEL",
                           help="what the config's CUSTOM_ROUTER_PATH returns for this request")
     rexplain.set_defaults(handler="cmd_explain")
-    rsim = route_sub.add_parser("simulate", help="seeded load simulation against rate budgets")
-    _route_common(rsim)
+    rsim = route.add_parser("simulate", parents=predict,
+                            help="seeded load simulation against rate budgets")
     rsim.add_argument("--rate", action="append", metavar="ROLE=N/min",
                       help="request rate of a role (repeatable)")
     rsim.add_argument("--duration", default="1h", help="simulated time, e.g. 30m, 1h")
@@ -251,10 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     rsim.add_argument("--budget", action="append", metavar="PROVIDER=N/min",
                       help="override a provider's rate budget (default: rate_limit_rpm)")
     rsim.set_defaults(handler="cmd_simulate")
-    rres = route_sub.add_parser("resilience", help="roles healthy/degraded/down under --fail; "
-                                "per-slot minimal failure sets")
-    _route_common(rres)
-    rres.set_defaults(handler="cmd_resilience")
+    route.add_parser("resilience", parents=predict,
+                     help="roles healthy/degraded/down under --fail; per-slot minimal failure "
+                          "sets").set_defaults(handler="cmd_resilience")
     return parser
 
 
