@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from spine_gates import __version__
 from spine_gates.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, GatesError, InputError
+from spine_gates.finding import Severity
 from spine_gates.printable import visible
 
 # The --format choices, each set once; the first is the default.
@@ -101,7 +102,7 @@ def _profile_options(default: str) -> _Parser:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gates", description="Policy-as-code gates for an LLM provider spine.")
-    parser.add_argument("--version", action="version", version=f"spine-gates {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"spine-gates {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     reader, writer = _root_options(writes=False), _root_options(writes=True)
@@ -112,13 +113,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--live", metavar="PATH",
         help="live router config (default ~/.claude-code-router/config.json)"))
     deploy_profile = _profile_options("the spine's ccr.profile, else 2.0")
+    # What a findings report lists; never the exit code, the summary counts or the receipt.
+    listing = _options(lambda p: p.add_argument(
+        "-q", "--quiet", action="store_true",
+        help="print only the findings: in text, no summary line, no waived or baselined "
+             "findings, no notes; the exit code says pass or fail"),
+        lambda p: p.add_argument(
+        "--severity", choices=[s.value for s in Severity], metavar="LEVEL",
+        help="list only findings at or above LEVEL: %(choices)s (the exit code, the summary "
+             "counts and the receipt are unchanged)"))
+    colours = _options(lambda p: p.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto",
+        help="colour the text report: auto (on a terminal, unless NO_COLOR is set; a "
+             "non-empty FORCE_COLOR forces it), always, never; never into --output"))
 
     def group(name: str, help: str) -> argparse._SubParsersAction[_Parser]:
         parent = sub.add_parser(name, help=help)
         return parent.add_subparsers(dest=f"{name}_command", parser_class=_Parser,
                                      metavar="SUBCOMMAND", required=True)
 
-    run = sub.add_parser("run", parents=[reader, report, live],
+    run = sub.add_parser("run", parents=[reader, report, live, listing, colours],
                          help="run a gate (or all) on a spine")
     run.add_argument("gate", help="gate name from `gates list`, or all")
     run.add_argument("files", nargs="*", metavar="FILE",
@@ -209,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
         handler="cmd_adopt")
 
     proxy = group("proxy", "claude-code-router safety preflight")
-    pcheck = proxy.add_parser("check", parents=[live, deploy_profile, reader, report],
+    pcheck = proxy.add_parser("check", parents=[live, deploy_profile, reader, report, listing,
+                                                colours],
                               help="CCR-* rules on the live config and `ccr activate`")
     pcheck.add_argument("--ccr", metavar="PATH", help="the router CLI (default: PATH, then "
                         "./node_modules/.bin/ccr)")
@@ -219,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     pcheck.set_defaults(handler="cmd_check")
 
     secrets = group("secrets", "inline secrets and secret references")
-    secheck = secrets.add_parser("check", parents=[reader, plain_report],
+    secheck = secrets.add_parser("check", parents=[reader, plain_report, listing],
                                  help="SEC-* detection and reference resolution (Infisical, "
                                       "cache, manifest, env); never reads a value")
     secheck.add_argument("--require-resolution", action="store_true",

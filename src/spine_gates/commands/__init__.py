@@ -43,6 +43,24 @@ def colour(args: argparse.Namespace, stream: Any) -> bool:
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
+def gate_report(args: argparse.Namespace, result: Any) -> str:
+    """A gate result in --format, listing what --severity and --quiet leave (commands/display.py);
+    the result itself, its exit code and its receipt are the run's."""
+    from spine_gates.report import renderer
+
+    quiet_text = args.quiet and args.format == "text"
+    if args.severity or quiet_text:
+        from spine_gates.commands.display import shown
+
+        result = shown(result, args.severity, active_only=quiet_text)
+    text = renderer(args.format)(result, colour(args, sys.stdout) and not args.output)
+    if quiet_text:
+        from spine_gates.commands.display import without_summary
+
+        text = without_summary(text)
+    return text
+
+
 def root_of(args: argparse.Namespace, writer: str | None = None) -> Path:
     """The spine the command acts on; a command that writes names itself as `writer`."""
     from spine_gates.model.discovery import spine_root

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from spine_gates.commands import colour, emit, root_of, skipped
+from spine_gates.commands import emit, gate_report, root_of, skipped
 from spine_gates.errors import InputError
 
 
@@ -29,10 +29,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if spine is not None:  # the hooks pass changed files: decide before importing the engine
         from spine_gates.changed_files import gate_skip_note
 
-        if skipped(gate_skip_note(spine, args.files, args.gate), args.format):
+        if skipped(gate_skip_note(spine, args.files, args.gate), args.format, args.quiet):
             return 0
     from spine_gates.gates import combine, load_gates, prepare, run_gate
-    from spine_gates.report import renderer
 
     gates = load_gates()
     if args.gate != "all" and args.gate not in gates:
@@ -55,8 +54,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         result = attach_receipt(result, key, tuple(results))
         receipt = result.extras["receipt"]
-        print(f"gates: receipt {receipt['path']} ({receipt['digest'][:15]})", file=sys.stderr)
-    text = renderer(args.format)(result, colour(args, sys.stdout) and not args.output)
+        if not args.quiet:
+            print(f"gates: receipt {receipt['path']} ({receipt['digest'][:15]})",
+                  file=sys.stderr)
+    text = gate_report(args, result)
     if args.format == "spine" and not args.output:
         for line in text.splitlines(keepends=True):  # the spine: PASS on stdout, FAIL on stderr
             emit(line, None, sys.stderr if " FAIL: " in line else sys.stdout)

@@ -35,8 +35,10 @@ _NOT_LISTED = frozenset({"WAIVER-002", "WAIVER-003"})
 
 
 def run_secrets_check(root: Path, fmt: str = "text", require: bool = False,
-                      offline: bool = False) -> tuple[str, int]:
-    """(report text, exit code); exit 1 when any unwaived error remains."""
+                      offline: bool = False, minimum: str | None = None,
+                      quiet: bool = False) -> tuple[str, int]:
+    """(report text, exit code); exit 1 when any unwaived error remains. `minimum` and `quiet`
+    narrow what the report lists, as for gate runs (commands/display.py)."""
     # Registers the `secret_refs` check kind, as gates.load_gate does today (issue 12 replaces
     # registration at import with the runner's table of check kinds).
     import spine_gates.secrets.gate_check  # noqa: F401
@@ -59,12 +61,20 @@ def run_secrets_check(root: Path, fmt: str = "text", require: bool = False,
         "source": answers[use.ref].source,
         "detail": answers[use.ref].detail,
     } for use in uses]
+    shown = findings
+    if minimum or quiet:
+        from spine_gates.commands.display import listed
+
+        shown = listed(findings, minimum, active_only=quiet and fmt == "text")
     if fmt == "json":
-        return _json(rows, findings, code), code
-    return _text(rows, findings, code), code
+        return _json(rows, findings, shown, code), code
+    if quiet:
+        return _findings_text(shown), code
+    return _text(rows, findings, shown, code), code
 
 
-def _json(rows: list[dict[str, Any]], findings: list[Finding], code: int) -> str:
+def _json(rows: list[dict[str, Any]], findings: list[Finding], shown: list[Finding],
+          code: int) -> str:
     from spine_gates.report.json_format import finding_dict
 
     data = {
@@ -73,7 +83,7 @@ def _json(rows: list[dict[str, Any]], findings: list[Finding], code: int) -> str
         "exit_code": code,
         "summary": _summary(findings),
         "references": rows,
-        "findings": [finding_dict(f) for f in findings],
+        "findings": [finding_dict(f) for f in shown],
     }
     return json.dumps(data, indent=2) + "\n"
 
@@ -85,7 +95,23 @@ def _summary(findings: list[Finding]) -> dict[str, int]:
     return counts
 
 
-def _text(rows: list[dict[str, Any]], findings: list[Finding], code: int) -> str:
+def _finding_lines(findings: list[Finding]) -> list[str]:
+    out = []
+    for finding in findings:
+        tag = finding.severity.value + (f", {finding.suppressed_by}" if finding.suppressed else "")
+        out.append(f"{finding.location() or '-'}: {finding.rule} [{tag}] {finding.message}")
+        if finding.fix and not finding.suppressed:
+            out.append(f"    fix: {finding.fix}")
+    return out
+
+
+def _findings_text(findings: list[Finding]) -> str:
+    """`--quiet`: the findings alone, nothing on a clean run."""
+    return "".join(f"{line}\n" for line in _finding_lines(findings))
+
+
+def _text(rows: list[dict[str, Any]], findings: list[Finding], shown: list[Finding],
+          code: int) -> str:
     out = []
     if rows:
         width = max(len(r["reference"]) for r in rows)
@@ -94,11 +120,7 @@ def _text(rows: list[dict[str, Any]], findings: list[Finding], code: int) -> str
             out.append(f"{row['reference']:<{width}}  {row['status']:<10} {row['source']:<9} "
                        f"{row['detail']}")
         out.append("")
-    for finding in findings:
-        tag = finding.severity.value + (f", {finding.suppressed_by}" if finding.suppressed else "")
-        out.append(f"{finding.location() or '-'}: {finding.rule} [{tag}] {finding.message}")
-        if finding.fix and not finding.suppressed:
-            out.append(f"    fix: {finding.fix}")
+    out += _finding_lines(shown)
     statuses = Counter(r["status"] for r in rows)
     sources = Counter(r["source"] for r in rows if r["status"] == "found")
     by_source = ", ".join(f"{n} {s}" for s, n in sorted(sources.items()))
@@ -118,8 +140,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         from spine_gates.changed_files import gate_skip_note
 
         note = gate_skip_note(root, args.files, "secret-refs", "gates secrets check")
-        if skipped(note, args.format):
+        if skipped(note, args.format, args.quiet):
             return 0
-    text, code = run_secrets_check(root, args.format, args.require_resolution, args.offline)
+    text, code = run_secrets_check(root, args.format, args.require_resolution, args.offline,
+                                   args.severity, args.quiet)
     emit(text, args.output)
     return code
