@@ -39,7 +39,7 @@ def _latency(health: Health) -> str:
 
 
 def render_text(report: StatusReport) -> str:
-    from spine_gates.health.roles import RoleStatus
+    from spine_gates.model.role_status import RoleStatus
 
     rows = [("PROVIDER", "STATE", "LATENCY", "QUOTA/RATE", "RESET", "REASON")]
     notes: dict[int, list[str]] = {}

@@ -9,19 +9,13 @@ member). Timeouts and connection errors on the primary are final whatever the li
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
+from spine_gates.model.role_status import RoleStatus
 from spine_gates.routing.fallback import Failures, Outcome, registered_providers, resolve
 from spine_gates.routing.slots import Decision
 
 SLOTS = ("default", "background", "think", "longContext", "webSearch", "image")
-
-
-class RoleStatus(StrEnum):
-    HEALTHY = "healthy"
-    DEGRADED = "degraded"
-    DOWN = "down"
 
 
 @dataclass(frozen=True)
