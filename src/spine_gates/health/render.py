@@ -10,7 +10,7 @@ from spine_gates.health.state import Health, iso
 from spine_gates.printable import visible, visible_lines
 
 if TYPE_CHECKING:  # the command imports this module before the probes start: keep it light
-    from spine_gates.health.status import StatusReport
+    from spine_gates.health.provider_status import StatusReport
     from spine_gates.health.targets import ProviderTarget
 
 
