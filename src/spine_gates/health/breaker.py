@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from spine_gates.health.state import Health, State
-from spine_gates.health.store import transaction
+from spine_gates.health.state_store import transaction
 
 if TYPE_CHECKING:
     import sqlite3

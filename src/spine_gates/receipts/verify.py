@@ -300,6 +300,7 @@ def _check_entry(entry: IndexEntry, name: str, opened: _Opened, report: ChainRep
     predicate = statement["predicate"]
     when = predicate["time"]  # fixed-width UTC, so string order is time order
     revocation = report.revocations.get(signer.keyid)
+    # A key revoked at D invalidates what it signed at or after D (both to the second).
     if revocation is not None and when >= rfc3339(revocation.revoked_at):
         fail(f"signed by key {signer.name} ({short_id(signer.keyid)}) at {when}, "
              f"but that key was revoked at {rfc3339(revocation.revoked_at)}")

@@ -15,9 +15,10 @@ from typing import Any
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import Document, load_yaml
+from spine_gates.model.role_status import RoleStatus
 from spine_gates.routing.explain import explain_request
 from spine_gates.routing.fallback import Failures, Outcome, resolve
-from spine_gates.routing.resilience import RoleStatus, role_slots, role_view, slot_decision
+from spine_gates.routing.resilience import role_slots, role_view, slot_decision
 
 SCENARIO_RULE = "SCEN-001"
 SCENARIO_TITLE = "A routing scenario's expectation does not hold"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-ALLOWED_SCHEMES = ("infisical", "env")
 DEFAULT_NAMESPACE = "/spine/ai/providers"
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")

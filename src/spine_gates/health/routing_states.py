@@ -16,9 +16,9 @@ from spine_gates.errors import InputError
 
 def read_snapshot(root: Path) -> dict[str, Any] | None:
     """The last `providers status` report for this spine root, or None when there is none."""
-    from spine_gates.health import store
+    from spine_gates.health import state_store
 
-    conn = store.connect_existing()
+    conn = state_store.connect_existing()
     if conn is None:
         return None
     try:
@@ -26,7 +26,7 @@ def read_snapshot(root: Path) -> dict[str, Any] | None:
                            (str(root.resolve()),)).fetchone()
     except Exception as exc:  # sqlite3.Error, or not a database at all
         raise InputError(f"cannot read the health state store: {exc}",
-                         str(store.db_path())) from None
+                         str(state_store.db_path())) from None
     finally:
         conn.close()
     return json.loads(row[0]) if row else None

@@ -132,7 +132,7 @@ def session_check(root_arg: str | None, env: Mapping[str, str] | None = None,
 
 
 def _session_check(root_arg: str | None, env: Mapping[str, str], reference: bool) -> list[str]:
-    from spine_gates.health import store
+    from spine_gates.health import state_store
 
     try:
         root = resolve_root(root_arg, reference)
@@ -140,7 +140,7 @@ def _session_check(root_arg: str | None, env: Mapping[str, str], reference: bool
         return [f"provider_brief: unavailable ({exc})"]
     refresh_allowed = env.get(REFRESH_ENV, "1") != "0"
     now = time.time()
-    conn = store.connect_existing()
+    conn = state_store.connect_existing()
     row = None
     last_error = None
     unreadable = ""
@@ -154,7 +154,7 @@ def _session_check(root_arg: str | None, env: Mapping[str, str], reference: bool
             last_error = refresh[0] if refresh and refresh[0] else None
         except Exception as exc:  # corrupt, or written by an incompatible version
             row = None
-            unreadable = f"state store unreadable ({exc}): delete {store.db_path()}"
+            unreadable = f"state store unreadable ({exc}): delete {state_store.db_path()}"
     stale = True
     payload: dict[str, Any] = {}
     age = 0.0
@@ -170,7 +170,7 @@ def _session_check(root_arg: str | None, env: Mapping[str, str], reference: bool
             note = "stale (background refresh disabled)"
         else:
             if conn is None:
-                conn = store.connect()
+                conn = state_store.connect()
                 conn.execute(f"PRAGMA busy_timeout = {SESSION_BUSY_MS}")
             note = _spawn_refresh(conn, root, now)
             if row is not None:
@@ -192,15 +192,15 @@ def record_refresh(root: Path, error: str | None) -> None:
     The error is an exception's message (it may quote a URL or value holding a key) and
     `session check` prints it without redacting (speed), so it is scrubbed before it is stored.
     """
-    from spine_gates.health import store
+    from spine_gates.health import state_store
 
     if error:
         from spine_gates.secrets.redact import redact_text
 
         error = redact_text(error)
-    conn = store.connect()
+    conn = state_store.connect()
     try:
-        with store.transaction(conn):
+        with state_store.transaction(conn):
             conn.execute("INSERT OR REPLACE INTO refreshes (root, started_at, finished_at, error)"
                          " VALUES (?, COALESCE((SELECT started_at FROM refreshes WHERE root = ?),"
                          " ?), ?, ?)", (str(root), str(root), time.time(), time.time(), error))

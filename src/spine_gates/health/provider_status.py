@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlunsplit
 
 from spine_gates.errors import InputError
-from spine_gates.health import passive, store
+from spine_gates.health import passive, state_store
 from spine_gates.health.state import Health, State, iso, utcnow, worse
 from spine_gates.health.targets import ProviderTarget, build_targets, parse_overrides
 
@@ -119,7 +119,7 @@ def _slow(conn: Any, target: ProviderTarget, health: Health, now: _dt.datetime,
     """Degraded needs a minimum sample: the median of the last probes over the threshold."""
     if health.latency_ms is None or health.state != State.HEALTHY:
         return health
-    with store.transaction(conn):
+    with state_store.transaction(conn):
         conn.execute("INSERT INTO samples (provider, at, latency_ms) VALUES (?, ?, ?)",
                      (target.id, now.timestamp(), health.latency_ms))
         conn.execute("DELETE FROM samples WHERE provider = ? AND at < ?",
@@ -239,7 +239,7 @@ def _while_probing(root: Path, config: Any, documents: dict[str, Any],
     done here is one less after the last probe answers.
     """
     from spine_gates.health import breaker, roles  # noqa: F401  (imported now, used in _finish)
-    from spine_gates.health.session import digest_files
+    from spine_gates.health.session_brief import digest_files
     from spine_gates.model.governance import GovernanceModel
     from spine_gates.secrets.redact import redact_text, register_secret
 
@@ -280,17 +280,17 @@ def open_store() -> Any:
     import sqlite3
 
     try:
-        return store.connect()
+        return state_store.connect()
     except (OSError, sqlite3.Error) as exc:
         raise InputError(f"cannot open the health state store: {exc}",
-                         str(store.db_path())) from None
+                         str(state_store.db_path())) from None
 
 
 def save_snapshot(conn: Any, report: StatusReport, files: list[str], digest: str) -> None:
     from spine_gates.secrets.redact import redact_text
 
     payload = redact_text(json.dumps(report.to_json(), sort_keys=True))
-    with store.transaction(conn):
+    with state_store.transaction(conn):
         conn.execute("INSERT OR REPLACE INTO snapshots (root, written_at, files, digest, payload)"
                      " VALUES (?, ?, ?, ?, ?)", (report.root, time.time(), json.dumps(files),
                                                  digest, payload))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from spine_gates.errors import InputError
-from spine_gates.health.live_state import routing_state, routing_states
+from spine_gates.health.routing_states import routing_state, routing_states
 from spine_gates.routing.fallback import Failures
 from tests.health.fakes import closed_port
 
