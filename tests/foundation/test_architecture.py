@@ -16,7 +16,7 @@ from tests.conftest import REPO, gates_env
 
 SRC = REPO / "src" / "spine_gates"
 FEATURES = ("model", "policy", "secrets", "ccr", "drift", "routing", "health", "receipts",
-            "report", "checks")
+            "report", "checks", "targets")
 UPWARD = ("spine_gates.gates", "spine_gates.commands", "spine_gates.cli")
 
 # The commands layer (branch `commands`) moves these command modules out of the feature packages;
