@@ -162,7 +162,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_policy_test(args: argparse.Namespace) -> int:
-    from spine_gates.policy.policy_test import render_results, run_policy_tests
+    from spine_gates.policy.fixture_tests import render_results, run_policy_tests
 
     root = _root_if_any(args)
     if root is None:

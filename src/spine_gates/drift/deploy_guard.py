@@ -16,7 +16,7 @@ from spine_gates.errors import EXIT_VIOLATIONS, GatesError
 from spine_gates.finding import Finding, Severity
 
 if TYPE_CHECKING:
-    from spine_gates.gates import RunContext
+    from spine_gates.checks.interface import RunContext
 
 # The rule classes whose errors make a deployed config wrong or unsafe, and the shipped packs
 # that hold the declarative ones.

@@ -132,7 +132,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 SCHEMA_RULE = "SCHEMA-001"
-SCHEMA_TITLE = "Registry matches its schema"
+SCHEMA_TITLE = "Registry matches its schema"  # as in policies/builtin/rules.yaml
 
 
 Conforms = Callable[[Any], bool]

@@ -369,7 +369,7 @@ def check_worktree(root: Path, report: ChainReport,
     A file that receipt names must still exist with the same digest; a file it does not name
     must not exist (added since). `governed` defaults to every governed file of the spine as it
     is now; a broken spine-gates.yaml is an InputError (exit 3)."""
-    from spine_gates.gates import load_gates
+    from spine_gates.checks.table import load_gates
 
     if governed is None:
         from spine_gates.model.spine import load_config

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spine_gates.checks.interface import rule_meta
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import Document, load_yaml
@@ -21,7 +22,6 @@ from spine_gates.routing.fallback import Failures, Outcome, resolve
 from spine_gates.routing.resilience import role_slots, role_view, slot_decision
 
 SCENARIO_RULE = "SCEN-001"
-SCENARIO_TITLE = "A routing scenario's expectation does not hold"
 _WHEN = ("request", "role", "slot")
 _THEN = {"model", "status", "served_by", "rule", "role_state", "error_code", "scenario"}
 _FIELDS = {"name", "description", "given", "when", "then"}
@@ -178,6 +178,7 @@ def _run_one(scenario: dict[str, Any], index: int, doc: Document, config: dict[s
 
 def findings_for(results: list[ScenarioResult]) -> list[Finding]:
     out = []
+    title = rule_meta(SCENARIO_RULE).title
     for result in results:
         for key, expected, got, line in result.mismatches:
             out.append(Finding(SCENARIO_RULE, Severity.ERROR,
@@ -185,7 +186,7 @@ def findings_for(results: list[ScenarioResult]) -> list[Finding]:
                                f"the router would give {got!r}", result.file, line,
                                f"/scenarios/{result.index}/then/{key}",
                                fix="Fix the chain or slot binding, or the expectation if the "
-                                   "routing change is intended.", title=SCENARIO_TITLE))
+                                   "routing change is intended.", title=title))
     return out
 
 

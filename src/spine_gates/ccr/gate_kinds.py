@@ -1,7 +1,7 @@
-"""Registers the `drift` and `ccr-proxy` check kinds with the gate runner.
+"""The `ccr-proxy` check kind: the live router config is safe to run (gates/proxy-safety.yaml).
 
-Kept free of heavy imports: gates.py imports this module whenever it looks up check kinds, and
-`gates run registry-policy` must not pay for deepdiff or pyjson5.
+Its implementation's modules (the live-config reader, the safety rules) are imported inside the
+check, so naming it in the table costs nothing until a gate runs it.
 """
 
 from __future__ import annotations
@@ -11,46 +11,22 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from spine_gates.checks.interface import GateDefinition, RunContext, rule_meta, rule_metas
 from spine_gates.finding import Finding, Severity
-from spine_gates.gates import GateDefinition, RuleMeta, RunContext, register
-
-
-def rule_metas() -> list[RuleMeta]:
-    """The CCR-* and DRIFT-* rules these checks report, for SARIF and the rule catalogue."""
-    from spine_gates.ccr.safety import RULES as CCR_RULES
-    from spine_gates.drift.check import RULES as DRIFT_RULES
-
-    metas = [RuleMeta(r.id, r.title, r.severity, r.help, r.fix) for r in CCR_RULES.values()]
-    metas += [RuleMeta(rule_id, title, severity, help_text, fix)
-              for rule_id, (title, severity, help_text, fix) in DRIFT_RULES.items()]
-    return metas
-
-
-def _rule_meta(ctx: RunContext) -> None:
-    ctx.rules.update({meta.id: meta for meta in rule_metas()})
 
 
 def finding_missing(path: Path) -> Finding:
     return Finding("CCR-000", Severity.INFO, f"no live router config at {path}; proxy safety "
-                   "not checked (pass --live PATH)", str(path), title="No live router config")
+                   "not checked (pass --live PATH)", str(path), title=rule_meta("CCR-000").title)
 
 
-@register("drift")
-def _drift(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
-    from spine_gates.drift.check import drift_check
-
-    _rule_meta(ctx)
-    return drift_check(spec, ctx, gate)
-
-
-@register("ccr-proxy")
-def _proxy(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
+def proxy_safety(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
     from spine_gates.ccr.activate import check_activate, find_ccr, run_activate
     from spine_gates.ccr.compile import profile_for
     from spine_gates.ccr.live import is_missing, live_path, read_live_config
     from spine_gates.ccr.safety import check_proxy_config, finding
 
-    _rule_meta(ctx)
+    ctx.rules.update(rule_metas("ccr", "drift"))  # as the drift kind: `all` reports one set
     path, explicit = live_path(ctx.options.get("live"))
     if not explicit and is_missing(path):
         if ctx.options.get("activate") is not None:  # `gates proxy check` asked for this one

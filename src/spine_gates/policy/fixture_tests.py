@@ -150,7 +150,7 @@ def run_policy_tests(root: Path | None = None) -> PolicyTestReport:
     config = load_config(base_root)
     base = load_documents(base_root, config)
     # The parameters the pre-commit gate would use on this spine (its settings, then the gate's).
-    from spine_gates.gates import load_gates
+    from spine_gates.checks.table import load_gates
 
     gate = load_gates().get("registry-policy")
     params = {**(config.settings.get("rule_params") or {}), **(gate.rule_params if gate else {})}

@@ -1,4 +1,6 @@
-"""Named policy checks for routing resilience (ROLE-101, ROLE-102 in policies/routing.yaml).
+"""Named policy checks for routing resilience (policies/roles.yaml and policies/routing.yaml):
+a role's chain on one provider, a primary that cannot fall back (ROLE-101), an image slot
+outside the default chain (ROLE-102).
 
 They read the SSOT view only (no tokenizer, no compile), so they are cheap enough for the
 pre-commit path.
@@ -8,13 +10,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from spine_gates.policy.assertions import EvalContext, Violation, register_check
+from spine_gates.checks.interface import EvalContext, Violation
+
+
+def survives_single_provider_outage(items: list[dict[str, Any]], args: dict[str, Any],
+                                    ctx: EvalContext) -> list[Violation]:
+    """A role whose whole chain sits on one provider is down when that provider is.
+
+    Items are roles with `chain_providers`; the violation names the provider whose outage alone
+    leaves the role unanswered.
+    """
+    out = []
+    for role in items:
+        providers = role.get("chain_providers") or []
+        if len(providers) == 1:
+            out.append(Violation(role, {"provider": providers[0]}, None))
+    return out
+
 
 # Failure modes with no HTTP status: claude-code-router 2.0 does not fall back on them.
 _NETWORK_FAILURE_TYPES = {"local"}
 
 
-@register_check("primary_failure_can_fall_back")
 def primary_failure_can_fall_back(items: list[dict[str, Any]], args: dict[str, Any],
                                   ctx: EvalContext) -> list[Violation]:
     """A primary whose usual failure is a refused connection or timeout gets no fallback in
@@ -28,7 +45,6 @@ def primary_failure_can_fall_back(items: list[dict[str, Any]], args: dict[str, A
     return out
 
 
-@register_check("image_slot_uses_default_chain")
 def image_slot_uses_default_chain(items: list[dict[str, Any]], args: dict[str, Any],
                                   ctx: EvalContext) -> list[Violation]:
     """`image` is not a fallback scenario: image requests that fail fall back along the

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from spine_gates.checks.interface import EvalContext, Violation
 from spine_gates.errors import InputError
-from spine_gates.policy.assertions import EvalContext, Violation, register_check
 from spine_gates.secrets import detect, refs
 
 if TYPE_CHECKING:
@@ -63,7 +63,6 @@ _KINDS = {detect.LITERAL, detect.KEY_FORMAT, detect.URL_CREDENTIAL, detect.BAD_R
           detect.HIGH_ENTROPY}
 
 
-@register_check("secret_detected")
 def secret_detected(items: list[dict[str, Any]], args: dict[str, Any],
                     ctx: EvalContext) -> list[Violation]:
     """The detector's hits of one `kind` (SEC-001 literal, SEC-002 key-format, SEC-003
@@ -82,7 +81,6 @@ def namespaces(params: dict[str, Any], args: dict[str, Any]) -> list[str]:
     return [refs.normalise_namespace(str(v)) for v in listed if str(v).strip()]
 
 
-@register_check("secret_reference_namespace")
 def secret_reference_namespace(items: list[dict[str, Any]], args: dict[str, Any],
                                ctx: EvalContext) -> list[Violation]:
     """Infisical references stay under the namespace policy and never at the root (SEC-006)."""
