@@ -140,9 +140,6 @@ def test_echoing_providers_made_every_provider_unhealthy(evidence: dict[str, str
                                                  "openrouter", "zai")), states
 
 
-@pytest.mark.xfail(strict=True, reason="reasons echo a provider's error code/type and retry-after "
-                   "verbatim (a masked key piece passes redaction) and the breaker store keeps "
-                   "reasons unredacted")
 def test_no_channel_of_providers_status_or_session_check_echoes_a_piece_of_a_key(
         evidence: dict[str, str]) -> None:
     leaked = {channel: _leaks(text) for channel, text in evidence.items() if _leaks(text)}
