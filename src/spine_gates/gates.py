@@ -228,7 +228,22 @@ def prepare(root: Path, options: dict[str, Any] | None = None) -> RunContext:
     config = load_config(root)
     documents = load_documents(root, config)
     model = GovernanceModel(root, documents, config)
+    _register_referenced_keys(model)
     return RunContext(root, config, model, today(), dict(options or {}))
+
+
+def _register_referenced_keys(model: GovernanceModel) -> None:
+    """The keys the spine's references name, when this process holds them, are scrubbed from
+    every output of the run (a key pasted into a model id or a scenario is then a fingerprint,
+    whether or not the detector knows its format)."""
+    from spine_gates.secrets.refs import register_referenced_keys
+
+    refs: list[object] = [body.get("api_key_ref") for body in model.providers.values()
+                          if isinstance(body, dict)]
+    ccr = model.config.settings.get("ccr")
+    if isinstance(ccr, dict):
+        refs.append(ccr.get("apikey_ref"))
+    register_referenced_keys(refs, os.environ)
 
 
 def run_gate(gate: GateDefinition, ctx: RunContext) -> GateResult:

@@ -139,8 +139,6 @@ def test_an_unmarked_token_is_config_data_and_shown_as_written(tmp_path: Path) -
     assert UNDETECTED in texts["route explain --format json"]
 
 
-@pytest.mark.xfail(strict=True, reason="the value behind an api_key_ref is registered for "
-                   "redaction only by the commands that resolve references")
 def test_the_value_behind_an_api_key_ref_is_shown_in_no_channel(tmp_path: Path) -> None:
     root = copy_reference_spine(tmp_path / "spine")
     _plant_undetected(root)
@@ -178,8 +176,6 @@ def test_baseline_create_refuses_a_spine_keyed_by_a_pasted_key(tmp_path: Path) -
     assert not _corpus_leaks(result.stdout + result.stderr)
 
 
-@pytest.mark.xfail(strict=True, reason="the value behind an api_key_ref is registered for "
-                   "redaction only by the commands that resolve references")
 def test_the_baseline_holds_the_redacted_pointer_of_a_marked_key(tmp_path: Path) -> None:
     root = copy_reference_spine(tmp_path / "spine")
     _providers_keyed_by(root, [UNDETECTED])
