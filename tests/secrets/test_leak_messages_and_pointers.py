@@ -192,3 +192,26 @@ def test_the_baseline_holds_the_redacted_pointer_of_a_marked_key(tmp_path: Path)
                       "--no-receipt", env=env)
     assert again.returncode == 0, again.stdout
     assert not echoes_a_piece(again.stdout + again.stderr, UNDETECTED)
+
+
+@pytest.mark.xfail(strict=True, reason="sync writes the value behind an api_key_ref, pasted as a "
+                   "model id, into the live config and its stamp; compile --out a fingerprint")
+def test_compile_and_sync_refuse_to_deploy_the_value_behind_an_api_key_ref(
+        tmp_path: Path) -> None:
+    root = copy_reference_spine(tmp_path / "spine")
+    _plant_undetected(root)
+    env = gates_env(OPENAI_API_KEY=UNDETECTED)
+    folder = tmp_path / "live"
+    folder.mkdir()
+    live = folder / "config.json"
+    clean = copy_reference_spine(tmp_path / "clean")
+    assert run_gates("compile", "ccr", "--root", str(clean), "--out", str(live)).returncode == 0
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    synced = run_gates("sync", "--root", str(root), "--live", str(live), env=env)
+    assert synced.returncode == 1, synced.stdout
+    assert "refusing to sync" in synced.stderr and "api_key_ref" in synced.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    out = tmp_path / "compiled.json"
+    compiled = run_gates("compile", "ccr", "--root", str(root), "--out", str(out), env=env)
+    assert compiled.returncode == 1 and not out.exists()
+    assert not echoes_a_piece(synced.stdout + synced.stderr + compiled.stderr, UNDETECTED)
