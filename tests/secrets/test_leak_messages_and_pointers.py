@@ -194,8 +194,6 @@ def test_the_baseline_holds_the_redacted_pointer_of_a_marked_key(tmp_path: Path)
     assert not echoes_a_piece(again.stdout + again.stderr, UNDETECTED)
 
 
-@pytest.mark.xfail(strict=True, reason="sync writes the value behind an api_key_ref, pasted as a "
-                   "model id, into the live config and its stamp; compile --out a fingerprint")
 def test_compile_and_sync_refuse_to_deploy_the_value_behind_an_api_key_ref(
         tmp_path: Path) -> None:
     root = copy_reference_spine(tmp_path / "spine")
