@@ -266,4 +266,22 @@ def load_model(root: Path) -> GovernanceModel:
     """The spine at `root`: its settings and registries, loaded and typed (InputError when a
     file is missing or unreadable; schema faults are findings, not errors)."""
     config = load_config(root)
-    return GovernanceModel(root, load_documents(root, config), config)
+    model = GovernanceModel(root, load_documents(root, config), config)
+    _register_referenced_keys(model)
+    return model
+
+
+def _register_referenced_keys(model: GovernanceModel) -> None:
+    """The keys the spine's references name, when this process holds them, are scrubbed from
+    every output that follows the load (a key pasted into a model id or a scenario is then a
+    fingerprint, whether or not the detector knows its format)."""
+    import os
+
+    from spine_gates.secrets.refs import register_referenced_keys
+
+    refs: list[object] = [body.get("api_key_ref") for body in model.providers.values()
+                          if isinstance(body, dict)]
+    ccr = model.config.settings.get("ccr")
+    if isinstance(ccr, dict):
+        refs.append(ccr.get("apikey_ref"))
+    register_referenced_keys(refs, os.environ)

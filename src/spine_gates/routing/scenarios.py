@@ -177,13 +177,19 @@ def _run_one(scenario: dict[str, Any], index: int, doc: Document, config: dict[s
 
 
 def findings_for(results: list[ScenarioResult]) -> list[Finding]:
+    """SCEN-001 per unmet expectation. The message quotes the scenario's name and values, text
+    the secrets pack may not have scanned in this run (the scenario gate alone), so any key in
+    it is registered for redaction here."""
+    from spine_gates.secrets.detect import register_found
+
     out = []
     title = rule_meta(SCENARIO_RULE).title
     for result in results:
         for key, expected, got, line in result.mismatches:
-            out.append(Finding(SCENARIO_RULE, Severity.ERROR,
-                               f"scenario {result.name!r}: expected {key} {expected!r}, "
-                               f"the router would give {got!r}", result.file, line,
+            message = (f"scenario {result.name!r}: expected {key} {expected!r}, "
+                       f"the router would give {got!r}")
+            register_found(message)
+            out.append(Finding(SCENARIO_RULE, Severity.ERROR, message, result.file, line,
                                f"/scenarios/{result.index}/then/{key}",
                                fix="Fix the chain or slot binding, or the expectation if the "
                                    "routing change is intended.", title=title))
