@@ -10,7 +10,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "src"))
 
-from spine_gates.gates import GateResult, load_gates, prepare, run_gate  # noqa: E402
+from spine_gates.checks.interface import GateResult, prepare  # noqa: E402
+from spine_gates.checks.table import load_gates  # noqa: E402
+from spine_gates.gates import run_gate  # noqa: E402
 from spine_gates.receipts.keys import SigningKey, load_signing_key, write_keypair  # noqa: E402
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
+from spine_gates.checks.interface import GateResult, RuleMeta
 from spine_gates.finding import Finding, Severity
-from spine_gates.gates import GateResult, RuleMeta
 from spine_gates.report import github_format, sarif_format
 
 FINDINGS = (

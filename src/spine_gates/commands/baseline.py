@@ -8,7 +8,9 @@ from spine_gates.commands import root_of
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from spine_gates.gates import load_gates, prepare, run_gate
+    from spine_gates.checks.interface import prepare
+    from spine_gates.checks.table import load_gates
+    from spine_gates.gates import run_gate
     from spine_gates.policy.baseline import BASELINE_FILE, write_baseline
 
     ctx = prepare(root_of(args, "baseline create"), {"no_baseline": True})

@@ -14,12 +14,14 @@ from spine_gates.commands import emit, root_of
 def compile_text(spine: Path, profile: str | None) -> str:
     """The compiled config.json text (byte-stable)."""
     from spine_gates.ccr.compile import compile_ccr_config, profile_for, render_config
-    from spine_gates.drift.deploy_guard import refuse_broken_ssot
-    from spine_gates.gates import prepare
+    from spine_gates.checks.interface import prepare
+    from spine_gates.drift.deploy_guard import refuse_broken_ssot, refuse_known_keys
 
     ctx = prepare(spine)
     refuse_broken_ssot(ctx, "compile")
-    return render_config(compile_ccr_config(ctx.model, profile_for(profile, ctx.model)))
+    text = render_config(compile_ccr_config(ctx.model, profile_for(profile, ctx.model)))
+    refuse_known_keys(text, "compile")
+    return text
 
 
 def cmd_ccr(args: argparse.Namespace) -> int:

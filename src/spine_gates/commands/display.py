@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from spine_gates.checks.interface import GateResult
 from spine_gates.finding import Finding, Severity
-from spine_gates.gates import GateResult
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spine_gates.ccr.compile import compile_ccr_config, profile_for
+from spine_gates.ccr.compile import compile_ccr_config, profile_for, render_config
 from spine_gates.ccr.live import live_path
 from spine_gates.commands import emit, root_of
 from spine_gates.drift.check import ignore_rules, live_for, run_drift
 from spine_gates.drift.compare import DriftVerdict
-from spine_gates.drift.deploy_guard import refuse_broken_ssot
+from spine_gates.drift.deploy_guard import refuse_broken_ssot, refuse_known_keys
 from spine_gates.errors import EXIT_PASS
 from spine_gates.printable import visible, visible_lines
 
@@ -22,8 +22,8 @@ from spine_gates.printable import visible, visible_lines
 def sync(root: Path, live_option: str | None, profile_name: str | None,
          dry_run: bool) -> tuple[str, int]:
     """Plan (and unless dry-run, apply) a sync; returns the report text and the exit code."""
+    from spine_gates.checks.interface import prepare
     from spine_gates.drift.sync import apply_sync, plan_sync
-    from spine_gates.gates import prepare
 
     ctx = prepare(root)
     refuse_broken_ssot(ctx, "sync (dry run)" if dry_run else "sync")
@@ -34,6 +34,7 @@ def sync(root: Path, live_option: str | None, profile_name: str | None,
     rules = ignore_rules(ctx.model, None)
     run = run_drift(ctx.model, live, profile, rules) if live is not None else None
     compiled = run.compiled if run is not None else compile_ccr_config(ctx.model, profile)
+    refuse_known_keys(render_config(compiled), "sync (dry run)" if dry_run else "sync")
     plan = plan_sync(run, compiled, path, name, profile.name, ctx.today)
     lines = []
     if live is None:
@@ -66,9 +67,9 @@ def sync(root: Path, live_option: str | None, profile_name: str | None,
 
 def adopt(root: Path, live_option: str | None, profile_name: str | None) -> tuple[str, int]:
     """The YAML patch that makes the SSOT match hand edits, plus notes for the rest."""
+    from spine_gates.checks.interface import prepare
     from spine_gates.drift.adopt import propose_adoption
     from spine_gates.errors import InputError
-    from spine_gates.gates import prepare
 
     ctx = prepare(root)
     profile = profile_for(profile_name, ctx.model)

@@ -8,7 +8,7 @@ import argparse
 def cmd_list(args: argparse.Namespace) -> int:
     import json
 
-    from spine_gates.gates import load_gates
+    from spine_gates.checks.table import load_gates
 
     gates = load_gates()
     if args.format == "json":

@@ -9,7 +9,7 @@ from spine_gates.commands import root_if_any, skipped
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from spine_gates.policy.policy_test import render_results, run_policy_tests
+    from spine_gates.policy.fixture_tests import render_results, run_policy_tests
 
     spine = root_if_any(args)
     if spine is None:

@@ -8,7 +8,9 @@ from spine_gates.commands import emit, gate_report, root_of
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from spine_gates.gates import load_gates, prepare, run_gate
+    from spine_gates.checks.interface import prepare
+    from spine_gates.checks.table import load_gates
+    from spine_gates.gates import run_gate
 
     options = {"live": args.live, "profile": args.profile, "ccr": args.ccr,
                "activate": not args.no_activate, "activate_output": args.activate_output,

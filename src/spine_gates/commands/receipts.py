@@ -34,7 +34,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from spine_gates.gates import today
+    from spine_gates.clock import today
     from spine_gates.receipts.audit import build_audit, exit_status
     from spine_gates.receipts.audit_report import RENDERERS
 

@@ -16,7 +16,7 @@ from spine_gates.routing.fallback import Failures
 
 def _roles_and_budgets(root: Path | None) -> tuple[dict[str, list[str]], dict[str, float]]:
     """Role -> slots and provider -> rpm budget from the spine (empty without a spine)."""
-    from spine_gates.gates import prepare
+    from spine_gates.checks.interface import prepare
     from spine_gates.routing.resilience import role_slots
 
     if root is None:
@@ -42,7 +42,7 @@ def injected_failures(fail: list[str] | None, live_state_root: Path | None) -> F
     explicit = Failures.parse(fail)
     if live_state_root is None:
         return explicit
-    from spine_gates.health.live_state import routing_states
+    from spine_gates.health.routing_states import routing_states
 
     cached = Failures.from_mapping(routing_states(live_state_root), "--live-state")
     return Failures(cached.by_key + explicit.by_key)

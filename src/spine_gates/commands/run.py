@@ -31,7 +31,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         if skipped(gate_skip_note(spine, args.files, args.gate), args.format, args.quiet):
             return 0
-    from spine_gates.gates import combine, load_gates, prepare, run_gate
+    from spine_gates.checks.interface import prepare
+    from spine_gates.checks.table import load_gates
+    from spine_gates.gates import combine, run_gate
 
     gates = load_gates()
     if args.gate != "all" and args.gate not in gates:

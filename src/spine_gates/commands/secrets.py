@@ -11,10 +11,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from spine_gates.checks.interface import GateDefinition
 from spine_gates.commands import emit, root_of, skipped
 from spine_gates.errors import EXIT_PASS
 from spine_gates.finding import Finding
-from spine_gates.gates import GateDefinition
 
 
 # `secrets check` is the secrets pack plus reference resolution, run as one gate by the runner
@@ -39,10 +39,8 @@ def run_secrets_check(root: Path, fmt: str = "text", require: bool = False,
                       quiet: bool = False) -> tuple[str, int]:
     """(report text, exit code); exit 1 when any unwaived error remains. `minimum` and `quiet`
     narrow what the report lists, as for gate runs (commands/display.py)."""
-    # Registers the `secret_refs` check kind, as gates.load_gate does today (issue 12 replaces
-    # registration at import with the runner's table of check kinds).
-    import spine_gates.secrets.gate_check  # noqa: F401
-    from spine_gates.gates import prepare, run_gate
+    from spine_gates.checks.interface import prepare
+    from spine_gates.gates import run_gate
     from spine_gates.secrets import resolve
 
     ctx = prepare(root, {"no_baseline": True})

@@ -13,7 +13,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def session_check_argv(argv: Sequence[str]) -> int:
     """`gates session check` parses its own arguments: bad input must not fail a session."""
-    from spine_gates.health.session import session_check
+    from spine_gates.health.session_brief import session_check
 
     root, reference, ignored = None, False, []
     items = list(argv)
