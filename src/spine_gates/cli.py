@@ -18,9 +18,9 @@ from spine_gates import __version__
 from spine_gates.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, GatesError, InputError
 from spine_gates.finding import Severity
 from spine_gates.printable import visible
+from spine_gates.report import FORMATS as REPORT_FORMATS  # one module per format renders these
 
-# The --format choices, each set once; the first is the default.
-REPORT_FORMATS = ("text", "json", "sarif", "junit", "github", "spine")  # report/ renders these
+# The other --format choices, each set once; the first is the default.
 PLAIN_FORMATS = ("text", "json")
 CATALOGUE_FORMATS = ("text", "markdown", "json")
 AUDIT_FORMATS = ("markdown", "html", "json")
