@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator, Sequence
 
 from spine_gates import __version__
 from spine_gates.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, GatesError, InputError
-from spine_gates.finding import Severity
 from spine_gates.printable import visible
 from spine_gates.report import FORMATS as REPORT_FORMATS  # one module per format renders these
 
@@ -78,14 +77,12 @@ def _format_options(choices: Sequence[str], output: bool) -> _Parser:
     return parent
 
 
-class _Profiles:
-    """The router version profiles `ccr.profiles` defines, as argparse choices: imported only
-    when --profile is given or help is shown, so other commands never pay for the import."""
+class _Choices:
+    """argparse choices read from the module that owns them, imported only when the option is
+    given or help is shown, so building the parser (`gates --version`) imports none of them."""
 
-    def _names(self) -> list[str]:
-        from spine_gates.ccr.profiles import PROFILES
-
-        return list(PROFILES)
+    def __init__(self, names: Callable[[], list[str]]) -> None:
+        self._names = names
 
     def __contains__(self, name: object) -> bool:
         return name in self._names()
@@ -94,9 +91,21 @@ class _Profiles:
         return iter(self._names())
 
 
+def _profile_names() -> list[str]:
+    from spine_gates.ccr.profiles import PROFILES
+
+    return list(PROFILES)
+
+
+def _severity_names() -> list[str]:
+    from spine_gates.finding import Severity
+
+    return [severity.value for severity in Severity]
+
+
 def _profile_options(default: str) -> _Parser:
     return _options(lambda p: p.add_argument(
-        "--profile", choices=_Profiles(), metavar="VERSION",
+        "--profile", choices=_Choices(_profile_names), metavar="VERSION",
         help=f"router version profile: %(choices)s (default: {default})"))
 
 
@@ -119,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only the findings: in text, no summary line, no waived or baselined "
              "findings, no notes; the exit code says pass or fail"),
         lambda p: p.add_argument(
-        "--severity", choices=[s.value for s in Severity], metavar="LEVEL",
+        "--severity", choices=_Choices(_severity_names), metavar="LEVEL",
         help="list only findings at or above LEVEL: %(choices)s (the exit code, the summary "
              "counts and the receipt are unchanged)"))
     colours = _options(lambda p: p.add_argument(
