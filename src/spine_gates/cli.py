@@ -337,10 +337,10 @@ def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
 
 
 def _redact(text: str) -> str:
-    """Error lines leave redacted, as every other byte the CLI writes (commands.emit)."""
-    from spine_gates.secrets.redact import redact_text
+    """Error lines leave redacted, as every other byte the CLI writes."""
+    from spine_gates.commands import redact
 
-    return redact_text(text)
+    return redact(text)
 
 
 def _check_output(args: argparse.Namespace) -> None:
