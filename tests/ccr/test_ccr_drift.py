@@ -7,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.conftest import gates_env, run_gates
+from tests.helpers import gates_env, run_gates
 
 LITERAL_KEY = "sk-proj-Xq7vT2mN9pL4rK8sW3yZ6bC1dF5gH0jA"
 

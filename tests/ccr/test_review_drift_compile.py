@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import gates_env, run_gates
+from tests.helpers import gates_env, run_gates
 
 ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"
 

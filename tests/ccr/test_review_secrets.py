@@ -13,7 +13,7 @@ from pathlib import Path
 
 from spine_gates.ccr.compile import placeholder_for
 from spine_gates.secrets.redact import fingerprint
-from tests.conftest import gates_env, run_gates
+from tests.helpers import gates_env, run_gates
 
 # Random-looking but of no known key format (no prefix, no hex/dot shape).
 ROUTER_KEY = "Zr8Kq2Lm7Np4Xw9Tb3VcQe"

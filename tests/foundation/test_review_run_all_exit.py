@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import gates_env, run_gates
+from tests.helpers import gates_env, run_gates
 
 SSOT = "docs/governance/SSOT_REGISTRY.yaml"
 

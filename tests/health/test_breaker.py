@@ -10,7 +10,7 @@ from pathlib import Path
 from spine_gates.health import breaker, store
 from spine_gates.health.breaker import CLOSED, Position, advance
 from spine_gates.health.state import Health, State
-from tests.health.conftest import provider
+from tests.health.health_helpers import provider
 
 T0 = _dt.datetime(2026, 11, 25, 18, 0, tzinfo=_dt.UTC)
 OK = Health(State.HEALTHY, "catalogue answered 200")

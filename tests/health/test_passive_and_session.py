@@ -7,8 +7,8 @@ import sqlite3
 import time
 from pathlib import Path
 
-from tests.conftest import run_gates
-from tests.health.conftest import assert_no_keys, provider, role
+from tests.health.health_helpers import assert_no_keys, provider, role
+from tests.helpers import run_gates
 
 SPEND = {"type": "error", "error": {"type": "rate_limit_error", "details": {
     "error_code": "enforced_spend_limit_reached"}}}
@@ -211,7 +211,7 @@ def test_the_session_fast_path_loads_no_network_or_yaml_code(spine, status, heal
     import subprocess
     import sys
 
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     status()
     code = ("import sys; from spine_gates.cli import main; rc = main(['session', 'check', "
@@ -228,7 +228,7 @@ def test_concurrent_status_runs_share_the_store_safely(spine, fake, health_env):
     import subprocess
     import sys
 
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     fake.script("anthropic", status=429, body=SPEND)
     procs = [subprocess.Popen([sys.executable, "-m", "spine_gates", "providers", "status",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import run_gates
+from tests.helpers import run_gates
 
 KEY = "Qq11Ww22Ee33Rr44Tt55Yy66"
 

@@ -15,7 +15,7 @@ from spine_gates.receipts import dsse
 from spine_gates.receipts.keys import generate_key, load_signing_key
 from spine_gates.receipts.store import INDEX_FILE, IndexEntry, digest_bytes
 from spine_gates.receipts.verify import verify_chain
-from tests.conftest import run_gates
+from tests.helpers import run_gates
 from tests.receipts.receipt_helpers import CHAIN_LENGTH, Chain
 
 

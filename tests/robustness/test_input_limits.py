@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, gates_env, run_gates
+from tests.helpers import REPO, gates_env, run_gates
 
 _spec = importlib.util.spec_from_file_location(
     "adversarial_inputs", REPO / "benchmarks" / "adversarial_inputs.py")

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from spine_gates.secrets.redact import fingerprint
-from tests.conftest import run_gates
+from tests.helpers import run_gates
 
 PASTED = "Xq7mWp2LkR9tZ4vB8nC3yH6jD1fG5sA0"  # a key of no known format, pasted for a reference
 

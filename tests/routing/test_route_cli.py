@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_gates
+from tests.helpers import run_gates
 
 THINK = {"model": "claude-sonnet-4-5", "thinking": {"type": "enabled", "budget_tokens": 1024},
          "messages": [{"role": "user", "content": "say hi"}]}
@@ -231,7 +231,7 @@ def test_resilience_of_a_named_live_config_is_checked_too(spine: Path, tmp_path:
 
 def test_explain_under_profile_1_0_fills_router_variables(spine: Path, tmp_path: Path) -> None:
     """1.0.73 interpolates `$NAME` in Router (measured); 2.0.0 routes to the literal text."""
-    from tests.conftest import gates_env
+    from tests.helpers import gates_env
 
     config = json.loads(run_gates("compile", "ccr", "--root", str(spine)).stdout)
     config["Router"]["default"] = "$DEFAULT_ROUTE"
@@ -252,7 +252,7 @@ def test_explain_under_profile_1_0_fills_router_variables(spine: Path, tmp_path:
 def test_a_router_variable_that_is_not_a_route_is_never_shown(spine: Path, tmp_path: Path) -> None:
     """Under profile 1.0 `${ANY_NAME}` in Router is filled from the environment; a value that
     names no registered provider may be anything, a key included: fingerprint only."""
-    from tests.conftest import gates_env
+    from tests.helpers import gates_env
 
     secret = "s3cr3t-client-value-9f8e7d"
     config = json.loads(run_gates("compile", "ccr", "--root", str(spine)).stdout)

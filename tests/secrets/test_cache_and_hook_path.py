@@ -7,7 +7,7 @@ import sys
 
 from spine_gates.secrets.cache import NEGATIVE_TTL_SECONDS, ExistenceCache, cache_dir
 from spine_gates.secrets.refs import parse_ref
-from tests.conftest import REPO, gates_env
+from tests.helpers import REPO, gates_env
 
 REF = parse_ref("infisical://spine/ai/providers/OPENAI_API_KEY")
 

@@ -22,7 +22,7 @@ import pytest
 from spine_gates.finding import Finding
 from spine_gates.gates import load_gates, prepare, run_gate
 from spine_gates.secrets.redact import redact_text
-from tests.conftest import REPO, TODAY, gates_env, run_gates
+from tests.helpers import REPO, TODAY, gates_env, run_gates
 from tests.secrets.corpus import (
     BENIGN,
     KEY_SAMPLES,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_gates
+from tests.helpers import run_gates
 from tests.secrets.corpus import (
     KEY_SAMPLES,
     PROVIDERS,

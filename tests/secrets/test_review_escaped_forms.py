@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import run_gates
+from tests.helpers import run_gates
 
 SECRET = 'Pw"9&<Kx7Lm2\\Nq8Rt5>Vz&Qe%Ab3'
 
