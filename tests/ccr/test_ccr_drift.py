@@ -7,6 +7,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import gates_env, run_gates
 
 LITERAL_KEY = "sk-proj-Xq7vT2mN9pL4rK8sW3yZ6bC1dF5gH0jA"
@@ -177,6 +179,20 @@ def test_expired_ignore_rule_ignores_nothing_and_says_so(spine: Path, tmp_path: 
     [expired] = by_rule(findings, "DRIFT-003")
     assert "expired on 2026-11-01" in expired["message"]
 
+
+
+@pytest.mark.parametrize(("today", "ignored"), [("2026-11-25", True), ("2026-11-26", False)])
+def test_an_ignore_rule_still_ignores_on_its_expiry_day_and_not_the_day_after(
+        spine: Path, tmp_path: Path, today: str, ignored: bool) -> None:
+    write_ignore(spine, "2026-11-25")
+    live, _ = setup(spine, tmp_path)
+    env = gates_env(HOME=str(tmp_path / "home"), SPINE_GATES_TODAY=today)
+    data = json.loads(live.read_text())
+    data["Providers"][5]["api_base_url"] = "http://localhost:1235/v1/chat/completions"
+    live.write_text(json.dumps(data, indent=2))
+    code, findings = drift(spine, live, env)
+    assert code == (0 if ignored else 2), findings
+    assert bool(by_rule(findings, "DRIFT-003")) is not ignored
 
 def test_malformed_ignore_rule_is_bad_input(spine: Path, tmp_path: Path) -> None:
     live, env = setup(spine, tmp_path)

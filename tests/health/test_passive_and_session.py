@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import sqlite3
 import time
@@ -49,6 +50,17 @@ def test_recent_router_429s_mark_rate_limited(status, health_env):
     assert p["reason"].startswith("router traffic: 3× 429")
     assert p["source"] == "router log"
 
+
+
+def test_a_router_429_counts_as_recent_for_60_seconds_not_at_60():
+    from spine_gates.health.passive import RECENT_429_S, Tally, fold
+    from spine_gates.health.state import Health, State
+
+    at = _dt.datetime(2026, 11, 25, 18, 0, tzinfo=_dt.UTC)
+    tally = Tally(count_429=1, last_429=at, worst=Health(State.RATE_LIMITED, "429"))
+    just_before = fold(tally, at + _dt.timedelta(seconds=RECENT_429_S, microseconds=-1))
+    assert just_before is not None and just_before.state == State.RATE_LIMITED
+    assert fold(tally, at + _dt.timedelta(seconds=RECENT_429_S)) is None
 
 def test_old_router_errors_and_unknown_providers_are_ignored(status, health_env):
     _log(Path(health_env["HOME"]),

@@ -298,6 +298,53 @@ def test_a_fallback_that_is_not_an_object_is_reported_not_a_crash(spine: Path,
         assert [f["pointer"] for f in wrong] == ["/fallback"]
 
 
+TAG = "<CCR-SUBAGENT-MODEL>zai,glm-5</CCR-SUBAGENT-MODEL>"
+
+
+def _system(*texts: str) -> dict:
+    return {"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "go"}],
+            "system": [{"type": "text", "text": text} for text in texts]}
+
+
+def test_a_subagent_tag_at_the_start_of_system_1_routes_to_its_model(tmp_path: Path) -> None:
+    done = run_gates("route", "explain", _request(tmp_path, _system("main", TAG + "sub", "x")),
+                     "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert (data["rule"], data["target"]) == ("subagent", "zai,glm-5")
+
+
+def test_a_subagent_tag_in_the_last_of_two_system_entries_is_system_1(tmp_path: Path) -> None:
+    done = run_gates("route", "explain", _request(tmp_path, _system("main", TAG + "sub")),
+                     "--format", "json")
+    assert json.loads(done.stdout)["rule"] == "subagent", done.stderr
+
+
+def test_a_subagent_tag_at_the_start_of_system_2_is_ignored(tmp_path: Path) -> None:
+    """The router reads system[1] only, not the last entry: a tag in system[2] routes to
+    default."""
+    done = run_gates("route", "explain", _request(tmp_path, _system("main", "sub", TAG + "x")),
+                     "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rule"] == "default"
+
+
+def _simulate_one_minute(budget: int) -> dict:
+    """600 background requests in one simulated minute against a budget of `budget` rpm: every
+    arrival falls in the first rate window, so the budget alone decides how many the primary
+    takes."""
+    done = run_gates("route", "simulate", "--rate", "background=600/min", "--duration", "1m",
+                     "--budget", f"nvidia_nim={budget}/min", "--seed", "3", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_rate_budget_of_n_per_minute_admits_exactly_n_requests() -> None:
+    data = _simulate_one_minute(40)
+    assert data["roles"]["background"]["primary"] == 40
+    assert data["providers"]["nvidia_nim"]["rate_limited"] == data["totals"]["requests"] - 40
+
+
 # Review regression: routing that cannot be evaluated because of the spine's own settings fails.
 #
 # The registry rules report a registry's faults, so SCEN-002 stays informational for those; nothing
