@@ -128,7 +128,8 @@ def _hyperfine(benches: list[Bench], runs: int, warmup: int, out_dir: Path) -> l
 
 def _phases(root: Path, repeats: int) -> dict[str, float]:
     """Median in-process milliseconds of each engine phase (no interpreter start, no imports)."""
-    from spine_gates.gates import CHECKS, load_gates, prepare
+    from spine_gates.checks.interface import prepare
+    from spine_gates.checks.table import check_kind, load_gates
 
     gate = load_gates()["registry-policy"]
     samples: dict[str, list[float]] = {"load": [], "schema": [], "view": [], "rules": []}
@@ -136,12 +137,12 @@ def _phases(root: Path, repeats: int) -> dict[str, float]:
         started = time.perf_counter()
         ctx = prepare(root)
         loaded = time.perf_counter()
-        findings = CHECKS["schema"]({"kind": "schema"}, ctx, gate)
+        findings = check_kind("schema")({"kind": "schema"}, ctx, gate)
         schema = time.perf_counter()
         ctx.model.view()
         view = time.perf_counter()
         policy = next(c for c in gate.checks if c["kind"] == "policy")
-        findings += CHECKS["policy"](policy, ctx, gate)
+        findings += check_kind("policy")(policy, ctx, gate)
         rules = time.perf_counter()
         if findings:
             raise SystemExit(f"{root}: expected a clean spine, got {findings[0]}")

@@ -23,8 +23,8 @@ _RUNNER_VARS = ("CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "BUILDKITE", "GIT
 def _leaks_in(name: str) -> bool:
     if name in _RUNNER_VARS or name.endswith("_API_KEY"):
         return True
-    if name.startswith("SPINE_GATES_"):
-        return not name.startswith("SPINE_GATES_LIVE_")
+    if name.startswith("SPINE_GATES_"):  # the opt-ins to live tests and snapshot updates stay
+        return not name.startswith(("SPINE_GATES_LIVE_", "SPINE_GATES_UPDATE_SNAPSHOTS"))
     return name.startswith("INFISICAL_") and not _LIVE
 
 

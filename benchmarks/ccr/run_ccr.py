@@ -110,8 +110,8 @@ def phases(root: Path, live_path: Path) -> str:
     from spine_gates.ccr.compile import compile_ccr_config
     from spine_gates.ccr.live import read_live_config
     from spine_gates.ccr.profiles import get_profile
+    from spine_gates.checks.interface import prepare
     from spine_gates.drift.compare import compare
-    from spine_gates.gates import prepare
 
     best: dict[str, float] = {}
     for _ in range(5):

@@ -126,8 +126,8 @@ def main() -> int:
         root = make_spine(base, PROVIDERS)
         env = bench_env(base, fake, PROVIDERS, HANGING)
 
+        from spine_gates.health.provider_status import collect_status  # noqa: F401  (same imports as CLI)
         from spine_gates.health.runner import run_probes
-        from spine_gates.health.status import collect_status  # noqa: F401  (same imports as CLI)
         from spine_gates.health.targets import build_targets, parse_overrides
         from spine_gates.model.spine import load_config, load_documents
 

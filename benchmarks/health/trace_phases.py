@@ -43,9 +43,9 @@ def wrap(module, name, label):
 real_import = builtins.__import__
 def hook(name, *args, **kwargs):
     module = real_import(name, *args, **kwargs)
-    if name == "spine_gates.health.status" and not hasattr(module, "_traced"):
+    if name == "spine_gates.health.provider_status" and not hasattr(module, "_traced"):
         module._traced = True
-        mark("health.status imported")
+        mark("health.provider_status imported")
         wrap(module, "_while_probing", "set-up while probing")
         wrap(module, "_finish", "breakers, roles, snapshot")
     if name == "spine_gates.health.runner" and not hasattr(module, "_traced"):

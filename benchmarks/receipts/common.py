@@ -12,7 +12,9 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from harness import cpu_seconds, report  # noqa: E402,F401  (shared by the receipt benchmarks)
 
-from spine_gates.gates import GateResult, load_gates, prepare, run_gate  # noqa: E402
+from spine_gates.checks.interface import GateResult, prepare  # noqa: E402
+from spine_gates.checks.table import load_gates  # noqa: E402
+from spine_gates.gates import run_gate  # noqa: E402
 from spine_gates.receipts.keys import SigningKey, load_signing_key, write_keypair  # noqa: E402
 
 

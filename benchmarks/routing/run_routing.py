@@ -134,7 +134,7 @@ def main() -> int:
 
     from spine_gates.ccr.compile import compile_ccr_config
     from spine_gates.ccr.profiles import get_profile
-    from spine_gates.gates import prepare
+    from spine_gates.checks.interface import prepare
 
     config = compile_ccr_config(prepare(REPO).model, get_profile("2.0"))
     evaluator = bench_evaluator(typical_requests(args.requests), config)

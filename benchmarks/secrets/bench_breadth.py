@@ -32,7 +32,9 @@ sys.path[:0] = [str(REPO / "src"), str(REPO), str(REPO / "benchmarks")]
 
 from harness import Command, interleave  # noqa: E402
 
-from spine_gates.gates import load_gates, prepare, run_gate  # noqa: E402
+from spine_gates.checks.interface import prepare  # noqa: E402
+from spine_gates.checks.table import load_gates  # noqa: E402
+from spine_gates.gates import run_gate  # noqa: E402
 from tests.secrets.corpus import (  # noqa: E402
     KEY_SAMPLES,
     PLACES,

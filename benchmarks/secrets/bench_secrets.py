@@ -129,16 +129,17 @@ LAUNCHER = """
 import sys
 from spine_gates import cli
 from spine_gates import gates as g
+from spine_gates.checks import table
 if sys.argv[1] == "--without-secrets":
-    real = g.load_gates
+    real = table.load_gates
     def load_gates(directory=None):
         out = real(directory)
         gate = out["registry-policy"]
         checks = tuple({**c, "packs": [p for p in c["packs"] if p != "secrets"]}
                        if c.get("packs") else c for c in gate.checks)
-        out["registry-policy"] = g.GateDefinition(**{**gate.__dict__, "checks": checks})
+        out["registry-policy"] = table.GateDefinition(**{**gate.__dict__, "checks": checks})
         return out
-    g.load_gates = load_gates
+    g.load_gates = table.load_gates = load_gates
 sys.exit(cli.main(sys.argv[2:]))
 """
 
@@ -146,14 +147,16 @@ IMPORT_PROBE = """
 import time, sys
 import spine_gates.gates, spine_gates.policy.assertions, spine_gates.model.governance
 started = time.perf_counter()
-import spine_gates.secrets.checks, spine_gates.secrets.redact
+import spine_gates.secrets.named_checks, spine_gates.secrets.redact
 print((time.perf_counter() - started) * 1000)
 """
 
 
 COLD_PROBE = """
 import sys, time
-from spine_gates.gates import GateDefinition, load_gates, prepare, run_gate
+from spine_gates.checks.interface import GateDefinition, prepare
+from spine_gates.checks.table import load_gates
+from spine_gates.gates import run_gate
 gate = load_gates()["registry-policy"]
 if sys.argv[1] == "--without-secrets":
     gate = GateDefinition(**{**gate.__dict__, "checks": tuple(
@@ -209,7 +212,9 @@ def leaves_cost(runs: int) -> float:
 def in_process(runs: int) -> dict[str, float]:
     """Engine time of the gate with and without the secrets pack (model built fresh each run)."""
     sys.path.insert(0, str(REPO / "src"))
-    from spine_gates.gates import GateDefinition, load_gates, prepare, run_gate
+    from spine_gates.checks.interface import GateDefinition, prepare
+    from spine_gates.checks.table import load_gates
+    from spine_gates.gates import run_gate
 
     gate = load_gates()["registry-policy"]
     without = GateDefinition(**{**gate.__dict__, "checks": tuple(

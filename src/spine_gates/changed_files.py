@@ -210,7 +210,7 @@ def _unescaped(text: str) -> str:
 
 
 def _gate_folders(gate: str) -> frozenset[str]:
-    from spine_gates.gates import load_gates
+    from spine_gates.checks.table import load_gates
 
     gates = load_gates()
     chosen = list(gates.values()) if gate == "all" else [gates[gate]] if gate in gates else []

@@ -162,7 +162,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_policy_test(args: argparse.Namespace) -> int:
-    from spine_gates.policy.policy_test import render_results, run_policy_tests
+    from spine_gates.policy.fixture_tests import render_results, run_policy_tests
 
     root = _root_if_any(args)
     if root is None:
@@ -254,7 +254,7 @@ def cmd_session_check(args: argparse.Namespace) -> int:
 
 def session_check_argv(argv: Sequence[str]) -> int:
     """`gates session check` parses its own arguments: bad input must not fail a session."""
-    from spine_gates.health.session import session_check
+    from spine_gates.health.session_brief import session_check
 
     root, reference, ignored = None, False, []
     items = list(argv)

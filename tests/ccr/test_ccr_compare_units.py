@@ -13,8 +13,8 @@ import pytest
 from spine_gates.ccr.compile import compile_ccr_config, endpoint_for, placeholder_for
 from spine_gates.ccr.lines import pointer_lines
 from spine_gates.ccr.profiles import get_profile
+from spine_gates.checks.interface import prepare
 from spine_gates.drift.compare import DriftVerdict, compare
-from spine_gates.gates import prepare
 from tests.helpers import REPO
 
 BASE = {"PORT": 3456, "Providers": [{"name": "p", "api_base_url": "u", "api_key": "$K",

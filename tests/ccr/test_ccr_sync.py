@@ -92,9 +92,9 @@ def test_sync_refuses_when_the_live_file_changed_since_it_was_read(spine: Path,
                                                                    tmp_path: Path) -> None:
     from spine_gates.ccr.live import read_live_config
     from spine_gates.ccr.profiles import get_profile
+    from spine_gates.checks.interface import prepare
     from spine_gates.drift.check import run_drift
     from spine_gates.drift.sync import apply_sync, plan_sync
-    from spine_gates.gates import prepare
 
     live = live_in(tmp_path)
     live.write_text('{"PORT": 3456, "Providers": [], "Router": {}}\n')

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from spine_gates.checks.interface import GateResult, RuleMeta
 from spine_gates.finding import Finding, Severity
-from spine_gates.gates import GateResult, RuleMeta
 from spine_gates.report import github_format, sarif_format
 
 ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"
@@ -118,7 +118,9 @@ def test_output_file_is_written_and_stdout_stays_empty(gates, broken, tmp_path):
 
 
 def test_text_report_uses_colour_only_when_asked(broken):
-    from spine_gates.gates import load_gates, prepare, run_gate
+    from spine_gates.checks.interface import prepare
+    from spine_gates.checks.table import load_gates
+    from spine_gates.gates import run_gate
     from spine_gates.report import renderer
 
     result = run_gate(load_gates()["registry-policy"], prepare(broken))

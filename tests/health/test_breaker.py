@@ -7,7 +7,7 @@ import multiprocessing
 import sqlite3
 from pathlib import Path
 
-from spine_gates.health import breaker, store
+from spine_gates.health import breaker, state_store
 from spine_gates.health.breaker import CLOSED, Position, advance
 from spine_gates.health.state import Health, State
 from tests.health.health_helpers import provider
@@ -94,10 +94,10 @@ def test_auth_failure_holds_until_a_probe_succeeds_or_the_config_changes():
 
 
 def test_breakers_persist_per_provider_model_and_credential(tmp_path: Path):
-    conn = store.connect(tmp_path / "h.sqlite3")
+    conn = state_store.connect(tmp_path / "h.sqlite3")
     breaker.update(conn, "openai", "*", "sha256:aaaaaaaa", QUOTA_HOLD, T0, "https://x")
     conn.close()
-    conn = store.connect(tmp_path / "h.sqlite3")
+    conn = state_store.connect(tmp_path / "h.sqlite3")
     held = breaker.update(conn, "openai", "*", "sha256:aaaaaaaa", OK, T0 + _s(60), "https://x")
     other_key = breaker.update(conn, "openai", "*", "sha256:bbbbbbbb", OK, T0 + _s(60),
                                "https://x")
@@ -144,11 +144,11 @@ def test_an_overload_closes_when_the_next_probe_succeeds(status, fake):
 
 
 def _hammer(path: str, worker: int, rounds: int) -> int:
-    conn = store.connect(Path(path))
+    conn = state_store.connect(Path(path))
     for i in range(rounds):
         observed = QUOTA_HOLD if (i + worker) % 3 == 0 else Health(State.OVERLOADED, "529")
         breaker.update(conn, f"p{i % 4}", "*", "none", observed, T0 + _s(i), "https://x")
-        with store.transaction(conn):
+        with state_store.transaction(conn):
             count = conn.execute("SELECT COALESCE(MAX(ejections), 0) FROM breakers").fetchone()
             conn.execute("INSERT INTO samples (provider, at, latency_ms) VALUES (?, ?, ?)",
                          (f"w{worker}", float(i), float(count[0])))
@@ -158,7 +158,7 @@ def _hammer(path: str, worker: int, rounds: int) -> int:
 
 def test_concurrent_runs_never_lose_writes_or_fail_on_locks(tmp_path: Path):
     path = str(tmp_path / "h.sqlite3")
-    store.connect(Path(path)).close()
+    state_store.connect(Path(path)).close()
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(6) as pool:
         done = pool.starmap(_hammer, [(path, w, 40) for w in range(6)])

@@ -16,9 +16,10 @@ from spine_gates.health.classify import (
     next_week,
     parse_duration,
 )
-from spine_gates.health.roles import RoleStatus, exit_code, role_view
+from spine_gates.health.roles import exit_code, role_view
 from spine_gates.health.state import Health, State
 from spine_gates.health.targets import build_targets, detect_kind, key_env_name
+from spine_gates.model.role_status import RoleStatus
 
 NOW = _dt.datetime(2026, 11, 25, 18, 0, tzinfo=_dt.UTC)
 

@@ -6,7 +6,9 @@ import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from spine_gates.gates import load_gates, prepare, run_gate
+from spine_gates.checks.interface import prepare
+from spine_gates.checks.table import load_gates
+from spine_gates.gates import run_gate
 from spine_gates.receipts.emit import emit_receipt
 from spine_gates.receipts.keys import SigningKey, load_signing_key, write_keypair
 

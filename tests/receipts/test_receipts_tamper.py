@@ -396,7 +396,9 @@ def test_a_commit_that_truncates_the_index_is_named(chain):
 
 
 def test_receipts_appended_after_the_committed_index_verify(chain):
-    from spine_gates.gates import load_gates, prepare, run_gate
+    from spine_gates.checks.interface import prepare
+    from spine_gates.checks.table import load_gates
+    from spine_gates.gates import run_gate
     from spine_gates.receipts.emit import emit_receipt
 
     _commit_receipts(chain.root)
@@ -412,7 +414,9 @@ def test_a_drift_gates_live_config_digest_becomes_a_subject(chain):
     import dataclasses
     import hashlib
 
-    from spine_gates.gates import load_gates, prepare, run_gate
+    from spine_gates.checks.interface import prepare
+    from spine_gates.checks.table import load_gates
+    from spine_gates.gates import run_gate
     from spine_gates.receipts.emit import emit_receipt
     from spine_gates.receipts.verify import check_worktree
 

@@ -84,7 +84,9 @@ def unpinned(spine: Path, tmp_path: Path) -> Spine:
 def forge_pass_for_failing_content(root: Path, key: Path) -> None:
     """A hand-made receipt: the gate passed on the good content, the content is then broken, and
     the receipt (subjects read now) says PASS for the broken content, signed by `key`."""
-    from spine_gates.gates import load_gates, prepare, run_gate
+    from spine_gates.checks.interface import prepare
+    from spine_gates.checks.table import load_gates
+    from spine_gates.gates import run_gate
     from spine_gates.receipts.emit import emit_receipt
     from spine_gates.receipts.keys import load_signing_key
 

@@ -19,7 +19,7 @@ import pytest
 from spine_gates.ccr.activate import parse_activate_output
 from spine_gates.ccr.compile import compile_ccr_config
 from spine_gates.ccr.profiles import get_profile
-from spine_gates.gates import prepare
+from spine_gates.checks.interface import prepare
 from spine_gates.routing.explain import explain_request
 from tests.ccr.ccr_fakes import REPO, Router, ccr_binary, free_port
 from tests.routing.upstream import RoutingUpstream

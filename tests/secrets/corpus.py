@@ -112,6 +112,18 @@ KEY_SAMPLES: tuple[KeySample, ...] = _samples()
 SAMPLES_BY_NAME = {sample.name: sample for sample in KEY_SAMPLES}
 
 
+def echoes_a_piece(text: str, secret: str, prefix: str = "") -> bool:
+    """Whether `text` holds an 8-character window of `secret` after its public `prefix` (the
+    leak measure: a piece that long narrows a key down; a PEM block's END line is public)."""
+    body = secret[len(prefix):] if prefix and secret.startswith(prefix) else secret
+    for part in body.split("\n"):
+        if part.startswith("-----"):
+            continue
+        if any(part[i:i + 8] in text for i in range(max(len(part) - 7, 0))):
+            return True
+    return False
+
+
 # Strings a detector must leave alone: they look random, or sit where keys sit, but are not keys.
 _PNG = ("iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAOklEQVR4nGNgGAWjYBSMglEwCgYBYGJgYPhP"
         "IQYGBgYGBgaG////AwMDAwMDAwMDA/////8DAwMDAwMDAAAxWwm+4z5jaAAAAABJRU5ErkJggg==")

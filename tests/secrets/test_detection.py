@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from spine_gates.gates import load_gates, prepare, run_gate
+from spine_gates.checks.interface import prepare
+from spine_gates.checks.table import load_gates
+from spine_gates.gates import run_gate
 from spine_gates.secrets.detect import (
     HIGH_ENTROPY,
     field_kind,

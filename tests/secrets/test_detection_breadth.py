@@ -19,8 +19,10 @@ from typing import Any
 
 import pytest
 
+from spine_gates.checks.interface import prepare
+from spine_gates.checks.table import load_gates
 from spine_gates.finding import Finding
-from spine_gates.gates import load_gates, prepare, run_gate
+from spine_gates.gates import run_gate
 from spine_gates.secrets.redact import redact_text
 from tests.helpers import REPO, TODAY, gates_env, run_gates
 from tests.secrets.corpus import (

@@ -26,6 +26,7 @@ from tests.secrets.corpus import (
     PROVIDERS,
     SAMPLES_BY_NAME,
     copy_reference_spine,
+    echoes_a_piece,
     write_spine_with_keys,
     write_spine_with_keys_everywhere,
 )
@@ -89,17 +90,8 @@ def test_a_waiver_for_a_leaked_key_does_not_suppress_it(keyed_spine: Path) -> No
 
 def _windows_in(text: str) -> list[str]:
     """The corpus keys of which an 8-character window (after the public prefix) is in `text`."""
-    hits = []
-    for sample in KEY_SAMPLES:
-        body = sample.secret[len(sample.prefix):] if sample.secret.startswith(sample.prefix) \
-            else sample.secret
-        for part in body.split("\n"):
-            if part.startswith("-----"):  # a PEM block's END line is public
-                continue
-            if any(part[i:i + 8] in text for i in range(max(len(part) - 7, 0))):
-                hits.append(sample.name)
-                break
-    return hits
+    return [sample.name for sample in KEY_SAMPLES
+            if echoes_a_piece(text, sample.secret, sample.prefix)]
 
 
 def test_adopt_shows_no_piece_of_a_key_in_its_diff_context(tmp_path: Path) -> None:

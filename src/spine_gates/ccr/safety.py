@@ -1,18 +1,19 @@
 """Proxy safety preflight (rules CCR-*): settings under which the real router leaks or misroutes.
 
-Each rule guards a measured behaviour of claude-code-router 2.0 (reference notes, ccr-2.0.md).
+Each rule guards a measured behaviour of claude-code-router 2.0 (reference notes, ccr-2.0.md);
+their titles, severities and fixes are in policies/builtin/rules.yaml (group `ccr`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from spine_gates.ccr.live import LiveConfig
 from spine_gates.ccr.profiles import CcrProfile
-from spine_gates.finding import Finding, Severity
+from spine_gates.checks.interface import rule_meta
+from spine_gates.finding import Finding
 
 # The router's own interpolation pattern (copied from its code): `${anything}` or `$UPPER_NAME`.
 ENV_REF = re.compile(r"\$\{([^}]+)\}|\$([A-Z_][A-Z0-9_]*)")
@@ -21,65 +22,8 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LEAKY_LEVELS = {"debug", "trace"}
 
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    title: str
-    severity: Severity
-    help: str
-    fix: str
-
-
-RULES: dict[str, Rule] = {r.id: r for r in (
-    Rule("CCR-000", "No live router config", Severity.INFO,
-         "There is no config at the default path, so there is nothing to check here.",
-         "Pass --live PATH to check a config elsewhere."),
-    Rule("CCR-SCHEMA-001", "Live config value has the wrong type", Severity.ERROR,
-         "The router reads these values without validation; a wrong type is ignored or crashes "
-         "a route.", "Give the value the type the router expects."),
-    Rule("CCR-LOG-001", "Router logs at debug level", Severity.ERROR,
-         "At LOG_LEVEL debug or trace (the default when unset) the router writes upstream "
-         "`authorization: Bearer <key>` headers and full prompts to ~/.claude-code-router/logs.",
-         "Set \"LOG_LEVEL\": \"info\" (or \"LOG\": false)."),
-    Rule("CCR-HOST-001", "Router listens beyond loopback without a client key", Severity.ERROR,
-         "A non-loopback HOST without APIKEY exposes the proxy (and GET /api/config, which "
-         "returns the upstream keys) to the network.",
-         "Use \"HOST\": \"127.0.0.1\", or set APIKEY from a secret reference."),
-    Rule("CCR-HOST-002", "Router has no providers", Severity.ERROR,
-         "With no providers the router answers nothing, and 2.0 listens on 0.0.0.0 without "
-         "authentication (1.0.73 keeps 127.0.0.1).",
-         "Compile the config from the SSOT (`gates compile ccr`) or add providers."),
-    Rule("CCR-ENV-001", "Interpolated variable is unset", Severity.ERROR,
-         "An unset or empty $NAME stays literal: the upstream receives `Bearer $NAME`.",
-         "Export the variable in the router's environment (e.g. `infisical run -- ccr start`)."),
-    Rule("CCR-ENV-002", "Variable where the router never interpolates", Severity.ERROR,
-         "Router, fallback and CUSTOM_ROUTER_PATH are read raw; a $NAME there is used literally.",
-         "Write the literal \"provider,model\" value."),
-    Rule("CCR-NAME-001", "Provider name the router cannot match", Severity.ERROR,
-         "The router matches a request's provider against the lower-cased configured name and "
-         "splits on commas, so upper-case letters or a comma make the provider unreachable.",
-         "Use a lower-case provider name without commas."),
-    Rule("CCR-NAME-002", "Route targets an unknown provider", Severity.ERROR,
-         "A Router or fallback value whose provider is not configured answers 404.",
-         "Point the slot at a configured provider or add the provider."),
-    Rule("CCR-PROV-001", "Provider the router silently drops", Severity.ERROR,
-         "A provider without name, api_base_url or api_key is skipped at start-up without an "
-         "error.", "Give the provider a name, an api_base_url and an api_key ($NAME)."),
-    Rule("CCR-PROFILE-001", "fallback lists the router version ignores", Severity.WARNING,
-         "claude-code-router 1.0 has no fallback: a failed primary is returned to the client.",
-         "Upgrade the router to 2.0 (the pinned version) or drop the fallback lists."),
-    Rule("CCR-ACTIVATE-001", "`ccr activate` points clients elsewhere", Severity.ERROR,
-         "`ccr activate` sets ANTHROPIC_BASE_URL for agent CLIs; it must be "
-         "http://127.0.0.1:<PORT> of this config.",
-         "Fix PORT, then re-run `eval $(ccr activate)`."),
-    Rule("CCR-ACTIVATE-002", "`ccr activate` could not be checked", Severity.WARNING,
-         "The router's CLI was not found or its output was not the expected export lines.",
-         "Install the pinned router (`npm ci`) or pass `--ccr PATH`."),
-)}
-
-
 def finding(rule_id: str, message: str, live: LiveConfig, pointer: str) -> Finding:
-    rule = RULES[rule_id]
+    rule = rule_meta(rule_id)  # CCR-*, policies/builtin/rules.yaml
     return Finding(rule=rule.id, severity=rule.severity, message=message, file=live.name,
                    line=live.line(pointer), pointer=pointer, fix=rule.fix, title=rule.title)
 

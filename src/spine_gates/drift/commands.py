@@ -12,7 +12,7 @@ from spine_gates.ccr.compile import compile_ccr_config, profile_for, render_conf
 from spine_gates.ccr.live import live_path
 from spine_gates.drift.check import ignore_rules, live_for, run_drift
 from spine_gates.drift.compare import DriftVerdict
-from spine_gates.drift.deploy_guard import refuse_broken_ssot
+from spine_gates.drift.deploy_guard import refuse_broken_ssot, refuse_known_keys
 from spine_gates.errors import EXIT_PASS
 from spine_gates.printable import visible, visible_lines
 
@@ -23,7 +23,9 @@ def compile_text(root: Path, profile: str | None) -> str:
 
     ctx = prepare(root)
     refuse_broken_ssot(ctx, "compile")
-    return render_config(compile_ccr_config(ctx.model, profile_for(profile, ctx.model)))
+    text = render_config(compile_ccr_config(ctx.model, profile_for(profile, ctx.model)))
+    refuse_known_keys(text, "compile")
+    return text
 
 
 def sync(root: Path, live_option: str | None, profile_name: str | None,
@@ -41,6 +43,7 @@ def sync(root: Path, live_option: str | None, profile_name: str | None,
     rules = ignore_rules(ctx.model, None)
     run = run_drift(ctx.model, live, profile, rules) if live is not None else None
     compiled = run.compiled if run is not None else compile_ccr_config(ctx.model, profile)
+    refuse_known_keys(render_config(compiled), "sync (dry run)" if dry_run else "sync")
     plan = plan_sync(run, compiled, path, name, profile.name, ctx.today)
     lines = []
     if live is None:

@@ -5,6 +5,11 @@ A deploy depends on the registries matching their schema (SCHEMA-001), reading a
 makes the compiled proxy config wrong or unsafe, so nothing is written. Freshness (SSOT-004) and
 warnings never block. Waivers and baselines do not lift the block: a waived inline key is still
 deployed as a key. The checks run on the model the command already loaded.
+
+The compiled config itself is checked last: a key the redaction service knows (the value behind
+an `api_key_ref`, registered when the spine was loaded) pasted into a model id or a URL compiles
+into it whatever its format, and would be deployed as written while every report shows its
+fingerprint.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from spine_gates.errors import EXIT_VIOLATIONS, GatesError
 from spine_gates.finding import Finding, Severity
 
 if TYPE_CHECKING:
-    from spine_gates.gates import RunContext
+    from spine_gates.checks.interface import RunContext
 
 # The rule classes whose errors make a deployed config wrong or unsafe, and the shipped packs
 # that hold the declarative ones.
@@ -72,3 +77,22 @@ def refusal_text(blockers: list[Finding], action: str) -> str:
                  "a deploy; a waiver or baseline does not lift that (a waived inline key is still "
                  "deployed as a key). Fix the SSOT, then deploy again.")
     return "\n".join(lines)
+
+
+def refuse_known_keys(compiled_text: str, action: str) -> None:
+    """Raise DeployRefused if the compiled config holds a key the redaction service knows."""
+    from spine_gates.secrets.redact import redact_text
+
+    redacted = redact_text(compiled_text)
+    if redacted == compiled_text:
+        return
+    changed = [line.strip() for line, before in zip(redacted.splitlines(),
+                                                     compiled_text.splitlines(), strict=False)
+               if line != before]
+    lines = [f"refusing to {action}: the compiled config would hold a key the SSOT references "
+             "(the value of an api_key_ref in this environment) or a known key format; "
+             "nothing written. Where it lands, with the key as its fingerprint:"]
+    lines += [f"  {line}" for line in changed]
+    lines.append("Remove the key from the SSOT (a model id, an api_base, a route), rotate it, "
+                 "then deploy again.")
+    raise DeployRefused("\n".join(lines))

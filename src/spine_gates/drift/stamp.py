@@ -32,6 +32,15 @@ def read_stamp(live: Path) -> dict[str, Any] | None:
     return data
 
 
+def synced_config(stamp: dict[str, Any] | None, profile: str) -> dict[str, Any] | None:
+    """What the last sync wrote, if it wrote it for this profile (another profile compiles
+    differently, so its config says nothing about pending changes)."""
+    if stamp and stamp.get("profile") == profile:
+        compiled: dict[str, Any] = stamp["compiled"]
+        return compiled
+    return None
+
+
 def write_stamp(live: Path, compiled: dict[str, Any], written: bytes, profile: str,
                 root: str) -> dict[str, Any]:
     stamp = {

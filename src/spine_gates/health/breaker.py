@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from spine_gates.health.state import Health, State
-from spine_gates.health.store import transaction
+from spine_gates.health.state_store import transaction
 
 if TYPE_CHECKING:
     import sqlite3
@@ -134,6 +134,10 @@ def load(conn: sqlite3.Connection, provider: str, model: str, credential: str) -
 
 def save(conn: sqlite3.Connection, provider: str, model: str, credential: str,
          breaker: Breaker, now: _dt.datetime) -> None:
+    """Persist one breaker; its reason is redacted first: the store is a file on disk, kept
+    across runs, and a reason may quote a provider's answer or a config value."""
+    from spine_gates.secrets.redact import redact_text
+
     if breaker.position == Position.CLOSED:
         conn.execute("DELETE FROM breakers WHERE provider = ? AND model = ? AND credential = ?",
                      (provider, model, credential))
@@ -142,7 +146,7 @@ def save(conn: sqlite3.Connection, provider: str, model: str, credential: str,
         "INSERT OR REPLACE INTO breakers (provider, model, credential, position, state, reason, "
         "until, opened_at, ejections, api_base, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         (provider, model, credential, breaker.position.value, breaker.state.value,
-         breaker.reason, _ts(breaker.until), _ts(breaker.opened_at), breaker.ejections,
+         redact_text(breaker.reason), _ts(breaker.until), _ts(breaker.opened_at), breaker.ejections,
          breaker.api_base, now.timestamp()))
 
 

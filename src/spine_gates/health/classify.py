@@ -4,6 +4,10 @@ Each provider speaks its own dialect (see the reference notes): Anthropic's RFC 
 headers, OpenAI's duration resets and `insufficient_quota`, OpenRouter's credits and
 `limit_source`, NIM's bare `{status, title}` body, Z.ai's business codes. Status codes alone are
 not enough: a 429 can mean "wait a second" or "stop until next month". Pure functions, no I/O.
+
+A reason quotes a provider's error code or type only when it is shaped like one (`code`):
+providers echo the request's key in error bodies, and a masked piece of it
+(`sk-proj-AbCdEfGh****wxyz`) is nothing redaction can recognise.
 """
 
 from __future__ import annotations
@@ -43,6 +47,21 @@ def _float(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+# `rate_limit_exceeded`, `invalid-request.error`, `1113`: lowercase words (up to two trailing
+# digits) or short numbers. A key or a piece of one has mixed case, digit runs or long words.
+_CODE = re.compile(r"(?:\d{1,6}|[a-z]{1,16}\d{0,2})(?:[_.\-](?:[a-z]{1,16}\d{0,2}|\d{1,4})){0,7}")
+UNRECOGNISED = "<unrecognised code>"
+
+
+def code(value: Any) -> str:
+    """A provider's error code or type as a reason may quote it: itself when it is shaped like
+    a code, `<unrecognised code>` when it is not (it may be an echoed key), "" when absent."""
+    text = str(value or "")
+    if not text:
+        return ""
+    return text if _CODE.fullmatch(text) else UNRECOGNISED
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
@@ -150,11 +169,11 @@ def anthropic_limits(reply: Reply) -> tuple[Limit, ...]:
 def classify_anthropic(reply: Reply, now: _dt.datetime) -> Health:
     limits = anthropic_limits(reply)
     error = _dict(_dict(reply.body).get("error"))
-    etype = str(error.get("type") or "")
-    code = str(_dict(error.get("details")).get("error_code") or "")
+    etype = code(error.get("type"))
+    error_code = str(_dict(error.get("details")).get("error_code") or "")
     status = reply.status
     base: dict[str, Any] = {"http_status": status, "limits": limits, "latency_ms": reply.latency_ms}
-    if status == 429 and code == "enforced_spend_limit_reached":
+    if status == 429 and error_code == "enforced_spend_limit_reached":
         return Health(State.QUOTA_EXHAUSTED, "429 enforced_spend_limit_reached: spend limit "
                       "reached, blocked until the 1st of next month", next_month(now),
                       quota_evidence=True, **base)
@@ -167,8 +186,9 @@ def classify_anthropic(reply: Reply, now: _dt.datetime) -> Health:
                           seconds=DEFAULT_OVERLOAD_WAIT_S)), **base)
     if status == 429:
         exhausted = [lim.reset for lim in limits if lim.remaining == 0 and lim.reset]
-        wait = reply.header("retry-after")
-        reason = f"429 {etype or 'rate_limit_error'}" + (f", retry-after {wait} s" if wait else "")
+        wait = _float(reply.header("retry-after"))
+        reason = f"429 {etype or 'rate_limit_error'}" + (
+            f", retry-after {wait:g} s" if wait is not None else "")
         return Health(State.RATE_LIMITED, reason, _rate_until(reply, now, *exhausted), **base)
     return _header_limited(reply, now, limits, base, etype)
 
@@ -210,26 +230,26 @@ def openai_limits(reply: Reply, now: _dt.datetime) -> tuple[Limit, ...]:
     return tuple(limits)
 
 
-def _is_openai_quota(code: str, etype: str) -> bool:
-    return (code in _OPENAI_QUOTA_CODES or etype in _OPENAI_QUOTA_CODES
-            or code.endswith("_spend_limit_exceeded"))
+def _is_openai_quota(error_code: str, etype: str) -> bool:
+    return (error_code in _OPENAI_QUOTA_CODES or etype in _OPENAI_QUOTA_CODES
+            or error_code.endswith("_spend_limit_exceeded"))
 
 
 def classify_openai(reply: Reply, now: _dt.datetime) -> Health:
     limits = openai_limits(reply, now)
     error = _dict(_dict(reply.body).get("error"))
-    code = str(error.get("code") or "")
-    etype = str(error.get("type") or "")
+    error_code = code(error.get("code"))
+    etype = code(error.get("type"))
     status = reply.status
     base: dict[str, Any] = {"http_status": status, "limits": limits, "latency_ms": reply.latency_ms}
-    if status == 429 and _is_openai_quota(code, etype):
-        return Health(State.QUOTA_EXHAUSTED, f"429 {code or etype}: quota exhausted, do not "
-                      "retry (billing must change)", quota_evidence=True, **base)
+    if status == 429 and _is_openai_quota(error_code, etype):
+        return Health(State.QUOTA_EXHAUSTED, f"429 {error_code or etype}: quota exhausted, do "
+                      "not retry (billing must change)", quota_evidence=True, **base)
     if status == 429:
         exhausted = [lim.reset for lim in limits if lim.remaining == 0 and lim.reset]
-        return Health(State.RATE_LIMITED, f"429 {code or etype or 'rate_limit_exceeded'}",
+        return Health(State.RATE_LIMITED, f"429 {error_code or etype or 'rate_limit_exceeded'}",
                       _rate_until(reply, now, *exhausted), **base)
-    return _header_limited(reply, now, limits, base, code)
+    return _header_limited(reply, now, limits, base, error_code)
 
 
 # OpenRouter --------------------------------------------------------------------------------
@@ -276,7 +296,7 @@ def classify_openrouter_key(reply: Reply, now: _dt.datetime,
 def classify_openrouter_error(reply: Reply, now: _dt.datetime) -> Health:
     error = _dict(_dict(reply.body).get("error"))
     meta = _dict(error.get("metadata"))
-    source = str(meta.get("limit_source") or "")
+    source = code(meta.get("limit_source"))
     status = reply.status
     reset_header = reply.header("x-ratelimit-reset")
     header_reset = epoch_or_delta(reset_header, now) if reset_header else None
@@ -291,7 +311,7 @@ def classify_openrouter_error(reply: Reply, now: _dt.datetime) -> Health:
         return Health(State.QUOTA_EXHAUSTED, f"402 {source or 'payment_required'}: {what}",
                       quota_evidence=True, **base)
     if status == 429:
-        kind = str(meta.get("error_type") or "rate_limit_exceeded")
+        kind = code(meta.get("error_type")) or "rate_limit_exceeded"
         return Health(State.RATE_LIMITED, f"429 {kind}", _rate_until(reply, now, header_reset),
                       **base)
     generic = _generic_status(reply, now, reply.path or "the API")
@@ -355,26 +375,26 @@ def classify_zai(reply: Reply, now: _dt.datetime) -> Health:
     """HTTP 429 means many things at Z.ai: the body's business `code` decides."""
     body = _dict(reply.body)
     error = _dict(body.get("error"))
-    code = str(error.get("code") or body.get("code") or "")
+    business = code(error.get("code") or body.get("code"))
     status = reply.status
     base: dict[str, Any] = {"http_status": status, "latency_ms": reply.latency_ms}
-    if code in ZAI_BACKOFF:
-        return Health(State.RATE_LIMITED, f"code {code}: {ZAI_BACKOFF[code]}",
+    if business in ZAI_BACKOFF:
+        return Health(State.RATE_LIMITED, f"code {business}: {ZAI_BACKOFF[business]}",
                       _rate_until(reply, now), **base)
-    if code in ZAI_OVERLOADED:
-        return Health(State.OVERLOADED, f"code {code}: {ZAI_OVERLOADED[code]}",
+    if business in ZAI_OVERLOADED:
+        return Health(State.OVERLOADED, f"code {business}: {ZAI_OVERLOADED[business]}",
                       _rate_until(reply, now, now + _dt.timedelta(
                           seconds=DEFAULT_OVERLOAD_WAIT_S)), **base)
-    if code in ZAI_QUOTA:
+    if business in ZAI_QUOTA:
         flush = _find_key(body, "next_flush_time")
         until = epoch_or_delta(flush, now) if flush is not None else None
         when = ", resets at next_flush_time" if until else ""
-        return Health(State.QUOTA_EXHAUSTED, f"code {code}: {ZAI_QUOTA[code]}{when}", until,
-                      quota_evidence=True, **base)
-    if code in ZAI_CONFIG:
-        return Health(State.AUTH_FAILED, f"code {code}: {ZAI_CONFIG[code]}", **base)
+        return Health(State.QUOTA_EXHAUSTED, f"code {business}: {ZAI_QUOTA[business]}{when}",
+                      until, quota_evidence=True, **base)
+    if business in ZAI_CONFIG:
+        return Health(State.AUTH_FAILED, f"code {business}: {ZAI_CONFIG[business]}", **base)
     if status == 429:
-        return Health(State.RATE_LIMITED, f"429 with unknown business code {code or '-'}",
+        return Health(State.RATE_LIMITED, f"429 with unknown business code {business or '-'}",
                       _rate_until(reply, now), **base)
     return classify_openai(reply, now)
 

@@ -55,8 +55,8 @@ def providers_status(args: StatusArgs, root: Path,
                      emit: Callable[[str, str | None], Any]) -> int:
     """Run the probes, print the report (scrubbed of every key seen), return 0/1/2 by roles."""
     with _short_lived():
+        from spine_gates.health.provider_status import collect_status
         from spine_gates.health.render import Progress
-        from spine_gates.health.status import collect_status
 
         progress = Progress(sys.stderr)
         try:
@@ -65,14 +65,14 @@ def providers_status(args: StatusArgs, root: Path,
                                           overrides=args.api_base_override, progress=progress)
         except GatesError as exc:
             if args.session_refresh:
-                from spine_gates.health.session import record_refresh
+                from spine_gates.health.session_brief import record_refresh
 
                 record_refresh(root, str(exc))
             raise
         finally:
             progress.clear()
         if args.session_refresh:
-            from spine_gates.health.session import record_refresh
+            from spine_gates.health.session_brief import record_refresh
 
             record_refresh(root, None)
         from spine_gates.health.render import render_json, render_text, scrub

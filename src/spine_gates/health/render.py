@@ -10,7 +10,7 @@ from spine_gates.health.state import Health, iso
 from spine_gates.printable import visible, visible_lines
 
 if TYPE_CHECKING:  # the command imports this module before the probes start: keep it light
-    from spine_gates.health.status import StatusReport
+    from spine_gates.health.provider_status import StatusReport
     from spine_gates.health.targets import ProviderTarget
 
 
@@ -39,7 +39,7 @@ def _latency(health: Health) -> str:
 
 
 def render_text(report: StatusReport) -> str:
-    from spine_gates.health.roles import RoleStatus
+    from spine_gates.model.role_status import RoleStatus
 
     rows = [("PROVIDER", "STATE", "LATENCY", "QUOTA/RATE", "RESET", "REASON")]
     notes: dict[int, list[str]] = {}

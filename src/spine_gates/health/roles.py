@@ -8,17 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from spine_gates.health.state import Health, State, iso
 from spine_gates.model.refs import ModelRef
-
-
-class RoleStatus(StrEnum):
-    HEALTHY = "healthy"
-    DEGRADED = "degraded"
-    DOWN = "down"
+from spine_gates.model.role_status import RoleStatus
 
 
 @dataclass(frozen=True)

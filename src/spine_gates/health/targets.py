@@ -9,7 +9,6 @@ point probes at fakes on 127.0.0.1 without weakening that rule.
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,6 @@ from urllib.parse import SplitResult, urlsplit
 
 from spine_gates.errors import InputError
 
-KINDS = ("anthropic", "openai-compatible", "openrouter", "nvidia_nim", "zai", "lmstudio")
 OVERRIDE_ENV = "SPINE_GATES_API_BASE_OVERRIDES"
 
 
@@ -28,10 +26,7 @@ class ProviderTarget:
     api_base: str  # effective (after any override)
     api_format: str
     models: tuple[str, ...]
-    key_ref: str | None
-    key_env: str | None
     key: str | None = field(default=None, repr=False)
-    rate_limit_rpm: int | None = None
     problem: str | None = None  # why no request may be sent (missing key, insecure URL)
     deep: bool = False  # also send a 1-token completion (costs a token; proves quota)
 
@@ -148,18 +143,8 @@ def build_targets(providers: Mapping[str, Any], env: Mapping[str, str],
                        "(only loopback may be http)")
         listed = body.get("models")
         models = tuple(m for m in listed if isinstance(m, str)) if isinstance(listed, list) else ()
-        rpm = body.get("rate_limit_rpm")
         targets.append(ProviderTarget(
             id=ident, kind=detect_kind(ident, body), api_base=base,
-            api_format=str(body.get("api_format") or "openai"), models=models, key_ref=ref,
-            key_env=env_name, key=key, rate_limit_rpm=rpm if isinstance(rpm, int) else None,
+            api_format=str(body.get("api_format") or "openai"), models=models, key=key,
             problem=problem, deep=deep and bool(models)))
     return targets
-
-
-def known_keys(targets: list[ProviderTarget]) -> list[str]:
-    return [t.key for t in targets if t.key]
-
-
-def current_env() -> dict[str, str]:
-    return dict(os.environ)

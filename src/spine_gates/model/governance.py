@@ -15,7 +15,7 @@ from spine_gates.model.governed import governed_files
 from spine_gates.model.loader import Document, join_pointer, paused_gc
 from spine_gates.model.refs import ModelRef
 from spine_gates.model.schemas import CCR_SLOTS
-from spine_gates.model.spine import SpineConfig
+from spine_gates.model.spine import SpineConfig, load_config, load_documents
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -237,7 +237,8 @@ def build_view(model: GovernanceModel) -> dict[str, Any]:
 
     leaves = _string_leaves({**docs, "config": model.config.document} if model.config.document
                             else docs)
-    files = governed_files(model)
+    files = governed_files(model.root, model.documents, model.config.document, model.roles,
+                           model.cli_interfaces)
     return {
         "providers": providers,
         "cli_interfaces": clis,
@@ -259,3 +260,28 @@ def build_view(model: GovernanceModel) -> dict[str, Any]:
                 e.get("id") for e in ssot_entries]},
         },
     }
+
+
+def load_model(root: Path) -> GovernanceModel:
+    """The spine at `root`: its settings and registries, loaded and typed (InputError when a
+    file is missing or unreadable; schema faults are findings, not errors)."""
+    config = load_config(root)
+    model = GovernanceModel(root, load_documents(root, config), config)
+    _register_referenced_keys(model)
+    return model
+
+
+def _register_referenced_keys(model: GovernanceModel) -> None:
+    """The keys the spine's references name, when this process holds them, are scrubbed from
+    every output that follows the load (a key pasted into a model id or a scenario is then a
+    fingerprint, whether or not the detector knows its format)."""
+    import os
+
+    from spine_gates.secrets.refs import register_referenced_keys
+
+    refs: list[object] = [body.get("api_key_ref") for body in model.providers.values()
+                          if isinstance(body, dict)]
+    ccr = model.config.settings.get("ccr")
+    if isinstance(ccr, dict):
+        refs.append(ccr.get("apikey_ref"))
+    register_referenced_keys(refs, os.environ)

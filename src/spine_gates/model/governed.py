@@ -11,13 +11,13 @@ is read here.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from spine_gates.spine_files import BRAIN_DIR
 
 if TYPE_CHECKING:
-    from spine_gates.model.governance import GovernanceModel
     from spine_gates.model.loader import Document
 
 # Text a person writes next to the inject files; images and other binaries are not scanned.
@@ -59,26 +59,30 @@ def _listed(root: Path, folder: str, suffixes: set[str], recursive: bool = False
     return out
 
 
-def governed_files(model: GovernanceModel) -> list[dict[str, Any]]:
+def governed_files(root: Path, documents: Mapping[str, Document], settings: Document | None,
+                   roles: Mapping[str, Any], cli_interfaces: Mapping[str, Any]
+                   ) -> list[dict[str, Any]]:
     """One item per governed file: `_file` (spine-relative), `format` (yaml or text) and
-    `structured` (its values are not in `string_leaves`, so the scan reads them itself)."""
-    items = [_item(document.name, False, document) for document in model.documents.values()]
-    if model.config.document is not None:
-        items.append(_item(model.config.document.name, False, model.config.document))
+    `structured` (its values are not in `string_leaves`, so the scan reads them itself).
+
+    Takes the model's parts (its registries, the settings file, roles and CLIs by id) rather
+    than the model, which builds its view from this."""
+    items = [_item(document.name, False, document) for document in documents.values()]
+    if settings is not None:
+        items.append(_item(settings.name, False, settings))
     seen = {item["_file"] for item in items}
     names: list[str] = []
-    for role in model.roles.values():
+    for role in roles.values():
         if isinstance(role, dict):
             names.append(_named(role.get("inject")) or "")
-    for cli in model.cli_interfaces.values():
+    for cli in cli_interfaces.values():
         if isinstance(cli, dict):
             names.append(_named(cli.get("agent_inject")) or "")
-    ssot = model.documents.get("ssot")
+    ssot = documents.get("ssot")
     entries = ssot.data.get("ssots") if ssot is not None and isinstance(ssot.data, dict) else None
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict):
             names.append(_named(entry.get("path")) or "")
-    root = model.root
     names += _listed(root, BRAIN_DIR, TEXT_SUFFIXES, recursive=True)
     if (root / "waivers.yaml").is_file():
         names.append("waivers.yaml")

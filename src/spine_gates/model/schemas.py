@@ -10,7 +10,9 @@ from typing import Any
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import Document, join_pointer
 
-CCR_SLOTS = ["default", "background", "think", "longContext", "webSearch", "image"]
+# The router's slots, in the order its config writes them: the one list (roles bind to them,
+# compile orders `Router` by it, resilience walks it).
+CCR_SLOTS = ("default", "background", "think", "longContext", "webSearch", "image")
 API_FORMATS = ["anthropic", "openai"]
 
 # Bounds for every number a registry holds: far above any real value, low enough that no command
@@ -77,7 +79,7 @@ ROLE_ENTRY = {
         "schema": {"type": "string", "empty": False},
     },
     "inject": {"type": "string", "required": True, "empty": False},
-    "ccr_slots": {"type": "list", "schema": {"type": "string", "allowed": CCR_SLOTS}},
+    "ccr_slots": {"type": "list", "schema": {"type": "string", "allowed": list(CCR_SLOTS)}},
     "cost_policy": {"type": "string", "allowed": ["free-only", "paid-allowed"]},
     "notes": {"type": "string"},
 }
@@ -130,7 +132,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 SCHEMA_RULE = "SCHEMA-001"
-SCHEMA_TITLE = "Registry matches its schema"
+SCHEMA_TITLE = "Registry matches its schema"  # as in policies/builtin/rules.yaml
 
 
 Conforms = Callable[[Any], bool]

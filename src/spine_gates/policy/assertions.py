@@ -9,29 +9,13 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
+from spine_gates.checks.interface import EvalContext, Violation
+from spine_gates.checks.table import NAMED_CHECKS, named_check
 from spine_gates.errors import InputError
 from spine_gates.model.loader import join_pointer
-
-
-@dataclass(frozen=True)
-class EvalContext:
-    view: dict[str, Any]
-    root: Path
-    today: _dt.date
-    params: dict[str, Any]
-    line_of: Callable[[str, str], int | None] = lambda file, pointer: None  # for input errors
-
-
-@dataclass(frozen=True)
-class Violation:
-    item: dict[str, Any]
-    extras: dict[str, Any]
-    pointer: str | None = None
-    line: int | None = None  # set by checks that read a file the model does not hold
 
 
 def _missing(value: Any) -> bool:
@@ -45,13 +29,15 @@ def _as_list(value: Any) -> list[Any]:
 
 
 class Assertion:
-    """Base: `prepare` validates and compiles args at load time; `evaluate` runs them."""
+    """Base: `prepare` validates and compiles args at load time; `evaluate` runs them.
+
+    The pack loader hands `prepare` its expression compiler (`rules.compile_expression`), so the
+    vocabulary does not import the loader that imports it."""
 
     fields: dict[str, bool] = {}  # arg name -> is a JMESPath expression over the item
 
-    def prepare(self, args: Any, rule_id: str, where: str, line: int | None) -> dict[str, Any]:
-        from spine_gates.policy.rules import compile_expression
-
+    def prepare(self, args: Any, rule_id: str, where: str, line: int | None,
+                compile_expression: Callable[[str, str, int | None], Any]) -> dict[str, Any]:
         if not isinstance(args, dict):
             raise InputError(f"{rule_id}: assertion arguments must be a mapping", where, line)
         out: dict[str, Any] = {}
@@ -353,27 +339,11 @@ class Equals(Assertion):
         return []
 
 
-NamedCheck = Callable[[list[dict[str, Any]], dict[str, Any], EvalContext], list[Violation]]
-NAMED_CHECKS: dict[str, NamedCheck] = {}
-
-
-def register_check(name: str) -> Callable[[NamedCheck], NamedCheck]:
-    """Register a Python check for what the declarative vocabulary cannot express."""
-
-    def wrap(func: NamedCheck) -> NamedCheck:
-        NAMED_CHECKS[name] = func
-        return func
-
-    return wrap
-
-
 class Check(Assertion):
     fields = {"name": False, "args": False}
 
     def validate(self, args: dict[str, Any], rule_id: str, where: str,
                  line: int | None) -> dict[str, Any]:
-        from spine_gates.policy import checks  # noqa: F401  registers the built-in checks
-
         if args.get("name") not in NAMED_CHECKS:
             raise InputError(
                 f"{rule_id}: unknown check {args.get('name')!r} "
@@ -385,7 +355,7 @@ class Check(Assertion):
 
     def evaluate(self, items: list[dict[str, Any]], args: dict[str, Any],
                  ctx: EvalContext) -> list[Violation]:
-        return NAMED_CHECKS[args["name"]](items, dict(args.get("args") or {}), ctx)
+        return named_check(args["name"])(items, dict(args.get("args") or {}), ctx)
 
 
 ASSERTIONS: dict[str, Assertion] = {

@@ -1,43 +1,33 @@
-"""The rule catalogue, generated from the shipped packs (README section, `gates policy rules`)."""
+"""The rule catalogue, generated from the shipped packs and the built-in rules (README section,
+`gates policy rules`)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from spine_gates.gates import RuleMeta
+from spine_gates.checks.interface import builtin_rules
 from spine_gates.model.spine import bundled_dir
 from spine_gates.policy.rules import load_packs
 from spine_gates.printable import visible
 
-
-def code_rules() -> list[RuleMeta]:
-    """Rules that check kinds define in Python: drift, proxy safety, routing, secret resolution."""
-    from spine_gates.ccr.checks import rule_metas as ccr_rules
-    from spine_gates.routing.checks import rule_metas as routing_rules
-    from spine_gates.secrets.gate_check import rule_metas as secret_rules
-
-    return [*ccr_rules(), *routing_rules(), *secret_rules()]
+# Built-in groups listed before the packs: the checks of the registries as they are read.
+_BEFORE_PACKS = ("schema", "yaml-coercion")
 
 
 def catalogue_rows(root: Path | None = None) -> list[tuple[str, str, str, str, str]]:
-    """(id, severity, title, why, pack) for every rule: the shipped packs', the built-in ones,
-    then the spine's own (`root`)."""
-    from spine_gates.model.coercions import COERCION_HELP, COERCION_RULE, COERCION_TITLE
+    """(id, severity, title, why, pack) for every rule: the registry checks, the shipped packs',
+    the other built-in ones (policies/builtin/rules.yaml, in its order), then the spine's own
+    (`root`)."""
     from spine_gates.policy.rules import spine_packs
-    from spine_gates.policy.waivers import WAIVER_RULES
 
-    packs = load_packs(bundled_dir("policies"))
-    rows = [(rule.id, rule.severity.value, rule.title, rule.rationale, pack.name)
-            for pack in packs for rule in pack.rules]
-    rows.insert(0, ("SCHEMA-001", "error", "Registry matches its schema",
-                    "Types, required fields, allowed values and no unknown fields (cerberus).",
-                    "built-in"))
-    rows.insert(1, (COERCION_RULE, "error", COERCION_TITLE, COERCION_HELP, "built-in"))
-    for meta in sorted(code_rules(), key=lambda m: m.id):
-        rows.append((meta.id, meta.severity.value, meta.title, meta.help, "built-in"))
-    rows += [(rule_id, "warning", title, why, "built-in")
-             for rule_id, (title, why) in WAIVER_RULES.items()]
+    builtin = builtin_rules()
+    rows = [(r.meta.id, r.meta.severity.value, r.meta.title, r.why, "built-in")
+            for r in builtin if r.group in _BEFORE_PACKS]
+    rows += [(rule.id, rule.severity.value, rule.title, rule.rationale, pack.name)
+             for pack in load_packs(bundled_dir("policies")) for rule in pack.rules]
+    rows += [(r.meta.id, r.meta.severity.value, r.meta.title, r.why, "built-in")
+             for r in builtin if r.group not in _BEFORE_PACKS]
     own = spine_packs(root) if root is not None else []
     rows += [(rule.id, rule.severity.value, rule.title, rule.rationale, f"spine:{pack.name}")
              for pack in own for rule in pack.rules]

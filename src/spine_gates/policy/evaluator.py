@@ -6,10 +6,11 @@ import datetime as _dt
 import string
 from typing import Any
 
+from spine_gates.checks.interface import EvalContext
 from spine_gates.finding import Finding
 from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import paused_gc
-from spine_gates.policy.assertions import ASSERTIONS, EvalContext
+from spine_gates.policy.assertions import ASSERTIONS
 from spine_gates.policy.rules import Rule, RulePack
 
 

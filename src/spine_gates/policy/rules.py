@@ -14,6 +14,7 @@ import jmespath.visitor
 from spine_gates.errors import InputError
 from spine_gates.finding import Severity
 from spine_gates.model.loader import Document, load_yaml
+from spine_gates.policy.assertions import ASSERTIONS
 
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d{3}$")
 _RULE_FIELDS = {"id", "title", "severity", "rationale", "select", "assert", "message", "fix",
@@ -111,8 +112,6 @@ def compile_expression(text: str, where: str, line: int | None) -> Expression:
 
 
 def load_pack(path: Path, name: str | None = None) -> RulePack:
-    from spine_gates.policy.assertions import ASSERTIONS
-
     document = load_yaml(path, name or str(path))
     data = document.data
     where = document.name
@@ -158,7 +157,8 @@ def _rule(raw: Any, pack: str, document: Document, pointer: str, line: int | Non
             where,
             document.line_of(f"{pointer}/assert"),
         )
-    args = assertions[kind].prepare(args, rule_id, where, document.line_of(f"{pointer}/assert"))
+    args = assertions[kind].prepare(args, rule_id, where, document.line_of(f"{pointer}/assert"),
+                                    compile_expression)
     select_text = raw["select"]
     if not isinstance(select_text, str):
         raise InputError(f"{rule_id}: 'select' must be a JMESPath string", where, line)
@@ -259,13 +259,13 @@ def spine_packs(root: Path) -> list[RulePack]:
     local, paths = _own_packs(root)
     if local is None:
         return []
+    from spine_gates.checks.interface import builtin_rules
     from spine_gates.model.spine import bundled_dir
-    from spine_gates.policy.catalogue import code_rules
 
     shipped = load_packs(bundled_dir("policies"))
     packs = [load_pack(path, f"{SPINE_POLICY_DIR}/{path.name}") for path in paths]
     names = {pack.name for pack in shipped}
-    built_in = {meta.id for meta in code_rules()} | {"SCHEMA-001", "YAML-001", "WAIVER-001"}
+    built_in = {rule.meta.id for rule in builtin_rules()}
     for pack in packs:
         if pack.name in names:
             raise InputError(f"pack name {pack.name!r} is a shipped pack; give yours another "

@@ -3,7 +3,8 @@
 A waived finding is counted, never hidden. An expired waiver waives nothing and is itself reported
 (WAIVER-001), so the violation is back in the result with the reason it was waived. A waiver that
 could never match (an unknown rule, WAIVER-002; a spine file that does not exist, WAIVER-003) is
-reported too, rather than left silently inert.
+reported too, rather than left silently inert. The WAIVER rules are described with the other
+built-in rules in policies/builtin/rules.yaml (group `waivers`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from spine_gates.checks.interface import rule_meta
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import load_yaml
@@ -26,15 +28,6 @@ from spine_gates.spine_files import WAIVERS_FILE as WAIVERS_FILE  # re-exported
 _FIELDS = {"rule", "file", "pointer", "reason", "owner", "expires"}
 _WAIVABLE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-\d{3}$")  # REG-002, CCR-LOG-001
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# The built-in rules about waivers themselves: id -> (title, why).
-WAIVER_RULES = {
-    "WAIVER-001": ("Waiver has expired", "An expired waiver waives nothing; its findings count "
-                   "again."),
-    "WAIVER-002": ("Waiver names a known rule", "A waiver for a rule id no pack or check defines "
-                   "(a typo, a renamed rule) can never match, so it waives nothing."),
-    "WAIVER-003": ("Waiver names an existing file", "A waiver scoped to a spine file that does "
-                   "not exist (a typo, a moved registry) can never match, so it waives nothing."),
-}
 
 
 @dataclass(frozen=True)
@@ -167,7 +160,7 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver],
             Finding(
                 rule="WAIVER-001",
                 severity=Severity.WARNING,
-                title="Waiver has expired",
+                title=rule_meta("WAIVER-001").title,
                 message=(f"the waiver for {waiver.rule} ({waiver.owner}: {waiver.reason}) "
                          f"expired on {waiver.expires}; its findings count again"),
                 file=waiver.source,
@@ -203,6 +196,6 @@ def inert_waivers(waivers: list[Waiver], known_rules: Collection[str], root: Pat
 
 
 def _inert(waiver: Waiver, rule: str, key: str, message: str, fix: str) -> Finding:
-    return Finding(rule=rule, severity=Severity.WARNING, title=WAIVER_RULES[rule][0],
+    return Finding(rule=rule, severity=Severity.WARNING, title=rule_meta(rule).title,
                    message=message, file=waiver.source, line=waiver.line,
                    pointer=f"/waivers/{waiver.index}/{key}", fix=fix)

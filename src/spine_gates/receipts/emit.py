@@ -18,7 +18,7 @@ from spine_gates.receipts.statement import (
 from spine_gates.receipts.store import WrittenReceipt, write_receipt
 
 if TYPE_CHECKING:
-    from spine_gates.gates import GateResult
+    from spine_gates.checks.interface import GateResult
 
 
 def emit_receipt(result: GateResult, key: SigningKey, when: _dt.datetime | None = None,
@@ -53,7 +53,7 @@ def emit_receipt(result: GateResult, key: SigningKey, when: _dt.datetime | None 
 
 def gate_reads(result: GateResult) -> frozenset[str]:
     """The optional spine folders the gate (every gate, for `all`) behind `result` read."""
-    from spine_gates.gates import load_gates
+    from spine_gates.checks.table import load_gates
 
     gates = load_gates()
     names = [member.gate for member in result.members] or [result.gate]

@@ -74,10 +74,6 @@ class Revocation:
     revoked_at: _dt.datetime
     reason: str = ""
 
-    def revokes(self, signed_at: _dt.datetime) -> bool:
-        """A key revoked at D invalidates what it signed at or after D."""
-        return signed_at >= self.revoked_at
-
 
 def public_key_from_raw(raw: bytes, name: str = "", source: str = "") -> PublicKey:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey

@@ -20,7 +20,7 @@ from spine_gates.errors import InputError
 from spine_gates.spine_files import POLICIES_DIR, SCENARIOS_DIR, settings_files
 
 if TYPE_CHECKING:
-    from spine_gates.gates import GateResult
+    from spine_gates.checks.interface import GateResult
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://spine-gates.dev/gate-run/v1"

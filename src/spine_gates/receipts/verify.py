@@ -300,6 +300,7 @@ def _check_entry(entry: IndexEntry, name: str, opened: _Opened, report: ChainRep
     predicate = statement["predicate"]
     when = predicate["time"]  # fixed-width UTC, so string order is time order
     revocation = report.revocations.get(signer.keyid)
+    # A key revoked at D invalidates what it signed at or after D (both to the second).
     if revocation is not None and when >= rfc3339(revocation.revoked_at):
         fail(f"signed by key {signer.name} ({short_id(signer.keyid)}) at {when}, "
              f"but that key was revoked at {rfc3339(revocation.revoked_at)}")
@@ -368,7 +369,7 @@ def check_worktree(root: Path, report: ChainReport,
     A file that receipt names must still exist with the same digest; a file it does not name
     must not exist (added since). `governed` defaults to every governed file of the spine as it
     is now; a broken spine-gates.yaml is an InputError (exit 3)."""
-    from spine_gates.gates import load_gates
+    from spine_gates.checks.table import load_gates
 
     if governed is None:
         from spine_gates.model.spine import load_config

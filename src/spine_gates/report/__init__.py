@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from spine_gates.gates import GateResult
+from spine_gates.checks.interface import GateResult
 
 Renderer = Callable[[GateResult, bool], str]
 FORMATS = ("text", "json", "sarif", "junit", "github", "spine")

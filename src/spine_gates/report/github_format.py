@@ -7,8 +7,8 @@ forged command. Every other control, bidi or zero-width character is made visibl
 
 from __future__ import annotations
 
+from spine_gates.checks.interface import GateResult
 from spine_gates.finding import Severity
-from spine_gates.gates import GateResult
 from spine_gates.printable import visible
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

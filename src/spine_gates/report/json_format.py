@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from spine_gates.checks.interface import GateResult
 from spine_gates.finding import Finding
-from spine_gates.gates import GateResult
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from spine_gates.checks.interface import GateResult
 from spine_gates.finding import Finding
-from spine_gates.gates import GateResult
 from spine_gates.printable import visible
 
 

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from spine_gates import __version__
+from spine_gates.checks.interface import GateResult
 from spine_gates.finding import Severity
-from spine_gates.gates import GateResult
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

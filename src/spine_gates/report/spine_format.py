@@ -7,7 +7,7 @@ stays one line: values from the spine are made visible (a newline in a message i
 
 from __future__ import annotations
 
-from spine_gates.gates import GateResult
+from spine_gates.checks.interface import GateResult
 from spine_gates.printable import visible
 
 

@@ -6,8 +6,8 @@ sequences on the terminal are the report's own colours.
 
 from __future__ import annotations
 
+from spine_gates.checks.interface import GateResult
 from spine_gates.finding import Finding, Severity
-from spine_gates.gates import GateResult
 from spine_gates.printable import visible
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}

@@ -40,7 +40,7 @@ def injected_failures(fail: list[str] | None, live_state_root: Path | None) -> F
     explicit = Failures.parse(fail)
     if live_state_root is None:
         return explicit
-    from spine_gates.health.live_state import routing_states
+    from spine_gates.health.routing_states import routing_states
 
     cached = Failures.from_mapping(routing_states(live_state_root), "--live-state")
     return Failures(cached.by_key + explicit.by_key)

@@ -77,12 +77,11 @@ def load_router_config(path: str | None, root: Path | None,
             data = {**data, "Router": _interpolated_router(data)}
         return data, path, profile.supports_fallback
     from spine_gates.ccr.compile import compile_ccr_config
-    from spine_gates.gates import prepare
+    from spine_gates.model.governance import load_model
 
     if root is None:
         raise InputError("no spine root and no --ccr-config")
-    ctx = prepare(root)
-    return (compile_ccr_config(ctx.model, profile), f"compiled from {root}",
+    return (compile_ccr_config(load_model(root), profile), f"compiled from {root}",
             profile.supports_fallback)
 
 

@@ -9,19 +9,12 @@ member). Timeouts and connection errors on the primary are final whatever the li
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
+from spine_gates.model.role_status import RoleStatus
+from spine_gates.model.schemas import CCR_SLOTS
 from spine_gates.routing.fallback import Failures, Outcome, registered_providers, resolve
 from spine_gates.routing.slots import Decision
-
-SLOTS = ("default", "background", "think", "longContext", "webSearch", "image")
-
-
-class RoleStatus(StrEnum):
-    HEALTHY = "healthy"
-    DEGRADED = "degraded"
-    DOWN = "down"
 
 
 @dataclass(frozen=True)
@@ -74,7 +67,7 @@ def analyse_slot(slot: str, config: dict[str, Any],
 
 
 def analyse(config: dict[str, Any], supports_fallback: bool = True) -> list[SlotResilience]:
-    return [r for s in SLOTS if (r := analyse_slot(s, config, supports_fallback)) is not None]
+    return [r for s in CCR_SLOTS if (r := analyse_slot(s, config, supports_fallback)) is not None]
 
 
 @dataclass(frozen=True)

@@ -214,6 +214,13 @@ def find_secrets(text: str) -> list[tuple[str, str, int, int]]:
     return found
 
 
+def register_found(text: str) -> None:
+    """Register every secret `find_secrets` sees in free text with the redaction service: for
+    messages built from text no scan has read (a scenario's name and expectations)."""
+    for _kind, _label, start, end in find_secrets(text):
+        register_secret(text[start:end])
+
+
 def article(label: str) -> str:
     """`a`/`an` and the label, as messages say it."""
     vowel_sound = label[:1].lower() in "aeiou" or label.startswith(("NVIDIA", "xAI"))

@@ -9,12 +9,6 @@ from __future__ import annotations
 
 import re
 
-# A reference or placeholder is never a secret, whatever field it sits in.
-REFERENCE = re.compile(
-    r"^(?:infisical://\S+|env:[A-Za-z_][A-Za-z0-9_]*|\$[A-Za-z_][A-Za-z0-9_]*"
-    r"|\$\{[A-Za-z_][A-Za-z0-9_.:\-]*\}|sha256:[0-9a-f]{8})$"
-)
-
 
 class KeyFormat:
     """A key format: its regex compiles on first use, and only for text holding a hint.
@@ -118,8 +112,3 @@ def secret_span(match: re.Match[str]) -> tuple[int, int]:
         if group in match.re.groupindex and match.group(group) is not None:
             return match.span(group)
     return match.span()
-
-
-def is_reference(value: str) -> bool:
-    """`infisical://…`, `env:NAME`, `$NAME`, `${NAME}` (and fingerprints) are never secrets."""
-    return bool(REFERENCE.match(value.strip()))

@@ -49,11 +49,6 @@ def register_secret(value: str) -> None:
     _registered_regex = None
 
 
-def registered_count() -> int:
-    """How many distinct values (with escaped forms) are registered; for tests and diagnostics."""
-    return len(_registered)
-
-
 def clear_registered() -> None:
     """Forget run-time secrets (tests; a long-lived process between unrelated runs)."""
     global _registered_regex

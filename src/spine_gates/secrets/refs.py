@@ -8,9 +8,9 @@ environment come from the resolver's configuration, not from the reference.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-ALLOWED_SCHEMES = ("infisical", "env")
 DEFAULT_NAMESPACE = "/spine/ai/providers"
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
@@ -88,3 +88,30 @@ def under_namespace(path: str, namespace: str) -> bool:
     if namespace == "/":
         return True
     return path == namespace or path.startswith(namespace + "/")
+
+
+# Shorter environment values are placeholders (`lm-studio`, `none`): scrubbing them would blank
+# ordinary words out of reports, and no provider issues keys that short.
+REFERENCED_KEY_MIN_LENGTH = 16
+
+
+def register_referenced_keys(refs: list[object], environ: Mapping[str, str]) -> int:
+    """Register with the redaction service the value of every key the SSOT references and this
+    process holds: `env:NAME` reads `$NAME`, `infisical://…/KEY` reads `$KEY` (as `infisical
+    run` provides it). A key the SSOT marks as one is then scrubbed from every output, whatever
+    its format and wherever else it was pasted. Returns how many were registered."""
+    from spine_gates.secrets.redact import register_secret
+
+    count = 0
+    for raw in refs:
+        if not isinstance(raw, str):
+            continue
+        try:
+            name = parse_ref(raw).name
+        except RefError:
+            continue
+        value = (environ.get(name) or "").strip()
+        if len(value) >= REFERENCED_KEY_MIN_LENGTH:
+            register_secret(value)
+            count += 1
+    return count

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from spine_gates.checks.interface import rule_meta
 from spine_gates.finding import Finding, Severity
 from spine_gates.secrets import detect, refs
 from spine_gates.secrets.cache import DEFAULT_TTL_SECONDS, ExistenceCache
@@ -19,11 +20,8 @@ from spine_gates.secrets.resolvers.env import EnvResolver
 from spine_gates.secrets.resolvers.interface import Resolution, Status
 
 MISSING_RULE = "SEC-010"
-MISSING_TITLE = "Secret references resolve"
 UNRESOLVED_RULE = "SEC-011"
-UNRESOLVED_TITLE = "Secret references could be checked"
 UNLISTED_RULE = "SEC-012"
-UNLISTED_TITLE = "Referenced secrets are listed in the secrets manifest"
 
 
 @dataclass(frozen=True)
@@ -138,7 +136,7 @@ def findings_for(uses: list[RefUse], answers: dict[refs.SecretRef, Resolution],
             continue
         if answer.status is Status.MISSING:
             out.append(Finding(
-                rule=MISSING_RULE, severity=Severity.ERROR, title=MISSING_TITLE,
+                rule=MISSING_RULE, severity=Severity.ERROR, title=rule_meta(MISSING_RULE).title,
                 message=f"{use.field} {use.ref.raw} does not resolve: {answer.detail} "
                         f"(source: {answer.source})",
                 file=use.file, line=use.line, pointer=use.pointer,
@@ -147,7 +145,7 @@ def findings_for(uses: list[RefUse], answers: dict[refs.SecretRef, Resolution],
             out.append(Finding(
                 rule=UNRESOLVED_RULE,
                 severity=Severity.ERROR if require else Severity.WARNING,
-                title=UNRESOLVED_TITLE,
+                title=rule_meta(UNRESOLVED_RULE).title,
                 message=f"{use.field} {use.ref.raw} unresolved: {answer.detail} "
                         f"(source: {answer.source})",
                 file=use.file, line=use.line, pointer=use.pointer,
@@ -184,7 +182,7 @@ def unlisted_findings(uses: list[RefUse], answers: dict[refs.SecretRef, Resoluti
         if listed.status is Status.FOUND:
             continue
         out.append(Finding(
-            rule=UNLISTED_RULE, severity=Severity.WARNING, title=UNLISTED_TITLE,
+            rule=UNLISTED_RULE, severity=Severity.WARNING, title=rule_meta(UNLISTED_RULE).title,
             message=f"{use.field} {use.ref.raw} exists ({answer.source}) but is not listed "
                     f"under {use.ref.path} in {settings.manifest}",
             file=use.file, line=use.line, pointer=use.pointer,

@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
+from spine_gates.model.schemas import CCR_SLOTS
+
 _SCALARS: dict[str, tuple[type, ...]] = {
     "HOST": (str,),
     "PORT": (int, str),
@@ -64,8 +66,7 @@ class CcrProfile(ABC):
         return self.interpolated_keys is None or "Router" in self.interpolated_keys
 
     # Scenarios a fallback list can be keyed by (image is not a scenario of its own).
-    fallback_scenarios: tuple[str, ...] = ("default", "background", "think", "longContext",
-                                           "webSearch")
+    fallback_scenarios: tuple[str, ...] = tuple(s for s in CCR_SLOTS if s != "image")
 
     def shape_problems(self, config: dict[str, Any]) -> list[ShapeProblem]:
         """Wrong types in a parsed config, each with the JSON pointer of the bad value."""

@@ -16,9 +16,6 @@ class EnvResolver(Resolver):
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def handles(self, ref: SecretRef) -> bool:
-        return ref.scheme == "env"
-
     def resolve(self, refs: list[SecretRef]) -> list[Resolution]:
         out = []
         for ref in refs:

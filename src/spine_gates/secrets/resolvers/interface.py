@@ -32,10 +32,6 @@ class Resolver(ABC):
 
     name: str = ""
 
-    def handles(self, ref: SecretRef) -> bool:
-        """Whether this resolver can answer for `ref` (by scheme)."""
-        return ref.scheme == "infisical"
-
     @abstractmethod
     def resolve(self, refs: list[SecretRef]) -> list[Resolution]:
         """One resolution per ref, in order; never raises for an unreachable source."""
