@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, gates_env
+from tests.helpers import REPO, gates_env
 
 SRC = REPO / "src" / "spine_gates"
 FEATURES = ("model", "policy", "secrets", "ccr", "drift", "routing", "health", "receipts",
