@@ -15,7 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from run_foundation import REPO, RESULTS, Bench, _interleaved, _tool, write_spine
+from harness import Command, interleave, row
+from run_foundation import REPO, RESULTS, _env, _tool, write_spine
 
 
 def main() -> None:
@@ -37,10 +38,10 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=True)
         for spine, root in roots.items():
             every = 4 if spine == "100×" else 1
-            benches.append(Bench(f"{name}:{spine}", f"{name} {spine}",
-                                 [gates, "run", "registry-policy", "--root", str(root)],
-                                 every=every, env={"PYTHONPATH": str(src)}))
-    loads = _interleaved(benches, args.runs, 2)
+            benches.append(Command(f"{name}:{spine}", f"{name} {spine}",
+                                   [gates, "run", "registry-policy", "--root", str(root)],
+                                   every=every, env={"PYTHONPATH": str(src)}))
+    loads = interleave(benches, args.runs, 2, base_env=_env(), cwd=REPO, progress=True)
     by_key = {b.key: b for b in benches}
     print(f"load average {min(loads):.1f}-{max(loads):.1f}\n")
     print("| spine | before median / min / CPU ms | after median / min / CPU ms "
@@ -49,9 +50,9 @@ def main() -> None:
     for spine in roots:
         old, new = by_key[f"before:{spine}"], by_key[f"after:{spine}"]
         saved = old.cpu_median - new.cpu_median
-        print(f"| {spine} | {old.median:.0f} / {old.minimum:.0f} / {old.cpu_median:.0f} | "
-              f"{new.median:.0f} / {new.minimum:.0f} / {new.cpu_median:.0f} | "
-              f"{saved:.0f} ms ({saved / old.cpu_median * 100:.0f}%) | {len(new.times)} |")
+        print(row(spine, f"{old.median:.0f} / {old.minimum:.0f} / {old.cpu_median:.0f}",
+                  f"{new.median:.0f} / {new.minimum:.0f} / {new.cpu_median:.0f}",
+                  f"{saved:.0f} ms ({saved / old.cpu_median * 100:.0f}%)", len(new.times)))
 
 
 if __name__ == "__main__":

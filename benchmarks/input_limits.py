@@ -15,11 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +25,7 @@ sys.path.insert(0, str(HERE))
 
 import adversarial_inputs  # noqa: E402
 import synth_spine  # noqa: E402
+from harness import Timing, run_process  # noqa: E402
 
 COMMANDS = {
     "run all": ["run", "all", "--no-receipt"],
@@ -37,46 +35,19 @@ COMMANDS = {
 TARGET_S = 1.0
 
 
-def _time(args: list[str], root: Path, env: dict[str, str],
-          timeout: float) -> tuple[int | None, float, float]:
-    """(exit code, wall s, CPU s) of one whole `gates` process; exit None if it was stopped."""
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "spine_gates", *args, "--root", str(root)],
-                               cwd=root, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    code: int | None = None
-    try:
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                code = os.waitstatus_to_exitcode(status)
-                break
-            if time.perf_counter() - started > timeout:
-                process.kill()
-                _, _, usage = os.wait4(process.pid, 0)
-                break
-            time.sleep(0.005)
-    except BaseException:
-        process.kill()
-        raise
-    process.returncode = code
-    return code, time.perf_counter() - started, usage.ru_utime + usage.ru_stime
-
-
 def _measure(root: Path, runs: int, env: dict[str, str],
              timeout: float) -> dict[str, dict[str, Any]]:
     figures = {}
     for name, args in COMMANDS.items():
-        codes, walls, cpus = [], [], []
+        timing, code = Timing(), None
+        argv = [sys.executable, "-m", "spine_gates", *args, "--root", str(root)]
         for _ in range(runs):
-            code, wall, cpu = _time(args, root, env, timeout)
-            codes.append(code)
-            walls.append(wall)
-            cpus.append(cpu)
-            if code is None or wall > 5 * TARGET_S:
+            done = run_process(argv, env=env, cwd=root, timeout=timeout)
+            code = done.code
+            timing.add(done.wall, done.cpu)
+            if code is None or done.wall > 5 * TARGET_S:
                 break  # one slow run is figure enough
-        figures[name] = {"exit": codes[-1], "wall_s": statistics.median(walls),
-                         "cpu_s": statistics.median(cpus)}
+        figures[name] = {"exit": code, "wall_s": timing.median, "cpu_s": timing.cpu_median}
     return figures
 
 

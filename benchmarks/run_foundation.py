@@ -32,7 +32,6 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -40,6 +39,7 @@ REPO = HERE.parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
+from harness import Command, hyperfine, interleave, row  # noqa: E402
 from synth_spine import write_spine  # noqa: E402
 
 REGISTRY_FILES = [
@@ -54,38 +54,7 @@ TARGETS_MS = {"gates-ref": 150.0, "gates-version": 80.0, "gates-hook-skip": 80.0
 SKIP_TEXT = "nothing it reads changed"  # the hook's one line when no changed file is governed
 
 
-@dataclass
-class Bench:
-    key: str
-    label: str
-    argv: list[str]
-    every: int = 1  # run on every n-th iteration (the slow 100x commands run less often)
-    ok_codes: tuple[int, ...] = (0,)
-    env: dict[str, str] = field(default_factory=dict)
-    times: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times) * 1000
-
-    @property
-    def minimum(self) -> float:
-        return min(self.times) * 1000
-
-    @property
-    def cpu_median(self) -> float:
-        return statistics.median(self.cpu) * 1000 if self.cpu else float("nan")
-
-    @property
-    def noise(self) -> float:
-        """Spread of the medians of successive quarters of the runs, relative to the median."""
-        size = max(1, len(self.times) // 4)
-        parts = [self.times[i:i + size] for i in range(0, len(self.times), size)]
-        medians = [statistics.median(p) for p in parts if len(p) == size]
-        if len(medians) < 2:
-            return 0.0
-        return (max(medians) - min(medians)) / statistics.median(self.times) * 100
+Bench = Command  # the name compare_trees.py and older notes use
 
 
 def _tool(name: str, explicit: str | None = None) -> str | None:
@@ -134,37 +103,8 @@ def _sanity(bench: Bench, expect_text: str | None) -> None:
                          f"{proc.stdout[-800:]}")
 
 
-def _run_once(bench: Bench) -> tuple[float, float]:
-    """One spawn-to-exit run: (wall seconds, child CPU seconds)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(bench.argv, env=_env(bench.env), cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in bench.ok_codes:
-        raise SystemExit(f"{bench.label}: exit {proc.returncode} during timing")
-    return wall, usage.ru_utime + usage.ru_stime
-
-
 def _interleaved(benches: list[Bench], runs: int, warmup: int) -> list[float]:
-    loads = [os.getloadavg()[0]]
-    for bench in benches:
-        for _ in range(warmup):
-            _run_once(bench)
-    started = time.perf_counter()
-    for iteration in range(runs):
-        shift = iteration % len(benches)
-        for bench in benches[shift:] + benches[:shift]:
-            if iteration % bench.every == 0:
-                wall, cpu = _run_once(bench)
-                bench.times.append(wall)
-                bench.cpu.append(cpu)
-        loads.append(os.getloadavg()[0])
-        if (iteration + 1) % max(1, runs // 4) == 0:
-            print(f"{iteration + 1}/{runs} iterations ({time.perf_counter() - started:.0f} s, "
-                  f"load {loads[-1]:.2f})", file=sys.stderr)
-    return loads
+    return interleave(benches, runs, warmup, base_env=_env(), cwd=REPO, progress=True)
 
 
 def _hyperfine(benches: list[Bench], runs: int, warmup: int, out_dir: Path) -> list[float]:
@@ -174,20 +114,13 @@ def _hyperfine(benches: list[Bench], runs: int, warmup: int, out_dir: Path) -> l
     for index in range(rounds):
         for bench in benches:
             count = max(1, runs // rounds // bench.every)
-            raw = out_dir / f"{bench.key}-r{index}.json"
-            cmd = ["hyperfine", "-N", "--style", "none", "--warmup",
-                   str(warmup if index == 0 else 1), "--runs", str(count),
-                   "--export-json", str(raw)]
-            if bench.ok_codes != (0,):
-                cmd.append("-i")
-            cmd.append(subprocess.list2cmdline(bench.argv))
-            proc = subprocess.run(cmd, env=_env(bench.env), cwd=REPO, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, text=True, check=False)
-            if proc.returncode != 0:
-                raise SystemExit(f"hyperfine failed on {bench.label}:\n{proc.stderr}")
-            result = json.loads(raw.read_text(encoding="utf-8"))["results"][0]
-            bench.times.extend(float(t) for t in result["times"])
-            bench.cpu.extend([result["user"] + result["system"]] * len(result["times"]))
+            (result,) = hyperfine([subprocess.list2cmdline(bench.argv)], count,
+                                  warmup if index == 0 else 1,
+                                  out_dir / f"{bench.key}-r{index}.json",
+                                  env=_env(bench.env), cwd=REPO,
+                                  ignore_failure=bench.ok_codes != (0,))
+            for wall in result["times"]:
+                bench.timing.add(float(wall), result["user"] + result["system"])
             loads.append(os.getloadavg()[0])
         print(f"round {index + 1}/{rounds} done, load {loads[-1]:.2f}", file=sys.stderr)
     return loads
@@ -221,8 +154,8 @@ def _phases(root: Path, repeats: int) -> dict[str, float]:
 
 
 def _row(bench: Bench, extra: str = "") -> str:
-    return (f"| {bench.label} | {bench.median:.1f} | {bench.minimum:.1f} | "
-            f"{bench.cpu_median:.1f} | {bench.noise:.0f}% | {len(bench.times)} |{extra}")
+    return row(bench.label, f"{bench.median:.1f}", f"{bench.minimum:.1f}",
+               f"{bench.cpu_median:.1f}", f"{bench.noise:.0f}%", len(bench.times)) + extra
 
 
 def main() -> int:
@@ -303,7 +236,7 @@ def main() -> int:
         loads = _hyperfine(benches, args.runs, args.warmup, out_dir)
     else:
         loads = _interleaved(benches, args.runs, args.warmup)
-    raw = {b.key: {"label": b.label, "argv": b.argv, "wall_s": b.times, "cpu_s": b.cpu}
+    raw = {b.key: {"label": b.label, "argv": b.argv, "wall_s": b.times, "cpu_s": b.timing.cpu}
            for b in benches}
     (out_dir / "timings.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
 

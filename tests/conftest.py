@@ -1,17 +1,15 @@
-"""Shared fixtures: a copy of the reference spine in a temp dir and the real `gates` CLI."""
+"""Shared fixtures: a copy of the reference spine in a temp dir and the real `gates` CLI.
+
+Helpers that tests import live in tests/helpers.py; this file holds fixtures only."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-TODAY = "2026-11-25"  # the reference spine's review date; pinned so freshness is deterministic
+from tests.helpers import copy_reference_spine, run_gates
 
 # The runner's environment must not change what a test sees. A CI runner sets CI (which turns
 # receipts on), a developer may have a signing key, Infisical credentials, provider keys or
@@ -37,31 +35,7 @@ for _name in [n for n in os.environ if _leaks_in(n)]:
 @pytest.fixture
 def spine(tmp_path: Path) -> Path:
     """A writable copy of the reference spine (registries and inject files)."""
-    root = tmp_path / "spine"
-    shutil.copytree(REPO / "docs" / "governance", root / "docs" / "governance")
-    shutil.copytree(REPO / "docs" / "brain", root / "docs" / "brain")
-    return root
-
-
-def gates_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({"SPINE_GATES_TODAY": TODAY, "NO_COLOR": "1"})
-    env.update(extra)
-    return env
-
-
-def run_gates(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-              timeout: float = 60, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI in a subprocess, as a hook or CI job would."""
-    return subprocess.run(
-        [sys.executable, "-m", "spine_gates", *args],
-        cwd=cwd or REPO,
-        env=env or gates_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        input=stdin,
-    )
+    return copy_reference_spine(tmp_path / "spine")
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The provider-drift benchmarks (issue 4): whole-process `gates run provider-drift` timings.
 
 Budgets: <= 250 ms on the reference spine, <= 1 s on a synthetic 2,000-provider config.
-Cases (hyperfine, whole process, no shell), each against a live config written by `gates sync`:
+Cases (whole process, no shell; timed interleaved by benchmarks/harness.py, or by hyperfine with
+`--hyperfine`), each against a live config written by `gates sync`:
   1. reference spine, live config in sync;
   2. reference spine, one hand edit (drift: deepdiff is imported and walks the difference);
   3. 2,000 providers (benchmarks/ccr/synth_ccr.py), in sync;
@@ -11,7 +12,8 @@ The machine is shared: wall times move with other load, so CPU time (user + sys)
 
     /tmp/v/bin/python benchmarks/ccr/run_ccr.py [--runs 20]
 
-Raw hyperfine JSON and a markdown summary go to benchmarks/results/ (not committed).
+A markdown summary (with --hyperfine also its raw JSON) goes to benchmarks/results/ (not
+committed).
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
 
+from harness import Command, hyperfine, interleave, row  # noqa: E402
 from synth_ccr import write_spine  # noqa: E402
 
 GATES = [sys.executable, "-m", "spine_gates"]
@@ -54,6 +58,8 @@ def hand_edit(live: Path, many: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--hyperfine", action="store_true",
+                        help="time with hyperfine instead of the built-in harness")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="ccr-bench-"))
@@ -74,17 +80,21 @@ def main() -> None:
             hand_edit(live, edit)
         cases.append((label, [*GATES, "run", "provider-drift", "--root", str(root), "--live",
                               str(live)], live))
-    out = RESULTS / "ccr-hyperfine.json"
-    command = ["hyperfine", "-N", "-w", "3", "-r", str(args.runs), "-i", "--export-json",
-               str(out), *[" ".join(c[1]) for c in cases]]
-    subprocess.run(command, env=env, check=True, capture_output=True)
-    data = json.loads(out.read_text())["results"]
-    rows = ["| case | median wall | min wall | CPU (user+sys) | live size |",
+    commands = [Command(str(i), label, argv, ok_codes=(0, 2))  # 2: drift, as measured
+                for i, (label, argv, _live) in enumerate(cases)]
+    if args.hyperfine:
+        results = hyperfine([" ".join(c.argv) for c in commands], args.runs, 3,
+                            RESULTS / "ccr-hyperfine.json", env=env, ignore_failure=True)
+        for command, result in zip(commands, results, strict=True):
+            for wall in result["times"]:
+                command.timing.add(float(wall), result["user"] + result["system"])
+    else:
+        interleave(commands, args.runs, 3, base_env=env, cwd=REPO)
+    rows = [row("case", "median wall", "min wall", "CPU (user+sys)", "live size"),
             "|---|---|---|---|---|"]
-    for (label, _cmd, live), result in zip(cases, data, strict=True):
-        cpu = result["user"] + result["system"]
-        rows.append(f"| {label} | {result['median'] * 1000:.0f} ms | {result['min'] * 1000:.0f} ms "
-                    f"| {cpu * 1000:.0f} ms | {live.stat().st_size // 1024} KiB |")
+    for (label, _cmd, live), command in zip(cases, commands, strict=True):
+        rows.append(row(label, f"{command.median:.0f} ms", f"{command.minimum:.0f} ms",
+                        f"{command.cpu_median:.0f} ms", f"{live.stat().st_size // 1024} KiB"))
     rows.append("")
     rows.append(phases(big, cases[3][2]))
     rows.append(f"\nload average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")

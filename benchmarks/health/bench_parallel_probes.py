@@ -26,8 +26,6 @@ import datetime as _dt
 import json
 import os
 import platform
-import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,39 +34,37 @@ from pathlib import Path
 from typing import Any
 
 from common import FakeProviders, bench_env, make_spine, report
+from harness import Timing, run_process, time_call
 
 PROVIDERS, HANGING = 10, {2, 5, 8}
 EXPECTED_HUNG = ["p2", "p5", "p8"]
 
 
 def _stats(values: list[float]) -> dict[str, float]:
-    return {"median": round(statistics.median(values), 3), "max": round(max(values), 3),
-            "min": round(min(values), 3)}
+    timing = Timing(values)
+    return {"median": round(timing.median, 3), "max": round(timing.maximum, 3),
+            "min": round(timing.minimum, 3)}
 
 
 def _whole_process(command: list[str], env: dict[str, str], fake: FakeProviders, runs: int,
                    timeout: float) -> dict[str, Any]:
     """Spawn-to-exit times of `runs` fresh processes, with their start-up and wind-down."""
-    wall, cpu, startup = [], [], []
+    timing, startup = Timing(), []
     for _ in range(runs):
         seen_before = len(fake.seen)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.monotonic()
-        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-        ended = time.monotonic()
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        assert proc.returncode == 1, (proc.returncode, proc.stderr)  # role2's primary hangs
+        started = time.monotonic()  # the fake stamps arrivals on this clock
+        proc = run_process(command, env=env, timeout=60, capture=True)
+        assert proc.code == 1, (proc.code, proc.stderr)  # role2's primary hangs
         data = json.loads(proc.stdout)
         hung = sorted(p["id"] for p in data["providers"] if p["state"] == "unreachable")
         assert hung == EXPECTED_HUNG, hung
         arrivals = [s.at for s in fake.seen[seen_before:]]
         assert len(arrivals) == PROVIDERS, len(arrivals)
-        wall.append(ended - started)
-        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        timing.add(proc.wall, proc.cpu)
         startup.append(min(arrivals) - started)
-    return {"wall_s": _stats(wall), "overhead_s": _stats([w - timeout for w in wall]),
+    return {"wall_s": _stats(timing.wall), "overhead_s": _stats([w - timeout for w in timing.wall]),
             "spawn_to_first_request_s": _stats(startup),
-            "cpu_s_median": round(statistics.median(cpu), 3)}
+            "cpu_s_median": round(timing.cpu_median, 3)}
 
 
 def _installed_env(env: dict[str, str], cache: Path, command: list[str]) -> dict[str, str]:
@@ -137,13 +133,12 @@ def main() -> int:
 
         registry = load_documents(root, load_config(root))["providers"].data["providers"]
         targets = build_targets(registry, env, parse_overrides(None, env))
-        probe_s = []
-        for _ in range(args.runs):
-            started = time.perf_counter()
+        def probe_once(_: int) -> None:
             results = run_probes(targets, args.timeout, args.timeout * 3)
-            probe_s.append(time.perf_counter() - started)
             hung = sorted(k for k, h in results.items() if h.state.value == "unreachable")
             assert hung == EXPECTED_HUNG, hung
+
+        probe_s = time_call(probe_once, args.runs).wall
 
         command = [sys.executable, "-m", "spine_gates", "providers", "status", "--root",
                    str(root), "--format", "json", "--timeout", str(args.timeout),

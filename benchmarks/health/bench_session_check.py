@@ -7,18 +7,15 @@ Run: /tmp/v/bin/python benchmarks/health/bench_session_check.py
 
 from __future__ import annotations
 
-import json
 import os
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from common import FakeProviders, bench_env, make_spine, report
+from harness import hyperfine, time_process
 
 BUDGET_MS = 120.0
 
@@ -37,29 +34,17 @@ def main() -> int:
         check = subprocess.run(command, env=env, capture_output=True, text=True, timeout=10)
         assert check.stdout.startswith("provider_brief: roles"), check.stdout
         seen_before = len(fake.seen)
-        times, cpu = [], []
-        for _ in range(runs):
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            started = time.perf_counter()
-            subprocess.run(command, env=env, capture_output=True, timeout=10, check=True)
-            times.append((time.perf_counter() - started) * 1000)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-                       * 1000)
+        timing = time_process(command, runs, warmup=0, env=env)
         assert len(fake.seen) == seen_before, "session check touched the network"
         figures = {"runs": runs, "budget_ms": BUDGET_MS,
-                   "median_ms": round(statistics.median(times), 1),
-                   "p95_ms": round(sorted(times)[int(runs * 0.95) - 1], 1),
-                   "max_ms": round(max(times), 1),
+                   "median_ms": round(timing.median * 1000, 1),
+                   "p95_ms": round(timing.p95 * 1000, 1),
+                   "max_ms": round(timing.maximum * 1000, 1),
                    # CPU time is what the check costs; wall time also shows machine load.
-                   "cpu_median_ms": round(statistics.median(cpu), 1),
+                   "cpu_median_ms": round(timing.cpu_median * 1000, 1),
                    "load_average_1m": round(os.getloadavg()[0], 2)}
         if shutil.which("hyperfine"):
-            out = base / "hyperfine.json"
-            subprocess.run(["hyperfine", "--warmup", "3", "--runs", str(runs), "--export-json",
-                            str(out), "-N", " ".join(command)], env=env, capture_output=True,
-                           check=True, timeout=120)
-            result = json.loads(out.read_text())["results"][0]
+            (result,) = hyperfine([" ".join(command)], runs, 3, base / "hyperfine.json", env=env)
             figures["hyperfine_mean_ms"] = round(result["mean"] * 1000, 1)
             figures["hyperfine_max_ms"] = round(result["max"] * 1000, 1)
         figures["within_budget"] = figures["median_ms"] <= BUDGET_MS

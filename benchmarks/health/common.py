@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from harness import report  # noqa: E402,F401  (the health benchmarks' JSON line)
 
 from tests.health.fakes import FakeProviders, models_body  # noqa: E402
 
@@ -53,8 +54,3 @@ def bench_env(base: Path, fake: FakeProviders, providers: int, hanging: set[int]
                SPINE_GATES_HEALTH_REFRESH="0")
     (base / "home").mkdir(exist_ok=True)
     return env
-
-
-def report(name: str, figures: dict[str, Any]) -> None:
-    """One line of JSON per benchmark, easy to paste into the README."""
-    print(json.dumps({"benchmark": name, **figures}))

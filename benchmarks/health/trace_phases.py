@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ import time
 from pathlib import Path
 
 from common import FakeProviders, bench_env, make_spine
+from harness import Timing
 
 PROVIDERS, HANGING = 10, {2, 5, 8}
 
@@ -93,7 +93,7 @@ def main() -> int:
             marks["process exited"] = exited
             for name, at in marks.items():
                 samples.setdefault(name, []).append((at - spawned) * 1000)
-        medians = sorted(((statistics.median(v), k) for k, v in samples.items()))
+        medians = sorted(((Timing(v).median, k) for k, v in samples.items()))
         previous = 0.0
         print(f"{'since spawn':>12}  {'gap':>8}  mark (median of {args.runs} runs, "
               f"--timeout {args.timeout:g})")

@@ -11,32 +11,25 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import REPO, cpu_seconds, gate_result, make_key, make_spine, report
+from common import REPO, gate_result, make_key, make_spine, report
+from harness import alternate, run_process
 
 from spine_gates.receipts.emit import emit_receipt
 from spine_gates.receipts.verify import verify_chain
 
 
-def _whole_process(root: Path) -> tuple[float, float]:
-    """Wall and CPU seconds of one `python -m spine_gates receipts verify` process."""
+def _whole_process(root: Path) -> None:
+    """One `python -m spine_gates receipts verify` process (its own CPU is in the harness's
+    children time)."""
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    before = os.times()
-    began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "spine_gates", "receipts", "verify", "--root",
-                           str(root)], env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - began
-    after = os.times()
-    assert done.returncode == 0 and done.stdout.startswith("ok: "), done.stdout + done.stderr
-    cpu = (after.children_user - before.children_user
-           + after.children_system - before.children_system)
-    return wall, cpu
+    done = run_process([sys.executable, "-m", "spine_gates", "receipts", "verify", "--root",
+                        str(root)], env=env, capture=True)
+    assert done.code == 0 and done.stdout.startswith("ok: "), done.stdout + done.stderr
 
 
 def main(count: int, runs: int) -> None:
@@ -52,23 +45,21 @@ def main(count: int, runs: int) -> None:
             emit_receipt(result, key, when=start + _dt.timedelta(minutes=i), git=None)
         built = time.perf_counter() - began
         load_before = os.getloadavg()[0]
-        walls, cpus, process_walls, process_cpus = [], [], [], []
-        for _ in range(runs):
-            began, cpu = time.perf_counter(), cpu_seconds()
+
+        def verify(_: int) -> None:
             checked = verify_chain(root)
-            walls.append(time.perf_counter() - began)
-            cpus.append(cpu_seconds() - cpu)
             assert checked.ok and len(checked.receipts) == count, checked.problems[:3]
-            wall, cpu = _whole_process(root)
-            process_walls.append(wall)
-            process_cpus.append(cpu)
-    elapsed = statistics.median(process_walls)
+
+        timings = alternate({"in_process": verify, "process": lambda _: _whole_process(root)},
+                            runs)
+        in_process, process = timings["in_process"], timings["process"]
+    elapsed = process.median
     report("verify", {"receipts": count, "runs": runs,
                       "process_seconds": round(elapsed, 3),
-                      "process_seconds_min": round(min(process_walls), 3),
-                      "process_cpu_seconds": round(statistics.median(process_cpus), 3),
-                      "in_process_seconds": round(statistics.median(walls), 3),
-                      "in_process_cpu_seconds": round(statistics.median(cpus), 3),
+                      "process_seconds_min": round(process.minimum, 3),
+                      "process_cpu_seconds": round(process.cpu_median, 3),
+                      "in_process_seconds": round(in_process.median, 3),
+                      "in_process_cpu_seconds": round(in_process.cpu_median, 3),
                       "per_receipt_ms": round(elapsed / count * 1000, 3),
                       "load_average_1m_before": round(load_before, 2),
                       "build_seconds": round(built, 1), "target_seconds": 5,

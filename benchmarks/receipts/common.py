@@ -5,10 +5,12 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from harness import cpu_seconds, report  # noqa: E402,F401  (shared by the receipt benchmarks)
 
 from spine_gates.checks.interface import GateResult, prepare  # noqa: E402
 from spine_gates.checks.table import load_gates  # noqa: E402
@@ -32,22 +34,3 @@ def make_key(root: Path, base: Path, name: str = "bench") -> SigningKey:
 
 def gate_result(root: Path) -> GateResult:
     return run_gate(load_gates()["registry-policy"], prepare(root))
-
-
-def report(name: str, figures: dict[str, Any]) -> None:
-    """One line of JSON per benchmark, easy to paste into the README."""
-    import json
-    import os
-
-    print(json.dumps({"benchmark": name, **figures,
-                      "load_average_1m": round(os.getloadavg()[0], 2),
-                      "cpus": os.cpu_count()}))
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and its finished children (git): what the work costs, whatever
-    else the machine is doing."""
-    import os
-
-    times = os.times()
-    return times.user + times.system + times.children_user + times.children_system

@@ -17,14 +17,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from harness import time_call  # noqa: E402
 
 
 def typical_requests(n: int) -> list[dict[str, Any]]:
@@ -77,19 +78,19 @@ def bench_evaluator(bodies: list[dict[str, Any]], config: dict[str, Any]) -> dic
 
     count_text("warm up the encoding")  # loading the BPE table is a one-off (~0.5 s)
     count_text.cache_clear()
-    started = time.perf_counter()
-    for body in bodies:
-        explain_request(body, config, exact_tokens=False)
-    cold = time.perf_counter() - started
+
+    def one_pass(exact: bool) -> float:
+        """Seconds for one pass over every body (timed whole: per-call timing would cost as
+        much as a decision)."""
+        def run(_: int) -> None:
+            for body in bodies:
+                explain_request(body, config, exact_tokens=exact)
+        return time_call(run, 1).median
+
+    cold = one_pass(False)
     count_text.cache_clear()
-    started = time.perf_counter()
-    for body in bodies:
-        explain_request(body, config)
-    exact = time.perf_counter() - started
-    started = time.perf_counter()
-    for body in bodies:
-        explain_request(body, config)
-    warm = time.perf_counter() - started
+    exact = one_pass(True)
+    warm = one_pass(True)
     return {"requests": len(bodies), "cold_per_s": len(bodies) / cold,
             "exact_per_s": len(bodies) / exact, "warm_per_s": len(bodies) / warm,
             "cold_us": cold / len(bodies) * 1e6}
@@ -112,21 +113,17 @@ def bench_router(bodies: list[dict[str, Any]]) -> dict[str, float]:
         (home / ".claude-code-router" / "config.json").write_text(json.dumps(config))
         router = Router(home, int(config["PORT"]), {}).start()
         try:
-            latencies = []
-            for body in bodies[:20]:
-                router.message(body, API_KEY)  # warm the router's JIT and connection pool
-            started = time.perf_counter()
-            for body in bodies:
-                t0 = time.perf_counter()
-                status, _ = router.message(body, API_KEY)
-                latencies.append(time.perf_counter() - t0)
+            def send(i: int) -> None:
+                status, _ = router.message(bodies[i % len(bodies)], API_KEY)
                 assert status == 200, status
-            elapsed = time.perf_counter() - started
+
+            # the warm-up warms the router's JIT and connection pool
+            timing = time_call(send, len(bodies), warmup=min(20, len(bodies)))
         finally:
             router.stop()
             upstream.stop()
-    return {"requests": len(bodies), "per_s": len(bodies) / elapsed,
-            "median_ms": statistics.median(latencies) * 1000}
+    return {"requests": len(bodies), "per_s": len(bodies) / sum(timing.wall),
+            "median_ms": timing.median * 1000}
 
 
 def main() -> int:

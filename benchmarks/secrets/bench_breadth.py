@@ -20,17 +20,17 @@ import argparse
 import importlib.util
 import os
 import re
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent.parent
-sys.path[:0] = [str(REPO / "src"), str(REPO)]
+sys.path[:0] = [str(REPO / "src"), str(REPO), str(REPO / "benchmarks")]
+
+from harness import Command, interleave  # noqa: E402
 
 from spine_gates.checks.interface import prepare  # noqa: E402
 from spine_gates.checks.table import load_gates  # noqa: E402
@@ -120,21 +120,9 @@ def timing(tool: str, runs: int) -> dict[str, dict[str, float]]:
         f"detect-secrets-hook, the same {len(files)} governed files": [tool, *files],
         "detect-secrets-hook, the 4 registries only": [tool, *files[:4]],
     }
-    wall: dict[str, list[float]] = {k: [] for k in commands}
-    cpu: dict[str, list[float]] = {k: [] for k in commands}
-    for index in range(runs + 3):
-        for name, command in commands.items():
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            started = time.perf_counter()
-            subprocess.run(command, capture_output=True, env=_env())
-            elapsed = (time.perf_counter() - started) * 1000
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            if index >= 3:  # warm-up runs
-                wall[name].append(elapsed)
-                cpu[name].append((after.ru_utime - before.ru_utime + after.ru_stime
-                                  - before.ru_stime) * 1000)
-    return {name: {"median": statistics.median(wall[name]), "min": min(wall[name]),
-                   "cpu": statistics.median(cpu[name])} for name in commands}
+    timed = [Command(name, name, argv, ok_codes=(0, 1)) for name, argv in commands.items()]
+    interleave(timed, runs, 3, base_env=_env())
+    return {c.key: {"median": c.median, "min": c.minimum, "cpu": c.cpu_median} for c in timed}
 
 
 def main() -> int:

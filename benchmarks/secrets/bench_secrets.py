@@ -25,11 +25,9 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
@@ -38,6 +36,10 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 RESULTS = HERE.parent / "results"
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(HERE.parent))
+
+from harness import Command, alternate, interleave, time_call  # noqa: E402
+
 FILES = ["PROVIDER_REGISTRY.yaml", "CLI_INTERFACE_REGISTRY.yaml", "ROLE_PROVIDER_MAPS.yaml",
          "SSOT_REGISTRY.yaml"]
 
@@ -181,17 +183,10 @@ def cold_gate(runs: int) -> dict[str, float]:
 
 def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, dict[str, float]]:
     """Round-robin wall times, so load from other work on the machine hits every command alike."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(3):
-        for command in commands.values():
-            subprocess.run(command, capture_output=True, env=_env())
-    for _ in range(runs):
-        for name, command in commands.items():
-            started = time.perf_counter()
-            subprocess.run(command, capture_output=True, env=_env())
-            times[name].append((time.perf_counter() - started) * 1000)
-    return {name: {"median": statistics.median(v), "min": min(v), "stdev": statistics.pstdev(v),
-                   "runs": len(v)} for name, v in times.items()}
+    timed = [Command(name, name, argv, ok_codes=(0, 1)) for name, argv in commands.items()]
+    interleave(timed, runs, 3, base_env=_env())
+    return {c.key: {"median": c.median, "min": c.minimum, "stdev": c.timing.stdev * 1000,
+                    "runs": c.timing.runs} for c in timed}
 
 
 def import_cost(runs: int) -> float:
@@ -211,12 +206,7 @@ def leaves_cost(runs: int) -> float:
     from spine_gates.model.spine import load_config, load_documents
 
     docs = load_documents(REPO, load_config(REPO))
-    values = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        _string_leaves(docs)
-        values.append((time.perf_counter() - started) * 1000)
-    return statistics.median(values)
+    return time_call(lambda _: _string_leaves(docs), runs).median * 1000
 
 
 def in_process(runs: int) -> dict[str, float]:
@@ -230,17 +220,10 @@ def in_process(runs: int) -> dict[str, float]:
     without = GateDefinition(**{**gate.__dict__, "checks": tuple(
         {**c, "packs": [p for p in c["packs"] if p != "secrets"]} if c.get("packs") else c
         for c in gate.checks)})
-    timings: dict[str, list[float]] = {"with": [], "without": []}
-    root = REPO
-    for _ in range(10):  # warm imports and caches
-        run_gate(gate, prepare(root))
-        run_gate(without, prepare(root))
-    for _ in range(runs):
-        for name, definition in (("with", gate), ("without", without)):
-            started = time.perf_counter()
-            run_gate(definition, prepare(root))
-            timings[name].append((time.perf_counter() - started) * 1000)
-    return {name: statistics.median(values) for name, values in timings.items()}
+    timings = alternate({"with": lambda _: run_gate(gate, prepare(REPO)),
+                         "without": lambda _: run_gate(without, prepare(REPO))},
+                        runs, warmup=10)  # the warm-up fills imports and caches
+    return {name: timing.median * 1000 for name, timing in timings.items()}
 
 
 def detect_secrets_findings(files: list[Path]) -> int:

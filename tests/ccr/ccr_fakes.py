@@ -29,6 +29,16 @@ from tests.fake_upstream import LoopbackUpstream, Reply, error_body
 REPO = Path(__file__).resolve().parents[2]
 CCR_MISSING = ("the pinned claude-code-router is not installed: run `npm ci` in the repository "
                "(scripts/test.sh does) so that node_modules/.bin/ccr exists")
+# The keys the router tests give the proxy and its upstreams (fakes, never real keys).
+PROVIDER_KEYS = {
+    "ANTHROPIC_API_KEY": "fake-anthropic-key-0001",
+    "OPENAI_API_KEY": "fake-openai-key-0002",
+    "NVIDIA_API_KEY": "fake-nvidia-key-0003",
+    "OPENROUTER_API_KEY": "fake-openrouter-key-0004",
+    "Z_AI_API_KEY": "fake-zai-key-0005",
+    "CCR_APIKEY": "fake-router-client-key-0006",
+}
+LONG_CONTEXT_THRESHOLD = 2000  # tokens; small, so a long-context request is cheap to build
 
 
 # Router versions the tests can start: version -> (npm package directory, exact version).

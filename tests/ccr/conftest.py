@@ -7,18 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ccr_fakes import REPO, FakeUpstream, free_port, point_spine_at
 
-PROVIDER_KEYS = {
-    "ANTHROPIC_API_KEY": "fake-anthropic-key-0001",
-    "OPENAI_API_KEY": "fake-openai-key-0002",
-    "NVIDIA_API_KEY": "fake-nvidia-key-0003",
-    "OPENROUTER_API_KEY": "fake-openrouter-key-0004",
-    "Z_AI_API_KEY": "fake-zai-key-0005",
-    "CCR_APIKEY": "fake-router-client-key-0006",
-}
-LONG_CONTEXT_THRESHOLD = 2000
-
+from tests.ccr.ccr_fakes import (
+    LONG_CONTEXT_THRESHOLD,
+    REPO,
+    FakeUpstream,
+    free_port,
+    point_spine_at,
+)
 
 EXTRA_ROLES = """
   researcher:

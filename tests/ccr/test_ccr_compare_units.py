@@ -15,7 +15,7 @@ from spine_gates.ccr.lines import pointer_lines
 from spine_gates.ccr.profiles import get_profile
 from spine_gates.checks.interface import prepare
 from spine_gates.drift.compare import DriftVerdict, compare
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 BASE = {"PORT": 3456, "Providers": [{"name": "p", "api_base_url": "u", "api_key": "$K",
                                      "models": ["a", "b"]}], "Router": {"default": "p,a"}}

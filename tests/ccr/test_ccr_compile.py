@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import run_gates
+from tests.helpers import run_gates
 
 
 def compile_json(spine: Path, *extra: str) -> dict:
@@ -121,7 +121,7 @@ def test_a_literal_router_key_in_the_settings_blocks_compile(spine: Path) -> Non
 
 def test_the_spine_can_pin_the_1_0_profile_for_every_command(spine: Path,
                                                              tmp_path: Path) -> None:
-    from tests.conftest import gates_env
+    from tests.helpers import gates_env
 
     (spine / "spine-gates.yaml").write_text('ccr:\n  profile: "1.0"\n')
     assert "fallback" not in compile_json(spine)

@@ -7,7 +7,9 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.conftest import gates_env, run_gates
+import pytest
+
+from tests.helpers import gates_env, run_gates
 
 LITERAL_KEY = "sk-proj-Xq7vT2mN9pL4rK8sW3yZ6bC1dF5gH0jA"
 
@@ -178,6 +180,20 @@ def test_expired_ignore_rule_ignores_nothing_and_says_so(spine: Path, tmp_path: 
     assert "expired on 2026-11-01" in expired["message"]
 
 
+
+@pytest.mark.parametrize(("today", "ignored"), [("2026-11-25", True), ("2026-11-26", False)])
+def test_an_ignore_rule_still_ignores_on_its_expiry_day_and_not_the_day_after(
+        spine: Path, tmp_path: Path, today: str, ignored: bool) -> None:
+    write_ignore(spine, "2026-11-25")
+    live, _ = setup(spine, tmp_path)
+    env = gates_env(HOME=str(tmp_path / "home"), SPINE_GATES_TODAY=today)
+    data = json.loads(live.read_text())
+    data["Providers"][5]["api_base_url"] = "http://localhost:1235/v1/chat/completions"
+    live.write_text(json.dumps(data, indent=2))
+    code, findings = drift(spine, live, env)
+    assert code == (0 if ignored else 2), findings
+    assert bool(by_rule(findings, "DRIFT-003")) is not ignored
+
 def test_malformed_ignore_rule_is_bad_input(spine: Path, tmp_path: Path) -> None:
     live, env = setup(spine, tmp_path)
     (spine / "spine-gates.yaml").write_text("ccr:\n  ignore:\n    - pointer: /HOST\n")
@@ -209,3 +225,72 @@ def test_adopt_proposes_a_patch_that_makes_the_ssot_match(spine: Path, tmp_path:
     assert [f["pointer"] for f in by_rule(findings, "DRIFT-001")] == ["/LOG_LEVEL"]
     policy = run_gates("run", "registry-policy", "--root", str(spine), env=env)
     assert "SCHEMA-001" not in policy.stdout
+
+
+# Review regression: with a live router config present (every developer machine), a registry
+# violation that keeps the SSOT from compiling made `gates run all` exit 3 with one line, hiding
+# every finding. The registry rules report it; the drift gate now says it did not compare.
+ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"
+
+
+def test_an_ssot_that_does_not_compile_is_reported_not_an_abort(spine: Path,
+                                                                tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    live = home / ".claude-code-router" / "config.json"
+    env = gates_env(HOME=str(home))
+    synced = run_gates("sync", "--root", str(spine), "--live", str(live), env=env)
+    assert synced.returncode == 0, synced.stderr
+    roles = spine / ROLES
+    roles.write_text(roles.read_text().replace("      - nvidia_nim/moonshotai/kimi-k2.5\n",
+                                               "      - nowhere/m1\n"))
+    done = run_gates("run", "all", "--root", str(spine), "--format", "json", "--no-receipt",
+                     env=env)
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    assert any(f["rule"] == "REG-002" and "nowhere" in f["message"] for f in findings)
+    (verdict,) = [f for f in findings if f["rule"] == "DRIFT-000"]
+    assert verdict["message"].startswith("verdict not compared") and "nowhere" in \
+        verdict["message"]
+    assert verdict["file"] == ROLES and verdict["line"]
+    # sync itself still refuses: a deploy blocker (REG-002), nothing written
+    refused = run_gates("sync", "--root", str(spine), "--live", str(live), env=env)
+    assert refused.returncode == 1 and "REG-002" in refused.stderr
+    assert "nowhere" in refused.stderr
+
+
+def test_a_bad_spine_setting_is_still_bad_input_for_the_drift_gate(spine: Path,
+                                                                   tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    live = home / ".claude-code-router" / "config.json"
+    env = gates_env(HOME=str(home))
+    assert run_gates("sync", "--root", str(spine), "--live", str(live), env=env).returncode == 0
+    (spine / "spine-gates.yaml").write_text("ccr:\n  apikey_ref: file:///etc/key\n")
+    done = run_gates("run", "provider-drift", "--root", str(spine), env=env)
+    assert done.returncode == 3
+    assert done.stderr.startswith("gates: error: spine-gates.yaml: ccr.apikey_ref:")
+
+
+# Review regression: `gates run all` exits 2 when one gate drifts and another has violations
+# (drift outranks violations, DESIGN's exit codes); replacing the rule passed every test.
+SSOT = "docs/governance/SSOT_REGISTRY.yaml"
+
+
+def test_drift_outranks_violations_in_the_exit_code(spine: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    live = home / ".claude-code-router" / "config.json"
+    env = gates_env(HOME=str(home))
+    synced = run_gates("sync", "--root", str(spine), "--live", str(live), env=env)
+    assert synced.returncode == 0, synced.stderr
+    config = json.loads(live.read_text())
+    config["Router"]["default"] = "openrouter,qwen/qwen3-coder:free"  # a hand edit: drift
+    live.write_text(json.dumps(config, indent=2))
+    ssot = spine / SSOT  # an SSOT entry not reviewed for 36 days: a registry-policy violation
+    text = ssot.read_text()
+    assert 'last_reviewed: "2026-11-25"' in text
+    ssot.write_text(text.replace('last_reviewed: "2026-11-25"', 'last_reviewed: "2026-10-20"', 1))
+    done = run_gates("run", "all", "--root", str(spine), "--live", str(live), "--format",
+                     "json", "--no-receipt", env=env)
+    report = json.loads(done.stdout)
+    rules = {f["rule"] for f in report["findings"]}
+    assert "SSOT-004" in rules and any(r.startswith("DRIFT") for r in rules), rules
+    assert done.returncode == 2, (done.returncode, done.stderr)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import REPO, gates_env
+from tests.helpers import REPO, gates_env
 
 
 def imported_modules(*args: str) -> set[str]:

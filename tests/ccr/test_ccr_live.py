@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import gates_env, run_gates
+from tests.helpers import gates_env, run_gates
 
 COMMANDS = [
     ("run", "provider-drift"),

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ccr_fakes import REPO, FakeUpstream, Router
-from conftest import LONG_CONTEXT_THRESHOLD, PROVIDER_KEYS
 
-from tests.conftest import gates_env, run_gates
+from tests.ccr.ccr_fakes import LONG_CONTEXT_THRESHOLD, PROVIDER_KEYS, REPO, FakeUpstream, Router
+from tests.helpers import gates_env, run_gates
 
 CLIENT_KEY = PROVIDER_KEYS["CCR_APIKEY"]
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from spine_gates.ccr.activate import parse_activate_output
-from tests.conftest import gates_env, run_gates
+from tests.helpers import gates_env, run_gates
 
 KEYS = {"ANTHROPIC_API_KEY": "k-anthropic-0001", "OPENAI_API_KEY": "k-openai-0002",
         "NVIDIA_API_KEY": "k-nvidia-0003", "OPENROUTER_API_KEY": "k-openrouter-0004",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from spine_gates.errors import InputError
-from tests.conftest import REPO, gates_env, run_gates
+from tests.helpers import REPO, gates_env, run_gates
 
 
 def sync(spine: Path, live: Path, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import gates_env, run_gates
+from tests.helpers import gates_env, run_gates
 
 PROVIDERS = "docs/governance/PROVIDER_REGISTRY.yaml"
 ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"

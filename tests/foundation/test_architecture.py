@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, gates_env
+from tests.helpers import REPO, gates_env
 
 SRC = REPO / "src" / "spine_gates"
 FEATURES = ("model", "policy", "secrets", "ccr", "drift", "routing", "health", "receipts",

@@ -10,7 +10,7 @@ from spine_gates.checks.interface import builtin_rules, rule_meta
 from spine_gates.model.coercions import COERCION_RULE, COERCION_TITLE
 from spine_gates.model.schemas import SCHEMA_RULE, SCHEMA_TITLE
 from spine_gates.policy.catalogue import catalogue_rows
-from tests.conftest import REPO, gates_env
+from tests.helpers import REPO, gates_env
 
 
 def test_each_built_in_rule_is_described_once() -> None:

@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.conftest import gates_env, run_gates
+from tests.helpers import gates_env, run_gates
 
 PROVIDERS = "docs/governance/PROVIDER_REGISTRY.yaml"
 ESC = "\x1b["

@@ -33,7 +33,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
-TODAY = "2026-11-25"  # the reference spine's review date (tests/conftest.py pins the same)
+TODAY = "2026-11-25"  # the reference spine's review date (tests/helpers.py pins the same)
 UPDATE = os.environ.get("SPINE_GATES_UPDATE_SNAPSHOTS") == "1"
 WORKERS = 4  # subprocesses at once: the suite runs on 2 cores, the CLI waits on little I/O
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import REPO, gates_env
+from tests.helpers import REPO, gates_env
 
 HEAVY = ("deepdiff", "cryptography", "git", "infisical_sdk", "httpx", "requests")
 

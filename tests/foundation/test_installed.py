@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, gates_env
+from tests.helpers import REPO, gates_env
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 
 def test_readme_rule_catalogue_matches_the_policies(gates):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 
 def test_gates_run_all_passes_on_the_reference_spine(gates):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from spine_gates.model.spine import bundled_dir
-from tests.conftest import REPO, gates_env, run_gates
+from tests.helpers import REPO, gates_env, run_gates
 
 KEY_NAME = "discovery-test-signer"  # a name no real key uses, so cleanup is exact
 LIVE_CONFIG = {

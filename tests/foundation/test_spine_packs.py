@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_gates
+from tests.helpers import run_gates
 
 ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"
 PACK = """\
@@ -142,7 +142,7 @@ def test_a_vendored_copy_of_the_shipped_packs_is_not_a_redefinition(spine: Path)
     byte-identical copies of the shipped packs runs them once and tests the shipped cases."""
     import shutil
 
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     shutil.copytree(REPO / "policies", spine / "policies")
     done = run_gates("run", "registry-policy", "--root", str(spine))
@@ -181,7 +181,7 @@ def test_policy_test_uses_the_spines_rule_params_like_the_gate(spine: Path) -> N
     (spine / "spine-gates.yaml").write_text("rule_params:\n  ACME-004: {days: 0}\n")
     tested = run_gates("policy", "test", "--root", str(spine))
     assert tested.returncode == 0, tested.stdout + tested.stderr
-    from tests.conftest import gates_env
+    from tests.helpers import gates_env
 
     gate = run_gates("run", "registry-policy", "--root", str(spine),
                      env=gates_env(SPINE_GATES_TODAY="2026-11-27"))

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import gates_env, run_gates
+
 ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"
 
 
@@ -61,6 +63,16 @@ def test_an_expired_waiver_is_a_violation_again(gates, dangling):
     assert expired["file"] == "waivers.yaml" and expired["line"] == 2
 
 
+
+@pytest.mark.parametrize(("today", "waived"), [("2026-11-25", True), ("2026-11-26", False)])
+def test_a_waiver_still_waives_on_its_expiry_day_and_not_the_day_after(dangling, today, waived):
+    _waiver(dangling, "2026-11-25")
+    result = run_gates("run", "registry-policy", "--root", str(dangling), "--format", "json",
+                       env=gates_env(SPINE_GATES_TODAY=today))
+    report = json.loads(result.stdout)
+    assert (result.returncode, report["summary"]["waived"]) == ((0, 1) if waived else (1, 0))
+    assert ("WAIVER-001" in {f["rule"] for f in report["findings"]}) is not waived
+
 def test_a_waiver_without_expiry_is_bad_input(gates, dangling):
     (dangling / "waivers.yaml").write_text("waivers:\n  - rule: REG-002\n    reason: x\n"
                                            '    owner: "@me"\n')
@@ -109,6 +121,18 @@ def test_freshness_window_is_configurable_per_spine(gates, spine):
     code, report = _run(gates, spine)
     assert code == 0, report
 
+
+
+@pytest.mark.parametrize(("today", "fresh"), [("2026-12-16", True), ("2026-12-17", False)])
+def test_an_ssot_entry_is_fresh_on_day_21_and_stale_on_day_22(spine, today, fresh):
+    """Every entry of the reference spine was last reviewed on 2026-11-25; the limit is 21."""
+    result = run_gates("run", "registry-policy", "--root", str(spine), "--format", "json",
+                       env=gates_env(SPINE_GATES_TODAY=today))
+    report = json.loads(result.stdout)
+    stale = [f for f in report["findings"] if f["rule"] == "SSOT-004"]
+    assert result.returncode == (0 if fresh else 1), report
+    assert bool(stale) is not fresh, stale
+    assert fresh or "is 22 days old (limit 21)" in stale[0]["message"]
 
 @pytest.mark.parametrize(("line", "expected"), [
     ("    rule: [REG-002]\n", "waivers.yaml:2: waiver 'rule' must be a string, not list"),
@@ -228,3 +252,31 @@ def test_gates_run_all_reports_an_inert_waiver_once(gates, spine):
     result = gates("run", "all", "--root", str(spine), "--format", "json", "--live", str(live))
     report = json.loads(result.stdout)
     assert [f[0] for f in _inert(report)] == ["WAIVER-002"]
+
+
+# Review regression: a waiver scoped to one file does not cover the same pointer in another
+# file (deleting the file comparison passed every existing test).
+def _waive(root: Path, file: str) -> None:
+    (root / "waivers.yaml").write_text(
+        "waivers:\n"
+        "  - rule: REG-002\n"
+        f"    file: {file}\n"
+        "    pointer: /roles/architect\n"
+        "    reason: provider onboarding in progress (TICKET-12)\n"
+        '    owner: "@ronny"\n'
+        "    expires: 2027-01-31\n")
+
+
+@pytest.mark.parametrize(("file", "waived"), [
+    (ROLES, 1),
+    ("docs/governance/PROVIDER_REGISTRY.yaml", 0),
+])
+def test_a_waiver_covers_only_findings_in_its_file(gates, dangling: Path, file: str,
+                                                   waived: int) -> None:
+    _waive(dangling, file)
+    result = gates("run", "registry-policy", "--root", str(dangling), "--format", "json")
+    report = json.loads(result.stdout)
+    (finding,) = [f for f in report["findings"] if f["rule"] == "REG-002"]
+    assert finding["file"] == ROLES and finding["pointer"].startswith("/roles/architect")
+    assert report["summary"]["waived"] == waived
+    assert result.returncode == (0 if waived else 1), result.stderr

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import gates_env, run_gates
 from tests.health.fakes import KEYS, FakeProviders
+from tests.health.health_helpers import assert_no_keys
+from tests.helpers import gates_env, run_gates
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -47,19 +47,3 @@ def status(spine: Path, health_env: dict[str, str]) -> Runner:
         return proc
 
     return run
-
-
-def assert_no_keys(text: str) -> None:
-    for value in KEYS.values():
-        assert value not in text
-        assert value[8:30] not in text
-
-
-def provider(proc: subprocess.CompletedProcess[str], ident: str) -> dict:
-    data = json.loads(proc.stdout)
-    return next(p for p in data["providers"] if p["id"] == ident)
-
-
-def role(proc: subprocess.CompletedProcess[str], ident: str) -> dict:
-    data = json.loads(proc.stdout)
-    return next(r for r in data["roles"] if r["role"] == ident)

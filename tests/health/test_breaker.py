@@ -10,7 +10,7 @@ from pathlib import Path
 from spine_gates.health import breaker, state_store
 from spine_gates.health.breaker import CLOSED, Position, advance
 from spine_gates.health.state import Health, State
-from tests.health.conftest import provider
+from tests.health.health_helpers import provider
 
 T0 = _dt.datetime(2026, 11, 25, 18, 0, tzinfo=_dt.UTC)
 OK = Health(State.HEALTHY, "catalogue answered 200")
@@ -39,6 +39,20 @@ def test_an_open_breaker_turns_half_open_after_its_wait_and_closes_on_success():
     assert advance(b, None, T0 + _s(31)).position == Position.HALF_OPEN
     assert advance(b, OK, T0 + _s(31)) == CLOSED
 
+
+
+def test_an_open_breaker_turns_half_open_at_its_until_time_not_before():
+    b = advance(CLOSED, Health(State.UNREACHABLE, "connection refused"), T0)
+    assert b.until is not None
+    assert advance(b, None, b.until - _dt.timedelta(microseconds=1)).position == Position.OPEN
+    assert advance(b, None, b.until).position == Position.HALF_OPEN
+
+
+def test_a_rate_limit_hold_ends_at_its_stated_reset_not_before():
+    reset = T0 + _s(45)
+    b = advance(CLOSED, Health(State.RATE_LIMITED, "429", reset), T0)
+    assert advance(b, OK, reset - _dt.timedelta(microseconds=1)).position == Position.OPEN
+    assert advance(b, OK, reset) == CLOSED
 
 def test_a_cheap_success_never_closes_a_quota_breaker_without_a_reset():
     b = advance(CLOSED, QUOTA_HOLD, T0)

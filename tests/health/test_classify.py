@@ -125,7 +125,7 @@ def test_a_chain_entry_for_an_unknown_provider_never_serves():
 def test_the_capability_entry_follows_the_spine_schema():
     import yaml
 
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     data = yaml.safe_load((REPO / "ops" / "capabilities.yaml").read_text())
     entry = data["capabilities"]["providers.status"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_gates
+from tests.helpers import run_gates
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import sqlite3
 import time
 from pathlib import Path
 
-from tests.conftest import run_gates
-from tests.health.conftest import assert_no_keys, provider, role
+from tests.health.health_helpers import assert_no_keys, provider, role
+from tests.helpers import run_gates
 
 SPEND = {"type": "error", "error": {"type": "rate_limit_error", "details": {
     "error_code": "enforced_spend_limit_reached"}}}
@@ -49,6 +50,17 @@ def test_recent_router_429s_mark_rate_limited(status, health_env):
     assert p["reason"].startswith("router traffic: 3× 429")
     assert p["source"] == "router log"
 
+
+
+def test_a_router_429_counts_as_recent_for_60_seconds_not_at_60():
+    from spine_gates.health.passive import RECENT_429_S, Tally, fold
+    from spine_gates.health.state import Health, State
+
+    at = _dt.datetime(2026, 11, 25, 18, 0, tzinfo=_dt.UTC)
+    tally = Tally(count_429=1, last_429=at, worst=Health(State.RATE_LIMITED, "429"))
+    just_before = fold(tally, at + _dt.timedelta(seconds=RECENT_429_S, microseconds=-1))
+    assert just_before is not None and just_before.state == State.RATE_LIMITED
+    assert fold(tally, at + _dt.timedelta(seconds=RECENT_429_S)) is None
 
 def test_old_router_errors_and_unknown_providers_are_ignored(status, health_env):
     _log(Path(health_env["HOME"]),
@@ -211,7 +223,7 @@ def test_the_session_fast_path_loads_no_network_or_yaml_code(spine, status, heal
     import subprocess
     import sys
 
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     status()
     code = ("import sys; from spine_gates.cli import main; rc = main(['session', 'check', "
@@ -228,7 +240,7 @@ def test_concurrent_status_runs_share_the_store_safely(spine, fake, health_env):
     import subprocess
     import sys
 
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     fake.script("anthropic", status=429, body=SPEND)
     procs = [subprocess.Popen([sys.executable, "-m", "spine_gates", "providers", "status",
@@ -241,3 +253,43 @@ def test_concurrent_status_runs_share_the_store_safely(spine, fake, health_env):
         assert json.loads(out)["providers"][0]["state"] == "quota_exhausted"
     session = _session(spine, health_env)
     assert "roles 2 healthy, 1 degraded" in session.stdout
+
+
+# Review regression: a failed background refresh's error is stored and shown scrubbed.
+#
+# `gates session check` prints the stored error without redacting it (it must stay fast), and the
+# error is an exception message that can quote a key (here a `?key=` URL given as an override).
+KEY = "Qq11Ww22Ee33Rr44Tt55Yy66"
+
+
+def pieces(text: str, size: int = 8) -> set[str]:
+    return {text[i:i + size] for i in range(len(text) - size + 1)}
+
+
+def test_a_failed_refresh_never_stores_or_shows_a_key(spine: Path, health_env: dict[str, str],
+                                                      tmp_path: Path) -> None:
+    failed = run_gates("providers", "status", "--root", str(spine), "--offline",
+                       "--session-refresh", "--api-base-override", f"zai=ftp://x/?key={KEY}",
+                       env=health_env)
+    assert failed.returncode == 3
+    assert "--api-base-override" in failed.stderr
+    database = Path(health_env["XDG_STATE_HOME"]) / "spine-gates" / "health.sqlite3"
+    with sqlite3.connect(database) as conn:
+        (error,) = conn.execute("SELECT error FROM refreshes").fetchone()
+    assert error and "--api-base-override" in error and "sha256:" in error
+    # A snapshot makes session check read the refresh row; a registry edit makes it stale.
+    done = run_gates("providers", "status", "--root", str(spine), "--offline", env=health_env)
+    assert done.returncode == 0, done.stderr
+    registry = spine / "docs" / "governance" / "PROVIDER_REGISTRY.yaml"
+    registry.write_text(registry.read_text() + "# edited\n")
+    failed = run_gates("providers", "status", "--root", str(spine), "--offline",
+                       "--session-refresh", "--api-base-override", f"zai=ftp://x/?key={KEY}",
+                       env=health_env)
+    assert failed.returncode == 3
+    session = run_gates("session", "check", "--root", str(spine), env=health_env)
+    assert "last refresh failed: --api-base-override" in session.stdout, session.stdout
+    outputs = failed.stdout + failed.stderr + session.stdout + session.stderr
+    stored = b"".join(p.read_bytes() for p in database.parent.iterdir())  # the db and its WAL
+    for piece in pieces(KEY):
+        assert piece not in outputs
+        assert piece.encode() not in stored

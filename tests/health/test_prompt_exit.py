@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_gates
-from tests.health.conftest import assert_no_keys
 from tests.health.fakes import KEYS, PROVIDERS, FakeProviders, models_body
+from tests.health.health_helpers import assert_no_keys
+from tests.helpers import REPO, run_gates
 
 HANG = 3600.0  # far longer than any subprocess timeout below
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_gates
 from tests.health.fakes import FakeProviders
+from tests.helpers import run_gates
 from tests.secrets.corpus import ALNUM, HEX, echoes_a_piece, fake
 
 # One realistic key per provider env var, with its public prefix.

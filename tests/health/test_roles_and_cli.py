@@ -10,9 +10,9 @@ import re
 import subprocess
 import sys
 
-from tests.conftest import REPO, run_gates
-from tests.health.conftest import assert_no_keys, provider, role
 from tests.health.fakes import KEYS, closed_port
+from tests.health.health_helpers import assert_no_keys, provider, role
+from tests.helpers import REPO, run_gates
 
 SPEND_LIMIT = {"type": "error", "error": {"type": "rate_limit_error", "details": {
     "error_code": "enforced_spend_limit_reached"}}}

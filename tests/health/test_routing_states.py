@@ -59,7 +59,7 @@ def test_route_explain_live_state_uses_the_cached_health(status, fake, spine, he
     """A rate-limited anthropic in the cache moves the think slot to its first fallback."""
     import json
 
-    from tests.conftest import run_gates
+    from tests.helpers import run_gates
 
     fake.script("anthropic", status=429, body={"type": "error",
                                                "error": {"type": "rate_limit_error"}},

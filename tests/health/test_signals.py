@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from tests.health.conftest import provider, role
 from tests.health.fakes import closed_port
+from tests.health.health_helpers import provider, role
 
 UTC = _dt.UTC
 

@@ -18,7 +18,7 @@ from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import parse_yaml
 from spine_gates.model.spine import load_config, load_documents
 from spine_gates.policy.rules import compile_expression
-from tests.conftest import REPO, run_gates
+from tests.helpers import REPO, run_gates
 
 _SYNTH = REPO / "benchmarks" / "synth_spine.py"
 _spec = importlib.util.spec_from_file_location("synth_spine", _SYNTH)

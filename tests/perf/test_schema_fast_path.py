@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from spine_gates.model.loader import Document
 from spine_gates.model.schemas import SCHEMAS, conforms, validate_document
 from spine_gates.model.spine import load_config, load_documents
-from tests.conftest import REPO, gates_env
+from tests.helpers import REPO, gates_env
 
 ODD_VALUES: list[Any] = [None, "", " ", "x", "UPPER Case", "a\n", "2026-13-99", "many", 0, 1, 6,
                          -1, 1.5, True, False, [], [None], [1], ["x", ""], {}, {"x": 1}]

@@ -13,7 +13,7 @@ from tests.receipts.receipt_helpers import Chain, build_chain
 @pytest.fixture(scope="module")
 def pristine_chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
     """One chain built per module; tests tamper with copies of it."""
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     base = tmp_path_factory.mktemp("chain")
     root = base / "spine"

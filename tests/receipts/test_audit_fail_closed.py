@@ -12,7 +12,7 @@ import pytest
 
 from spine_gates.receipts.store import INDEX_FILE
 from spine_gates.receipts.verify import verify_chain
-from tests.conftest import run_gates
+from tests.helpers import run_gates
 from tests.receipts.receipt_helpers import CHAIN_LENGTH, Chain
 
 INDEX = f"receipts/{INDEX_FILE}"

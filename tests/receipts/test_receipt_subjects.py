@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_gates
+from tests.helpers import REPO, run_gates
 
 PROVIDERS = "docs/governance/PROVIDER_REGISTRY.yaml"
 REGISTRIES = {PROVIDERS, "docs/governance/CLI_INTERFACE_REGISTRY.yaml",

@@ -9,7 +9,7 @@ from pathlib import Path
 import git
 import pytest
 
-from tests.conftest import gates_env, run_gates
+from tests.helpers import gates_env, run_gates
 
 PROVIDERS = "docs/governance/PROVIDER_REGISTRY.yaml"
 ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"
@@ -46,8 +46,10 @@ class History:
         self.runs.append(report)
         return report
 
-    def audit(self, fmt: str = "json") -> subprocess.CompletedProcess[str]:
-        return run_gates("receipts", "audit", "--root", str(self.root), "--format", fmt)
+    def audit(self, fmt: str = "json", today: str | None = None
+              ) -> subprocess.CompletedProcess[str]:
+        env = gates_env(SPINE_GATES_TODAY=today) if today else None
+        return run_gates("receipts", "audit", "--root", str(self.root), "--format", fmt, env=env)
 
 
 @pytest.fixture
@@ -136,6 +138,21 @@ def test_audit_reports_waivers_used_and_those_expiring_within_14_days(history):
                and w["expires"] == "2026-12-01" for w in audit["waivers"])
     markdown = h.audit("markdown").stdout
     assert "Expired or expiring within 14 days" in markdown
+
+
+def test_a_used_waiver_is_expiring_from_14_days_before_through_its_expiry_day(history):
+    h = history
+    h.edit(ROLES, "nvidia_nim/moonshotai/kimi-k2.5", "nowhere/m")
+    gated = run_gates("run", "registry-policy", "--root", str(h.root), "--format", "json")
+    rules = sorted({f["rule"] for f in json.loads(gated.stdout)["findings"]})
+    (h.root / "waivers.yaml").write_text("waivers:\n" + "".join(
+        f"  - rule: {rule}\n    reason: migration in progress\n    owner: \"@ronny\"\n"
+        f"    expires: \"2026-12-01\"\n" for rule in rules))
+    assert h.run()["passed"] is True
+    for today, status in (("2026-11-16", "ok"), ("2026-11-17", "expiring"),
+                          ("2026-12-01", "expiring"), ("2026-12-02", "expired")):
+        audit = json.loads(h.audit(today=today).stdout)
+        assert {w["status"] for w in audit["waivers"]} == {status}, today
 
 
 def test_html_audit_is_self_contained_with_an_svg_timeline(history, tmp_path):

@@ -14,7 +14,7 @@ import pytest
 
 from spine_gates.receipts.store import INDEX_FILE, PENDING_FILE
 from spine_gates.receipts.verify import verify_chain
-from tests.conftest import REPO, gates_env, run_gates
+from tests.helpers import REPO, gates_env, run_gates
 
 PROVIDERS = "docs/governance/PROVIDER_REGISTRY.yaml"
 

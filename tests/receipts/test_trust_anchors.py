@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, gates_env, run_gates
+from tests.helpers import REPO, gates_env, run_gates
 
 ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"
 KEYS = "receipts/keys"

@@ -91,7 +91,7 @@ def long_chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
     """More receipts than two worker batches, so the thread pool really splits the work."""
     import shutil
 
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     base = tmp_path_factory.mktemp("long")
     root = base / "spine"

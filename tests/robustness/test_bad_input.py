@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO, gates_env, run_gates
+from tests.helpers import REPO, gates_env, run_gates
 
 PROVIDERS = "docs/governance/PROVIDER_REGISTRY.yaml"
 ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, gates_env, run_gates
+from tests.helpers import REPO, gates_env, run_gates
 
 _spec = importlib.util.spec_from_file_location(
     "adversarial_inputs", REPO / "benchmarks" / "adversarial_inputs.py")
@@ -236,3 +236,57 @@ def test_the_largest_realistic_registries_still_load(tmp_path: Path) -> None:
         result = _gates(command, synthetic, timeout=120)
         _never_a_crash(result)
         assert result.returncode in (0, 1), (command, result.stderr)
+
+
+def _pad_to(path: Path, size: int) -> None:
+    """Append comment lines until `path` is exactly `size` bytes."""
+    text = path.read_text()
+    room = size - len(text.encode("utf-8"))
+    lines = []
+    while room > 0:
+        line = "#" + "x" * (min(room, 1000) - 2) + "\n" if room > 1 else "\n"
+        lines.append(line)
+        room -= len(line)
+    path.write_text(text + "".join(lines))
+    assert path.stat().st_size == size
+
+
+@pytest.mark.parametrize(("extra", "refused"), [(0, False), (1, True)])
+def test_a_registry_of_exactly_the_byte_limit_loads_and_one_byte_more_is_refused(
+        tmp_path: Path, extra: int, refused: bool) -> None:
+    from spine_gates.model.loader import MAX_BYTES
+
+    root = _spine(tmp_path / "spine")
+    _pad_to(root / PROVIDERS, MAX_BYTES + extra)
+    result = _gates("run all", root)
+    if refused:
+        _refused_at(result, PROVIDERS, "MiB limit")
+    else:
+        _never_a_crash(result)
+        assert result.returncode in (0, 1), result.stderr
+
+
+@pytest.mark.parametrize(("extra", "refused"), [(0, False), (1, True)])
+def test_a_value_of_exactly_the_string_limit_loads_and_one_more_character_is_refused(
+        tmp_path: Path, extra: int, refused: bool) -> None:
+    from spine_gates.model.loader import MAX_STRING
+
+    root = _spine(tmp_path / "spine")
+    line = _replace(root, "scope: agentic-spine", f'scope: "{"a" * (MAX_STRING + extra)}"')
+    result = _gates("run all", root)
+    if refused:
+        _refused_at(result, f"{PROVIDERS}:{line}", "characters, over the")
+    else:
+        _never_a_crash(result)
+        assert result.returncode in (0, 1), result.stderr
+
+
+@pytest.mark.parametrize(("value", "budget"), [("1000000", 1_000_000.0), ("1000001", None)])
+def test_the_largest_schema_valid_rate_limit_is_a_budget_and_one_more_is_not(
+        tmp_path: Path, value: str, budget: float | None) -> None:
+    root = _spine(tmp_path / "spine")
+    _replace(root, "rate_limit_rpm: 40", f"rate_limit_rpm: {value}")
+    result = _gates("route simulate", root, "--format", "json")
+    _never_a_crash(result)
+    assert result.returncode in (0, 1), result.stderr
+    assert json.loads(result.stdout)["budgets_rpm"].get("nvidia_nim") == budget

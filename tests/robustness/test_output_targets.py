@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, gates_env, run_gates
+from tests.helpers import REPO, gates_env, run_gates
 
 REPORT_START = "gate registry-policy"  # how `gates run registry-policy` starts its text report
 

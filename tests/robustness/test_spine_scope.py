@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, gates_env, run_gates
+from tests.helpers import REPO, gates_env, run_gates
 
 MARKER = "MARKER-OUTSIDE-9c1e"
 MARKER_KEY = "MARKER_OUTSIDE_KEY"  # a manifest lists secret names: the marker as one

@@ -23,7 +23,7 @@ import pytest
 from spine_gates.routing.explain import explain_request, load_router_config
 from spine_gates.routing.fallback import Failures
 from tests.ccr.ccr_fakes import REPO, Router, free_port, point_spine_at
-from tests.conftest import gates_env, run_gates
+from tests.helpers import gates_env, run_gates
 from tests.routing.cases import IMAGE, exact_tokens
 from tests.routing.harness import RouterResult, assert_agrees, behaviour_for
 from tests.routing.upstream import RoutingUpstream

@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 from tests.ccr.ccr_fakes import REPO, Router, ccr_binary, free_port
-from tests.conftest import gates_env, run_gates
+from tests.helpers import gates_env, run_gates
 from tests.routing.harness import RouterResult
 from tests.routing.upstream import RoutingUpstream
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_gates
+from spine_gates.secrets.redact import fingerprint
+from tests.helpers import run_gates
 
 THINK = {"model": "claude-sonnet-4-5", "thinking": {"type": "enabled", "budget_tokens": 1024},
          "messages": [{"role": "user", "content": "say hi"}]}
@@ -231,7 +232,7 @@ def test_resilience_of_a_named_live_config_is_checked_too(spine: Path, tmp_path:
 
 def test_explain_under_profile_1_0_fills_router_variables(spine: Path, tmp_path: Path) -> None:
     """1.0.73 interpolates `$NAME` in Router (measured); 2.0.0 routes to the literal text."""
-    from tests.conftest import gates_env
+    from tests.helpers import gates_env
 
     config = json.loads(run_gates("compile", "ccr", "--root", str(spine)).stdout)
     config["Router"]["default"] = "$DEFAULT_ROUTE"
@@ -252,7 +253,7 @@ def test_explain_under_profile_1_0_fills_router_variables(spine: Path, tmp_path:
 def test_a_router_variable_that_is_not_a_route_is_never_shown(spine: Path, tmp_path: Path) -> None:
     """Under profile 1.0 `${ANY_NAME}` in Router is filled from the environment; a value that
     names no registered provider may be anything, a key included: fingerprint only."""
-    from tests.conftest import gates_env
+    from tests.helpers import gates_env
 
     secret = "s3cr3t-client-value-9f8e7d"
     config = json.loads(run_gates("compile", "ccr", "--root", str(spine)).stdout)
@@ -295,3 +296,83 @@ def test_a_fallback_that_is_not_an_object_is_reported_not_a_crash(spine: Path,
         assert done.returncode in (1, 2), done.stdout + done.stderr
         wrong = [f for f in json.loads(done.stdout)["findings"] if f["rule"] == "CCR-SCHEMA-001"]
         assert [f["pointer"] for f in wrong] == ["/fallback"]
+
+
+TAG = "<CCR-SUBAGENT-MODEL>zai,glm-5</CCR-SUBAGENT-MODEL>"
+
+
+def _system(*texts: str) -> dict:
+    return {"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "go"}],
+            "system": [{"type": "text", "text": text} for text in texts]}
+
+
+def test_a_subagent_tag_at_the_start_of_system_1_routes_to_its_model(tmp_path: Path) -> None:
+    done = run_gates("route", "explain", _request(tmp_path, _system("main", TAG + "sub", "x")),
+                     "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert (data["rule"], data["target"]) == ("subagent", "zai,glm-5")
+
+
+def test_a_subagent_tag_in_the_last_of_two_system_entries_is_system_1(tmp_path: Path) -> None:
+    done = run_gates("route", "explain", _request(tmp_path, _system("main", TAG + "sub")),
+                     "--format", "json")
+    assert json.loads(done.stdout)["rule"] == "subagent", done.stderr
+
+
+def test_a_subagent_tag_at_the_start_of_system_2_is_ignored(tmp_path: Path) -> None:
+    """The router reads system[1] only, not the last entry: a tag in system[2] routes to
+    default."""
+    done = run_gates("route", "explain", _request(tmp_path, _system("main", "sub", TAG + "x")),
+                     "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rule"] == "default"
+
+
+def _simulate_one_minute(budget: int) -> dict:
+    """600 background requests in one simulated minute against a budget of `budget` rpm: every
+    arrival falls in the first rate window, so the budget alone decides how many the primary
+    takes."""
+    done = run_gates("route", "simulate", "--rate", "background=600/min", "--duration", "1m",
+                     "--budget", f"nvidia_nim={budget}/min", "--seed", "3", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_rate_budget_of_n_per_minute_admits_exactly_n_requests() -> None:
+    data = _simulate_one_minute(40)
+    assert data["roles"]["background"]["primary"] == 40
+    assert data["providers"]["nvidia_nim"]["rate_limited"] == data["totals"]["requests"] - 40
+
+
+# Review regression: routing that cannot be evaluated because of the spine's own settings fails.
+#
+# The registry rules report a registry's faults, so SCEN-002 stays informational for those; nothing
+# else checks `ccr:` in spine-gates.yaml, and a gate that passed there would pass a spine whose
+# router config cannot even be compiled (and, for a pasted key, never name the key's fingerprint).
+PASTED = "Xq7mWp2LkR9tZ4vB8nC3yH6jD1fG5sA0"  # a key of no known format, pasted for a reference
+
+
+def test_a_bad_ccr_setting_fails_routing_scenarios_without_echoing_it(spine: Path) -> None:
+    (spine / "spine-gates.yaml").write_text(f"ccr:\n  apikey_ref: {PASTED}\n")
+    compiled = run_gates("compile", "ccr", "--root", str(spine))
+    assert compiled.returncode == 1 and "SEC-" in compiled.stderr  # a deploy blocker
+    assert PASTED[:8] not in compiled.stdout + compiled.stderr
+    for gate in ("routing-scenarios", "all"):
+        done = run_gates("run", gate, "--root", str(spine), "--format", "json")
+        assert done.returncode == 1, (gate, done.stderr)
+        findings = json.loads(done.stdout)["findings"]
+        skipped = [f for f in findings if f["rule"] == "SCEN-002"]
+        assert len(skipped) == 1 and skipped[0]["severity"] == "error", findings
+        assert skipped[0]["file"] == "spine-gates.yaml"
+        assert fingerprint(PASTED) in skipped[0]["message"]
+        assert "spine-gates.yaml" in skipped[0]["fix"]
+        assert PASTED[:8] not in done.stdout + done.stderr
+
+
+def test_a_good_ccr_setting_leaves_routing_evaluated(spine: Path) -> None:
+    (spine / "spine-gates.yaml").write_text("ccr:\n  apikey_ref: env:CCR_APIKEY\n")
+    done = run_gates("run", "routing-scenarios", "--root", str(spine), "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rules = {f["rule"] for f in json.loads(done.stdout)["findings"]}
+    assert "SCEN-002" not in rules, rules

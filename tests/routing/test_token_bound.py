@@ -38,3 +38,11 @@ def test_the_known_special_tokens_are_the_encodings() -> None:
     from spine_gates.routing.tokens import CL100K_SPECIAL, _encoding
 
     assert set(_encoding().special_tokens_set) == CL100K_SPECIAL
+
+
+def test_a_byte_length_equal_to_the_limit_skips_the_exact_count() -> None:
+    """The shortcut holds at the boundary: N bytes cannot be more than N tokens."""
+    body = {"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "héllo wörld"}]}
+    size = len("héllo wörld".encode())
+    assert tokens_at_most(body, size) == (size, False)
+    assert tokens_at_most(body, size - 1) == (count_request_tokens(body), True)

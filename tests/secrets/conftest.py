@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 from spine_gates.secrets.redact import clear_registered
-from tests.conftest import gates_env
-from tests.secrets.fake_infisical import CLIENT_ID, CLIENT_SECRET, FakeInfisical
+from tests.secrets.fake_infisical import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    NAMESPACE,
+    PROVIDER_KEYS,
+    FakeInfisical,
+)
 
-PROVIDER_KEYS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "NVIDIA_API_KEY", "OPENROUTER_API_KEY",
-                 "Z_AI_API_KEY")
-NAMESPACE = "/spine/ai/providers"
 _INFISICAL_VARS = ("INFISICAL_HOST", "INFISICAL_API_URL", "INFISICAL_SITE_URL",
                    "INFISICAL_CLIENT_ID", "INFISICAL_CLIENT_SECRET", "INFISICAL_PROJECT_ID",
                    "INFISICAL_ENVIRONMENT", "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID",
@@ -41,18 +43,6 @@ def infisical() -> Iterator[FakeInfisical]:
     with FakeInfisical() as server:
         server.add(NAMESPACE, *PROVIDER_KEYS)
         yield server
-
-
-def infisical_env(server: FakeInfisical, tmp_path: Path, **extra: str) -> dict[str, str]:
-    """Environment for a CLI subprocess: the fake Infisical, a cache dir in tmp."""
-    env = gates_env(INFISICAL_HOST=server.url, INFISICAL_CLIENT_ID=CLIENT_ID,
-                    INFISICAL_CLIENT_SECRET=CLIENT_SECRET, INFISICAL_PROJECT_ID="proj-1",
-                    XDG_CACHE_HOME=str(tmp_path / "cache"),
-                    XDG_CONFIG_HOME=str(tmp_path / "config"), **extra)
-    for name in ("CI", "SPINE_GATES_OFFLINE", "SPINE_GATES_REQUIRE_RESOLUTION"):
-        if name not in extra:
-            env.pop(name, None)
-    return env
 
 
 @pytest.fixture

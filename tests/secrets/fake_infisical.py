@@ -13,12 +13,19 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.helpers import gates_env
 
 TOKEN = "fake-access-token-0123456789abcdef"
 CLIENT_ID = "client-id-1234"
 CLIENT_SECRET = "right-secret"
+# The provider keys a test seeds the fake with, and the folder they live in.
+PROVIDER_KEYS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "NVIDIA_API_KEY", "OPENROUTER_API_KEY",
+                 "Z_AI_API_KEY")
+NAMESPACE = "/spine/ai/providers"
 
 
 class FakeInfisical:
@@ -129,3 +136,15 @@ def _secret(name: str, path: str, query: dict[str, str], leak: bool) -> dict[str
         "secretComment": "", "createdAt": "2026-11-01T00:00:00Z",
         "updatedAt": "2026-11-01T00:00:00Z", "secretValueHidden": hidden, "secretPath": path,
     }}
+
+
+def infisical_env(server: FakeInfisical, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Environment for a CLI subprocess: the fake Infisical, a cache dir in tmp."""
+    env = gates_env(INFISICAL_HOST=server.url, INFISICAL_CLIENT_ID=CLIENT_ID,
+                    INFISICAL_CLIENT_SECRET=CLIENT_SECRET, INFISICAL_PROJECT_ID="proj-1",
+                    XDG_CACHE_HOME=str(tmp_path / "cache"),
+                    XDG_CONFIG_HOME=str(tmp_path / "config"), **extra)
+    for name in ("CI", "SPINE_GATES_OFFLINE", "SPINE_GATES_REQUIRE_RESOLUTION"):
+        if name not in extra:
+            env.pop(name, None)
+    return env

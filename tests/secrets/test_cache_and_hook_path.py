@@ -7,9 +7,10 @@ import sys
 
 from spine_gates.secrets.cache import NEGATIVE_TTL_SECONDS, ExistenceCache, cache_dir
 from spine_gates.secrets.refs import parse_ref
-from tests.conftest import REPO, gates_env
+from tests.helpers import REPO, gates_env
 
 REF = parse_ref("infisical://spine/ai/providers/OPENAI_API_KEY")
+OTHER = parse_ref("infisical://spine/ai/providers/NOT_YET_ADDED_KEY")
 
 
 def test_cache_lives_under_XDG_CACHE_HOME(tmp_path, monkeypatch):  # noqa: N802
@@ -32,6 +33,16 @@ def test_negative_answers_expire_sooner(tmp_path):
     assert cache.get(REF, now=NEGATIVE_TTL_SECONDS - 1) == (False, NEGATIVE_TTL_SECONDS - 1)
     assert cache.get(REF, now=NEGATIVE_TTL_SECONDS + 1) is None
 
+
+
+def test_an_answer_exactly_as_old_as_its_ttl_is_still_fresh(tmp_path):
+    cache = ExistenceCache("host|p|prod", ttl=3600, path=tmp_path / "c.json")
+    cache.put(REF, True, now=0.0)
+    cache.put(OTHER, False, now=0.0)
+    assert cache.get(REF, now=3600.0) == (True, 3600.0)
+    assert cache.get(REF, now=3600.001) is None
+    assert cache.get(OTHER, now=float(NEGATIVE_TTL_SECONDS)) == (False, NEGATIVE_TTL_SECONDS)
+    assert cache.get(OTHER, now=NEGATIVE_TTL_SECONDS + 0.001) is None
 
 def test_answers_are_scoped_to_host_project_and_environment(tmp_path):
     path = tmp_path / "c.json"

@@ -24,7 +24,7 @@ from spine_gates.checks.table import load_gates
 from spine_gates.finding import Finding
 from spine_gates.gates import run_gate
 from spine_gates.secrets.redact import redact_text
-from tests.conftest import REPO, TODAY, gates_env, run_gates
+from tests.helpers import REPO, TODAY, gates_env, run_gates
 from tests.secrets.corpus import (
     BENIGN,
     KEY_SAMPLES,

@@ -15,8 +15,7 @@ from spine_gates.secrets.redact import redact_text
 from spine_gates.secrets.refs import parse_ref
 from spine_gates.secrets.resolvers.infisical import InfisicalResolver
 from spine_gates.secrets.resolvers.interface import Status
-from tests.secrets.conftest import NAMESPACE
-from tests.secrets.fake_infisical import FakeInfisical
+from tests.secrets.fake_infisical import NAMESPACE, FakeInfisical
 
 
 def _ref(name: str, path: str = "spine/ai/providers"):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import gates_env, run_gates
+from tests.helpers import gates_env, run_gates
 from tests.secrets.corpus import (
     ALNUM,
     KEY_SAMPLES,

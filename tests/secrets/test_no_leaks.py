@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from spine_gates import cli
 from spine_gates.secrets.redact import clear_registered
-from tests.conftest import REPO, run_gates
+from tests.helpers import REPO, run_gates
 
 ALNUM = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"

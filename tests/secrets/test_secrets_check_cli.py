@@ -9,8 +9,8 @@ import stat
 from pathlib import Path
 
 from spine_gates.secrets.redact import fingerprint
-from tests.conftest import gates_env, run_gates
-from tests.secrets.conftest import PROVIDER_KEYS, infisical_env
+from tests.helpers import gates_env, run_gates
+from tests.secrets.fake_infisical import PROVIDER_KEYS, infisical_env
 
 PROVIDERS = "docs/governance/PROVIDER_REGISTRY.yaml"
 MANIFEST = "docs/governance/SECRETS_MANIFEST.yaml"

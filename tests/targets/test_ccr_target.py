@@ -18,7 +18,7 @@ from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.spine import load_config, load_documents
 from spine_gates.targets import DEFAULT_TARGET, TARGETS, UnknownTarget, get_target
 from spine_gates.targets.interface import Compiled
-from tests.conftest import REPO, TODAY, gates_env, run_gates
+from tests.helpers import REPO, TODAY, gates_env, run_gates
 
 CCR = get_target("ccr")
 

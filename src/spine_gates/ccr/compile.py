@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from spine_gates.ccr.profiles import PROFILES, CcrProfile, get_profile
@@ -87,9 +88,16 @@ def profile_for(explicit: str | None, model: GovernanceModel,
     return get_profile(explicit or (str(setting) if setting else None) or fallback)
 
 
-def compile_ccr_config(model: GovernanceModel, profile: CcrProfile) -> dict[str, Any]:
-    """The router config the SSOT implies, in a fixed key order."""
+def compile_ccr_config(model: GovernanceModel, profile: CcrProfile, *,
+                       live_path: Path | None = None) -> dict[str, Any]:
+    """The router config the SSOT implies, in a fixed key order.
+
+    With `failover.router_module: true` it also names the failover router module installed
+    beside the live config (`live_path`, default ~/.claude-code-router/config.json): the one
+    setting whose value depends on where the config is deployed.
+    """
     settings = ccr_settings(model)
+    module = _failover_module(model, profile, live_path)
     providers_doc = model.document("providers")
     roles_doc = model.document("roles")
 
@@ -182,6 +190,8 @@ def compile_ccr_config(model: GovernanceModel, profile: CcrProfile) -> dict[str,
     }
     if "api_timeout_ms" in settings:
         config["API_TIMEOUT_MS"] = int(settings["api_timeout_ms"])
+    if module is not None:
+        config["CUSTOM_ROUTER_PATH"] = module
     config["Providers"] = providers
     ordered_router = {slot: router[slot] for slot in CCR_SLOTS if slot in router}
     if "long_context_threshold" in settings:
@@ -190,6 +200,24 @@ def compile_ccr_config(model: GovernanceModel, profile: CcrProfile) -> dict[str,
     if profile.supports_fallback:
         config["fallback"] = {s: fallback[s] for s in profile.fallback_scenarios if s in fallback}
     return config
+
+
+def _failover_module(model: GovernanceModel, profile: CcrProfile,
+                     live_path: Path | None) -> str | None:
+    """The module's absolute path when the spine turns it on (the router never interpolates
+    CUSTOM_ROUTER_PATH, so it must be literal), else None."""
+    from spine_gates.failover.settings import failover_settings
+
+    if not failover_settings(model.config).router_module:
+        return None
+    if not profile.supports_fallback:
+        raise InputError(f"failover.router_module is for claude-code-router 2.0 (the module "
+                         f"mirrors 2.0.0's slot rules); the profile is {profile.name}",
+                         "spine-gates.yaml")
+    from spine_gates.ccr.live import DEFAULT_LIVE
+    from spine_gates.failover.router_module import module_path
+
+    return str(module_path(live_path or Path(DEFAULT_LIVE)).absolute())
 
 
 def _apikey(ref: str) -> str:
