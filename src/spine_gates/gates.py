@@ -6,38 +6,35 @@ It returns GateResults built only from findings; rendering and signing happen el
 
 from __future__ import annotations
 
+import os
 import time
 
 from spine_gates.checks.interface import GateDefinition, GateResult, RunContext, rule_metas
-
-# re-exported for the commands layer until it lands
-from spine_gates.checks.interface import prepare as prepare
 from spine_gates.checks.table import check_kind
-
-# re-exported for the commands layer until it lands
-from spine_gates.checks.table import load_gates as load_gates
-
-# re-exported for the commands layer until it lands
-from spine_gates.clock import today as today
 from spine_gates.errors import EXIT_DRIFT, EXIT_PASS, EXIT_VIOLATIONS
 from spine_gates.finding import Finding, Severity
+from spine_gates.spine_files import BASELINE_FILE, WAIVERS_FILE
 
 
 def run_gate(gate: GateDefinition, ctx: RunContext) -> GateResult:
-    from spine_gates.policy.baseline import apply_baseline, load_baseline
-    from spine_gates.policy.waivers import apply_waivers, inert_waivers, load_waivers
-
     started = time.perf_counter()
     findings: list[Finding] = []
     for check in gate.checks:
         findings.extend(check_kind(check["kind"])(check, ctx, gate))
-    waivers = load_waivers(ctx.root)
-    findings = apply_waivers(findings, waivers, ctx.today)
-    if waivers:
-        from spine_gates.policy.catalogue import known_rule_ids
+    # A spine without a waivers or baseline file has nothing to apply: the pre-commit path skips
+    # importing the code that would (lexists: a broken waivers link is still loaded, an error).
+    if os.path.lexists(ctx.root / WAIVERS_FILE):
+        from spine_gates.policy.waivers import apply_waivers, inert_waivers, load_waivers
 
-        findings += inert_waivers(waivers, known_rule_ids(ctx.root), ctx.root)
-    if not ctx.options.get("no_baseline"):
+        waivers = load_waivers(ctx.root)
+        findings = apply_waivers(findings, waivers, ctx.today)
+        if waivers:
+            from spine_gates.policy.catalogue import known_rule_ids
+
+            findings += inert_waivers(waivers, known_rule_ids(ctx.root), ctx.root)
+    if not ctx.options.get("no_baseline") and os.path.lexists(ctx.root / BASELINE_FILE):
+        from spine_gates.policy.baseline import apply_baseline, load_baseline
+
         findings = apply_baseline(findings, load_baseline(ctx.root))
     findings = _dedupe(findings)
     for rule_id, meta in rule_metas("waivers").items():

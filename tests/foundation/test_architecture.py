@@ -10,19 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import REPO, gates_env
 
 SRC = REPO / "src" / "spine_gates"
 FEATURES = ("model", "policy", "secrets", "ccr", "drift", "routing", "health", "receipts",
             "report", "checks", "targets")
 UPWARD = ("spine_gates.gates", "spine_gates.commands", "spine_gates.cli")
-
-# The commands layer (branch `commands`) moves these command modules out of the feature packages;
-# until that merge they still import the runner. The merge removes this list and its xfail.
-COMMAND_MODULES = ("routing/commands.py", "drift/commands.py", "health/command.py",
-                   "secrets/check_command.py")
 
 # Spine-gates modules `gates run registry-policy` imported on main before the check table
 # (measured in-process after cli.main, `spine_gates*` in sys.modules): the pre-commit path.
@@ -70,16 +63,8 @@ def _feature_modules() -> list[str]:
 
 
 def test_no_feature_package_imports_the_runner_or_the_commands_layer() -> None:
-    offenders = {name: _upward_imports(SRC / name) for name in _feature_modules()
-                 if name not in COMMAND_MODULES}
+    offenders = {name: _upward_imports(SRC / name) for name in _feature_modules()}
     assert {name: found for name, found in offenders.items() if found} == {}
-
-
-@pytest.mark.parametrize("name", COMMAND_MODULES)
-@pytest.mark.xfail(strict=False, reason="the commands layer moves these out of the feature "
-                   "packages; the merge of that branch removes this test")
-def test_command_modules_still_in_feature_packages_import_no_runner(name: str) -> None:
-    assert _upward_imports(SRC / name) == []
 
 
 _COUNT_MODULES = """

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from spine_gates.checks.interface import GateResult
+if TYPE_CHECKING:  # the CLI reads FORMATS while building its parser: no runtime import here
+    from spine_gates.checks.interface import GateResult
 
-Renderer = Callable[[GateResult, bool], str]
+Renderer = Callable[["GateResult", bool], str]
 FORMATS = ("text", "json", "sarif", "junit", "github", "spine")
 
 

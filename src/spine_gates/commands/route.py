@@ -1,11 +1,13 @@
-"""What `gates route explain|simulate|resilience` do, behind the CLI's thin handlers."""
+"""`gates route explain|simulate|resilience`: predict routing from the SSOT or a router config."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 from typing import Any
 
+from spine_gates.commands import emit, root_of
 from spine_gates.errors import InputError
 from spine_gates.model.schemas import MAX_RATE_LIMIT_RPM
 from spine_gates.printable import visible_lines
@@ -14,7 +16,7 @@ from spine_gates.routing.fallback import Failures
 
 def _roles_and_budgets(root: Path | None) -> tuple[dict[str, list[str]], dict[str, float]]:
     """Role -> slots and provider -> rpm budget from the spine (empty without a spine)."""
-    from spine_gates.gates import prepare
+    from spine_gates.checks.interface import prepare
     from spine_gates.routing.resilience import role_slots
 
     if root is None:
@@ -155,3 +157,28 @@ def route_resilience(fail: list[str] | None, ccr_config: str | None, root: Path 
         flag = "  <- single point of failure" if s.single_point_of_failure else ""
         lines.append(f"{s.slot:<12} {members:<52} {s.network_spof}{flag}")
     return visible_lines(lines), all_up
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    spine = root_of(args) if args.live_state or not args.ccr_config else None
+    root = None if args.ccr_config else spine
+    emit(route_explain(args.request, args.ccr_config, args.fail, root, args.format,
+                       args.profile, args.custom_route,
+                       spine if args.live_state else None), args.output)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    root = root_of(args)
+    emit(route_simulate(args.rate, args.duration, args.seed, args.fail, args.budget,
+                        args.ccr_config, root, args.format, args.profile,
+                        root if args.live_state else None), args.output)
+    return 0
+
+
+def cmd_resilience(args: argparse.Namespace) -> int:
+    root = root_of(args)
+    text, all_up = route_resilience(args.fail, args.ccr_config, root, args.format,
+                                    args.profile, root if args.live_state else None)
+    emit(text, args.output)
+    return 0 if all_up else 1

@@ -1,15 +1,17 @@
-"""What `gates compile ccr`, `gates sync` and `gates adopt` do, as text for the thin CLI.
+"""`gates sync` and `gates adopt`: restore the live router config, or adopt its hand edits.
 
-Compile and sync are deploys: they refuse a broken SSOT first (drift/deploy_guard.py). Adopt
-only proposes a patch to the SSOT, so it is not guarded.
+Sync is a deploy: it refuses a broken SSOT first (drift/deploy_guard.py). Adopt only proposes
+a patch to the SSOT, so it is not guarded.
 """
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from spine_gates.ccr.compile import compile_ccr_config, profile_for, render_config
 from spine_gates.ccr.live import live_path
+from spine_gates.commands import emit, root_of
 from spine_gates.drift.check import ignore_rules, live_for, run_drift
 from spine_gates.drift.compare import DriftVerdict
 from spine_gates.drift.deploy_guard import refuse_broken_ssot, refuse_known_keys
@@ -17,22 +19,11 @@ from spine_gates.errors import EXIT_PASS
 from spine_gates.printable import visible, visible_lines
 
 
-def compile_text(root: Path, profile: str | None) -> str:
-    """The compiled config.json text (byte-stable)."""
-    from spine_gates.gates import prepare
-
-    ctx = prepare(root)
-    refuse_broken_ssot(ctx, "compile")
-    text = render_config(compile_ccr_config(ctx.model, profile_for(profile, ctx.model)))
-    refuse_known_keys(text, "compile")
-    return text
-
-
 def sync(root: Path, live_option: str | None, profile_name: str | None,
          dry_run: bool) -> tuple[str, int]:
     """Plan (and unless dry-run, apply) a sync; returns the report text and the exit code."""
+    from spine_gates.checks.interface import prepare
     from spine_gates.drift.sync import apply_sync, plan_sync
-    from spine_gates.gates import prepare
 
     ctx = prepare(root)
     refuse_broken_ssot(ctx, "sync (dry run)" if dry_run else "sync")
@@ -76,9 +67,9 @@ def sync(root: Path, live_option: str | None, profile_name: str | None,
 
 def adopt(root: Path, live_option: str | None, profile_name: str | None) -> tuple[str, int]:
     """The YAML patch that makes the SSOT match hand edits, plus notes for the rest."""
+    from spine_gates.checks.interface import prepare
     from spine_gates.drift.adopt import propose_adoption
     from spine_gates.errors import InputError
-    from spine_gates.gates import prepare
 
     ctx = prepare(root)
     profile = profile_for(profile_name, ctx.model)
@@ -94,3 +85,15 @@ def adopt(root: Path, live_option: str | None, profile_name: str | None) -> tupl
     if not parts:
         parts.append("# nothing to adopt: the live config has no hand edits")
     return "\n".join(p.rstrip("\n") for p in parts) + "\n", EXIT_PASS
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    text, code = sync(root_of(args, "sync"), args.live, args.profile, args.dry_run)
+    emit(text, None)
+    return code
+
+
+def cmd_adopt(args: argparse.Namespace) -> int:
+    text, code = adopt(root_of(args, "adopt"), args.live, args.profile)
+    emit(text, None)
+    return code

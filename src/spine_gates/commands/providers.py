@@ -7,13 +7,15 @@ start-up and exit, so it also manages the cyclic garbage collector for the whole
 
 from __future__ import annotations
 
+import argparse
 import gc
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
+from spine_gates.commands import emit, root_of
 from spine_gates.errors import GatesError
 
 
@@ -51,8 +53,7 @@ def _short_lived() -> Iterator[None]:
             gc.enable()
 
 
-def providers_status(args: StatusArgs, root: Path,
-                     emit: Callable[[str, str | None], Any]) -> int:
+def providers_status(args: StatusArgs, root: Path) -> int:
     """Run the probes, print the report (scrubbed of every key seen), return 0/1/2 by roles."""
     with _short_lived():
         from spine_gates.health.provider_status import collect_status
@@ -80,3 +81,7 @@ def providers_status(args: StatusArgs, root: Path,
         text = render_json(report) if args.format == "json" else render_text(report)
         emit(scrub(text, keys), args.output)
         return report.exit_code
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    return providers_status(args, root_of(args))

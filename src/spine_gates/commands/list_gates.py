@@ -1,0 +1,26 @@
+"""`gates list`: the gates this install knows, as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    import json
+
+    from spine_gates.checks.table import load_gates
+
+    gates = load_gates()
+    if args.format == "json":
+        data = [{"name": g.name, "kind": g.kind, "ring": g.ring, "fail_on": g.fail_on.value,
+                 "spine_gate_id": g.spine_gate_id, "checks": [c["kind"] for c in g.checks],
+                 "description": g.description} for g in gates.values()]
+        print(json.dumps(data, indent=2))
+        return 0
+    width = max((len(name) for name in gates), default=4)
+    for gate in gates.values():
+        checks = ",".join(c["kind"] for c in gate.checks)
+        spine = gate.spine_gate_id or "-"
+        print(f"{gate.name:<{width}}  {gate.ring:<8} {spine:<5} {checks:<24} "
+              f"{gate.description.splitlines()[0] if gate.description else ''}")
+    return 0
