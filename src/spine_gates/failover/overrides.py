@@ -21,14 +21,15 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spine_gates.atomic import write_atomic
 from spine_gates.errors import InputError
-from spine_gates.health.state import iso, parse_iso
+from spine_gates.failover.record import Override
+from spine_gates.health.state import parse_iso
 from spine_gates.health.state_store import state_dir
+from spine_gates.model.schemas import CCR_SLOTS
 
 if TYPE_CHECKING:
     from spine_gates.failover.plan import Plan
@@ -37,34 +38,8 @@ FILE_NAME = "overrides.json"
 LOCK_NAME = "overrides.lock"
 PRE_OVERRIDE = Path("pre-override") / "config.json"
 VERSION = 1
-SLOTS = ("default", "background", "think", "longContext", "webSearch", "image")
 _FIELDS = ("id", "slot", "route", "replaces", "created_at", "expires_at", "reason", "evidence",
            "receipt")
-
-
-@dataclass(frozen=True)
-class Override:
-    """One failed-over slot: `route` replaces `replaces` until `expires_at` (exclusive)."""
-
-    id: str
-    slot: str
-    route: str  # "provider,model", as the router module returns it
-    replaces: str
-    created_at: _dt.datetime
-    expires_at: _dt.datetime
-    reason: str
-    evidence: Any
-    receipt: str | None = None
-
-    def active(self, now: _dt.datetime) -> bool:
-        """In force while now < expires_at; the router module applies the same test."""
-        return now < self.expires_at
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "slot": self.slot, "route": self.route,
-                "replaces": self.replaces, "created_at": iso(self.created_at),
-                "expires_at": iso(self.expires_at), "reason": self.reason,
-                "evidence": self.evidence, "receipt": self.receipt}
 
 
 def overrides_path() -> Path:
@@ -95,7 +70,7 @@ def _entry(raw: Any, index: int, path: Path) -> Override:
         raise _bad(path, f"overrides[{index}] lacks {', '.join(missing)}")
     if not isinstance(raw["id"], str) or not raw["id"]:
         raise _bad(path, f"overrides[{index}].id is not a non-empty string")
-    if raw["slot"] not in SLOTS:
+    if raw["slot"] not in CCR_SLOTS:
         raise _bad(path, f"overrides[{index}].slot {raw['slot']!r} is not a router slot")
     for name in ("route", "replaces"):
         if not _route(raw[name]):

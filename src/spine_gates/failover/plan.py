@@ -30,12 +30,12 @@ from spine_gates.health.roles import entry_health, router_value
 from spine_gates.health.state import Health, State, iso
 from spine_gates.model.governance import effective_cost_tier
 from spine_gates.model.refs import ModelRef
+from spine_gates.model.schemas import CCR_SLOTS
 
 if TYPE_CHECKING:
-    from spine_gates.failover.overrides import Override
+    from spine_gates.failover.record import Override
     from spine_gates.model.governance import GovernanceModel
 
-SLOTS = ("default", "background", "think", "longContext", "webSearch", "image")
 VERSION = 1
 
 
@@ -172,7 +172,7 @@ def plan(model: GovernanceModel, states: Mapping[str, Health], live_config: Mapp
     changes: list[Change] = []
     stuck: list[Stuck] = []
     reverts: list[Override] = []
-    for slot in SLOTS:
+    for slot in CCR_SLOTS:
         configured = router.get(slot)
         if not isinstance(configured, str) or "," not in configured or slot not in roles:
             continue
