@@ -5,7 +5,6 @@ The `drift` check kind (`drift/gate_kinds.py`), `gates sync` and `gates adopt` s
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
 from typing import Any
 
 from spine_gates.ccr.compile import ccr_settings, compile_ccr_config
@@ -14,20 +13,13 @@ from spine_gates.ccr.profiles import CcrProfile
 from spine_gates.checks.interface import rule_meta
 from spine_gates.drift.compare import Difference, DriftVerdict, compare, overall
 from spine_gates.drift.ignore import IgnoreRule, parse_rules
-from spine_gates.drift.keyed import file_pointer, keyed_pointer, provider_indexes
+from spine_gates.drift.keyed import file_pointer, provider_indexes
+from spine_gates.drift.run import DriftRun, active_rule
 from spine_gates.drift.stamp import read_stamp
 from spine_gates.finding import Finding
 from spine_gates.model.governance import GovernanceModel
 
 DRIFT_GATE = "provider-drift"
-@dataclass(frozen=True)
-class DriftRun:
-    live: LiveConfig
-    profile: CcrProfile
-    compiled: dict[str, Any]
-    stamp: dict[str, Any] | None
-    differences: tuple[Difference, ...]
-    rules: tuple[IgnoreRule, ...]
 
 
 def gate_ignore_rules() -> list[IgnoreRule]:
@@ -49,15 +41,6 @@ def ignore_rules(model: GovernanceModel, spec: dict[str, Any] | None) -> list[Ig
     gate_rules = parse_rules(spec.get("ignore"), f"gates/{DRIFT_GATE}.yaml") if spec is not None \
         else gate_ignore_rules()
     return gate_rules + parse_rules(ccr_settings(model).get("ignore"), "spine-gates.yaml")
-
-
-def active_rule(rules: tuple[IgnoreRule, ...] | list[IgnoreRule], unit: tuple[str, ...],
-                today: _dt.date) -> IgnoreRule | None:
-    pointer = keyed_pointer(unit)
-    for rule in rules:
-        if not rule.expired(today) and rule.matches(pointer):
-            return rule
-    return None
 
 
 def run_drift(model: GovernanceModel, live: LiveConfig, profile: CcrProfile,

@@ -13,10 +13,10 @@ from pathlib import Path
 from spine_gates.ccr.compile import compile_ccr_config, profile_for, render_config
 from spine_gates.ccr.live import DEFAULT_LIVE, LiveConfig, is_missing, live_path, read_live_config
 from spine_gates.ccr.profiles import get_profile
-from spine_gates.drift.check import DriftRun
 from spine_gates.drift.compare import compare
 from spine_gates.drift.ignore import IgnoreRule
 from spine_gates.drift.keyed import file_pointer, provider_indexes
+from spine_gates.drift.run import DriftRun
 from spine_gates.drift.stamp import read_stamp, synced_config
 from spine_gates.drift.sync import SyncPlan, SyncResult, apply_sync, plan_sync
 from spine_gates.model.governance import GovernanceModel
