@@ -40,7 +40,6 @@ COMMANDS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="no command takes --target yet")
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_target_ccr_is_the_default_byte_for_byte(spine: Path, tmp_path: Path, name: str) -> None:
     live, env = router_home(tmp_path)
@@ -55,7 +54,6 @@ def test_target_ccr_is_the_default_byte_for_byte(spine: Path, tmp_path: Path, na
     assert without.returncode in (0, 1, 2), without.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="no command takes --target yet")
 @pytest.mark.parametrize("args", [("compile",), ("sync", "--dry-run"), ("adopt",),
                                   ("run", "provider-drift", "--no-receipt"),
                                   ("proxy", "check", "--no-activate")])
@@ -67,7 +65,6 @@ def test_an_unknown_target_is_one_line_exit_3(spine: Path, args: tuple[str, ...]
     assert line.startswith("gates: error: ") and "'nginx'" in line and "ccr" in line
 
 
-@pytest.mark.xfail(strict=True, reason="compile takes no --target yet")
 def test_compile_word_and_target_option_must_agree(spine: Path,
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
@@ -84,7 +81,6 @@ def _never_built() -> targets.ProxyTarget:
     raise AssertionError("a command that refuses the target must not build it")
 
 
-@pytest.mark.xfail(strict=True, reason="adopt and proxy check take no --target yet")
 @pytest.mark.parametrize("args, what", [
     (("adopt",), "adopt"),
     (("proxy", "check", "--no-activate"), "proxy check"),

@@ -29,9 +29,9 @@ class CcrTarget:
     default_live = DEFAULT_LIVE
 
     def compile(self, model: GovernanceModel, profile: str | None = None, *,
-                fallback_profile: str | None = None) -> Compiled:
+                fallback_profile: str | None = None, live_path: Path | None = None) -> Compiled:
         chosen = profile_for(profile, model, fallback_profile)
-        data = compile_ccr_config(model, chosen)
+        data = compile_ccr_config(model, chosen, live_path=live_path)
         return Compiled(self.name, chosen.name, data, render_config(data))
 
     def live_path(self, option: str | None) -> tuple[Path, bool]:
