@@ -103,6 +103,12 @@ def _severity_names() -> list[str]:
     return [severity.value for severity in Severity]
 
 
+def _target_names() -> list[str]:
+    from spine_gates.targets import TARGETS
+
+    return list(TARGETS)
+
+
 def _profile_options(default: str) -> _Parser:
     return _options(lambda p: p.add_argument(
         "--profile", choices=_Choices(_profile_names), metavar="VERSION",
@@ -122,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--live", metavar="PATH",
         help="live router config (default ~/.claude-code-router/config.json)"))
     deploy_profile = _profile_options("the spine's ccr.profile, else 2.0")
+    target = _options(lambda p: p.add_argument(
+        "--target", choices=_Choices(_target_names), metavar="NAME",
+        help="proxy target: %(choices)s (default: ccr)"))
     # What a findings report lists; never the exit code, the summary counts or the receipt.
     listing = _options(lambda p: p.add_argument(
         "-q", "--quiet", action="store_true",
@@ -141,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         return parent.add_subparsers(dest=f"{name}_command", parser_class=_Parser,
                                      metavar="SUBCOMMAND", required=True)
 
-    run = sub.add_parser("run", parents=[reader, report, live, listing, colours],
+    run = sub.add_parser("run", parents=[reader, report, live, target, listing, colours],
                          help="run a gate (or all) on a spine")
     run.add_argument("gate", help="gate name from `gates list`, or all")
     run.add_argument("files", nargs="*", metavar="FILE",
@@ -213,27 +222,31 @@ def build_parser() -> argparse.ArgumentParser:
     session.add_parser("check", parents=[reader], help="one provider_brief line; never blocks, "
                        "always exit 0").set_defaults(handler="cmd_check")
 
-    compile_ = sub.add_parser("compile", help="compile the SSOT into a proxy config")
-    compile_sub = compile_.add_subparsers(dest="compile_command", parser_class=_Parser,
-                                          metavar="TARGET", required=True)
-    cccr = compile_sub.add_parser("ccr", parents=[deploy_profile, reader],
-                                  help="claude-code-router config.json (byte-stable)")
-    cccr.add_argument("--out", dest="output", metavar="FILE",
-                      help="write to FILE (default: stdout)")
-    cccr.set_defaults(handler="cmd_ccr")
+    # `gates compile ccr` names the target as its word; `gates compile --target ccr` is the same
+    # (every proxy command takes --target); given both, they must agree.
+    compile_ = sub.add_parser("compile", parents=[deploy_profile, reader, target],
+                              help="compile the SSOT into a proxy config")
+    compile_.add_argument("name", nargs="?", choices=_Choices(_target_names), metavar="TARGET",
+                          help="the proxy: %(choices)s (the same as --target; default ccr)")
+    compile_.add_argument("--out", dest="output", metavar="FILE",
+                          help="write to FILE (default: stdout)")
+    compile_.set_defaults(handler="cmd_compile")
 
-    sync = sub.add_parser("sync", parents=[live, deploy_profile, writer],
+    sync = sub.add_parser("sync", parents=[live, deploy_profile, writer, target],
                           help="write the compiled SSOT to the live router config")
     sync.add_argument("--dry-run", action="store_true", help="show the changes, write nothing")
+    sync.add_argument("--clear-overrides", action="store_true",
+                      help="also end every failover override (all removed from the override "
+                           "state, which is left consistent)")
     sync.set_defaults(handler="cmd_sync")
 
-    sub.add_parser("adopt", parents=[live, deploy_profile, writer],
+    sub.add_parser("adopt", parents=[live, deploy_profile, writer, target],
                    help="propose the SSOT patch for intended live edits").set_defaults(
         handler="cmd_adopt")
 
     proxy = group("proxy", "claude-code-router safety preflight")
-    pcheck = proxy.add_parser("check", parents=[live, deploy_profile, reader, report, listing,
-                                                colours],
+    pcheck = proxy.add_parser("check", parents=[live, deploy_profile, target, reader, report,
+                                                listing, colours],
                               help="CCR-* rules on the live config and `ccr activate`")
     pcheck.add_argument("--ccr", metavar="PATH", help="the router CLI (default: PATH, then "
                         "./node_modules/.bin/ccr)")

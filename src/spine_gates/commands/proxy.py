@@ -10,8 +10,10 @@ from spine_gates.commands import emit, gate_report, root_of
 def cmd_check(args: argparse.Namespace) -> int:
     from spine_gates.checks.interface import prepare
     from spine_gates.checks.table import load_gates
+    from spine_gates.commands.drift import ccr_only
     from spine_gates.gates import run_gate
 
+    ccr_only("proxy check", args.target)  # the CCR-* rules read a claude-code-router config
     options = {"live": args.live, "profile": args.profile, "ccr": args.ccr,
                "activate": not args.no_activate, "activate_output": args.activate_output,
                "no_baseline": True}

@@ -45,7 +45,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                              "into the bundled reference spine: pass --root DIR naming your spine")
         args.receipt = False
     key, no_key_warning = signing_key(args)
-    ctx = prepare(spine, {"live": args.live, "no_baseline": args.no_baseline})
+    ctx = prepare(spine, {"live": args.live, "target": args.target,
+                          "no_baseline": args.no_baseline})
     selected = list(gates.values()) if args.gate == "all" else [gates[args.gate]]
     results = [run_gate(gate, ctx) for gate in selected]
     result = results[0] if args.gate != "all" else combine(results)

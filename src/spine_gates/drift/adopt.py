@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from spine_gates.drift.check import DriftRun
 from spine_gates.drift.compare import DriftVerdict, show
 from spine_gates.drift.keyed import MISSING
+from spine_gates.drift.run import DriftRun
 from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import Document, join_pointer
 

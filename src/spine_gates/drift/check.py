@@ -5,29 +5,21 @@ The `drift` check kind (`drift/gate_kinds.py`), `gates sync` and `gates adopt` s
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
 from typing import Any
 
 from spine_gates.ccr.compile import ccr_settings, compile_ccr_config
-from spine_gates.ccr.live import LiveConfig, is_missing, live_path, read_live_config
+from spine_gates.ccr.live import LiveConfig
 from spine_gates.ccr.profiles import CcrProfile
 from spine_gates.checks.interface import rule_meta
 from spine_gates.drift.compare import Difference, DriftVerdict, compare, overall
 from spine_gates.drift.ignore import IgnoreRule, parse_rules
-from spine_gates.drift.keyed import file_pointer, keyed_pointer, provider_indexes
+from spine_gates.drift.run import DriftRun, active_rule
 from spine_gates.drift.stamp import read_stamp
 from spine_gates.finding import Finding
 from spine_gates.model.governance import GovernanceModel
+from spine_gates.targets.interface import Comparison
 
 DRIFT_GATE = "provider-drift"
-@dataclass(frozen=True)
-class DriftRun:
-    live: LiveConfig
-    profile: CcrProfile
-    compiled: dict[str, Any]
-    stamp: dict[str, Any] | None
-    differences: tuple[Difference, ...]
-    rules: tuple[IgnoreRule, ...]
 
 
 def gate_ignore_rules() -> list[IgnoreRule]:
@@ -51,18 +43,10 @@ def ignore_rules(model: GovernanceModel, spec: dict[str, Any] | None) -> list[Ig
     return gate_rules + parse_rules(ccr_settings(model).get("ignore"), "spine-gates.yaml")
 
 
-def active_rule(rules: tuple[IgnoreRule, ...] | list[IgnoreRule], unit: tuple[str, ...],
-                today: _dt.date) -> IgnoreRule | None:
-    pointer = keyed_pointer(unit)
-    for rule in rules:
-        if not rule.expired(today) and rule.matches(pointer):
-            return rule
-    return None
-
-
 def run_drift(model: GovernanceModel, live: LiveConfig, profile: CcrProfile,
               rules: list[IgnoreRule]) -> DriftRun:
-    compiled = compile_ccr_config(model, profile)
+    # the failover module's path in the compiled config is beside the live file being compared
+    compiled = compile_ccr_config(model, profile, live_path=live.path)
     stamp = read_stamp(live.path)
     synced = stamp["compiled"] if stamp and stamp.get("profile") == profile.name else None
     differences = compare(live.data, compiled, synced)
@@ -76,45 +60,56 @@ def drift_finding(rule_id: str, message: str, file: str, line: int | None = None
                    pointer=pointer, fix=rule.fix, title=rule.title)
 
 
-def findings_for(run: DriftRun, today: _dt.date) -> list[Finding]:
-    """One finding per difference (ignored ones suppressed), expired rules, and the verdict."""
-    live = run.live
-    indexes = provider_indexes(live.data)
+def findings_for(comparison: Comparison, rules: list[IgnoreRule],
+                 today: _dt.date) -> list[Finding]:
+    """One finding per difference (ignored ones suppressed, failover overrides named), expired
+    rules, the failover state, and the verdict."""
+    from spine_gates.drift.overridden import findings as override_findings
+    from spine_gates.drift.overridden import read_view
+
+    live = comparison.live
+    view = read_view(comparison.compiled.data, live.data, comparison.differences)
     out: list[Finding] = []
     counted: list[Difference] = []
-    for diff in run.differences:
-        pointer = file_pointer(diff.unit, indexes)
+    covered = 0
+    for diff in comparison.differences:
+        if diff.unit in view.covered:
+            covered += 1  # named by its override's finding below
+            continue
+        pointer = comparison.pointer(diff)
         if diff.verdict is DriftVerdict.PENDING:
-            synced_at = (run.stamp or {}).get("synced_at", "the last sync")
+            synced_at = (comparison.stamp or {}).get("synced_at", "the last sync")
             item = drift_finding("DRIFT-002", f"{diff.sentence()} (SSOT changed since the "
                                  f"sync at {synced_at}; pending, not a hand edit)", live.name,
                                  live.line(pointer), pointer)
         else:
             item = drift_finding("DRIFT-001", diff.sentence(), live.name, live.line(pointer),
                                  pointer)
-        rule = active_rule(run.rules, diff.unit, today)
+        rule = active_rule(rules, diff.unit, today)
         if rule is not None:
             item = item.suppress("waiver", rule.describe())
         else:
             counted.append(diff)
         out.append(item)
-    for rule in run.rules:
+    for rule in rules:
         if rule.expired(today):
             out.append(drift_finding("DRIFT-003", f"ignore rule for {rule.pointer} "
                                      f"({rule.owner}) expired on {rule.expires}", rule.source))
     verdict = overall(counted)
     drift = sum(d.verdict is DriftVerdict.DRIFT for d in counted)
     pending = len(counted) - drift
-    out.append(drift_finding("DRIFT-000", f"verdict {verdict.value}: {drift} drifted, "
-                             f"{pending} pending, {len(run.differences) - len(counted)} ignored "
-                             f"(profile {run.profile.name})", live.name))
+    ignored = len(comparison.differences) - len(counted) - covered
+    counts = f"{drift} drifted, {pending} pending, {ignored} ignored"
+    if not view.quiet:
+        found, problems = override_findings(view, live, drift_finding)
+        out += found
+        overridden = len(found) - problems
+        counts += f", {overridden} overridden"
+        if problems:
+            counts += f", {problems} failover problem(s)"
+            verdict = DriftVerdict.DRIFT
+        elif overridden and verdict is not DriftVerdict.DRIFT:
+            verdict = DriftVerdict.OVERRIDDEN
+    out.append(drift_finding("DRIFT-000", f"verdict {verdict.value}: {counts} "
+                             f"(profile {comparison.compiled.profile})", live.name))
     return out
-
-
-def live_for(option: str | None) -> LiveConfig | None:
-    """The live config for sync/adopt, or None when the file does not exist yet."""
-    path, _explicit = live_path(option)
-    if is_missing(path):
-        return None
-    return read_live_config(path)
-

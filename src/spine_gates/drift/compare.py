@@ -19,6 +19,7 @@ _SECRET_FIELDS = {"api_key", "APIKEY"}
 class DriftVerdict(StrEnum):
     IN_SYNC = "in_sync"
     PENDING = "pending"
+    OVERRIDDEN = "overridden"  # differs only by active, recorded failover overrides (exit 0)
     DRIFT = "drift"
 
 

@@ -19,10 +19,10 @@ from typing import Any
 from spine_gates.atomic import write_atomic
 from spine_gates.ccr.compile import render_config
 from spine_gates.ccr.live import LiveConfig, check_home, parse_config
-from spine_gates.drift.check import DriftRun, active_rule
 from spine_gates.drift.compare import Difference, compare
 from spine_gates.drift.ignore import IgnoreRule
 from spine_gates.drift.keyed import MISSING
+from spine_gates.drift.run import DriftRun, active_rule
 from spine_gates.drift.stamp import write_stamp
 from spine_gates.errors import InputError
 

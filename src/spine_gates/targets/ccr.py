@@ -13,10 +13,10 @@ from pathlib import Path
 from spine_gates.ccr.compile import compile_ccr_config, profile_for, render_config
 from spine_gates.ccr.live import DEFAULT_LIVE, LiveConfig, is_missing, live_path, read_live_config
 from spine_gates.ccr.profiles import get_profile
-from spine_gates.drift.check import DriftRun
 from spine_gates.drift.compare import compare
 from spine_gates.drift.ignore import IgnoreRule
 from spine_gates.drift.keyed import file_pointer, provider_indexes
+from spine_gates.drift.run import DriftRun
 from spine_gates.drift.stamp import read_stamp, synced_config
 from spine_gates.drift.sync import SyncPlan, SyncResult, apply_sync, plan_sync
 from spine_gates.model.governance import GovernanceModel
@@ -29,9 +29,9 @@ class CcrTarget:
     default_live = DEFAULT_LIVE
 
     def compile(self, model: GovernanceModel, profile: str | None = None, *,
-                fallback_profile: str | None = None) -> Compiled:
+                fallback_profile: str | None = None, live_path: Path | None = None) -> Compiled:
         chosen = profile_for(profile, model, fallback_profile)
-        data = compile_ccr_config(model, chosen)
+        data = compile_ccr_config(model, chosen, live_path=live_path)
         return Compiled(self.name, chosen.name, data, render_config(data))
 
     def live_path(self, option: str | None) -> tuple[Path, bool]:

@@ -109,9 +109,10 @@ class ProxyTarget(Protocol):
         """Where the live config is when `--live` is not given (`~` not yet expanded)."""
 
     def compile(self, model: GovernanceModel, profile: str | None = None, *,
-                fallback_profile: str | None = None) -> Compiled:
+                fallback_profile: str | None = None, live_path: Path | None = None) -> Compiled:
         """The config the SSOT implies: `profile` (`--profile`), else the spine's setting,
-        else `fallback_profile` (a gate's), else the target's default."""
+        else `fallback_profile` (a gate's), else the target's default. `live_path` is where it
+        is deployed (`--live`): a setting may name a file beside it (the failover module)."""
 
     def live_path(self, option: str | None) -> tuple[Path, bool]:
         """The live config path and whether the user named it (`--live`)."""
