@@ -197,14 +197,16 @@ def _signing_key(args: argparse.Namespace) -> SigningKey | None:
     return key
 
 
-def _recorded_findings(ctx: RunContext, action: str) -> list[Finding]:
-    """Refuse on findings that make the config unsafe; return the others (freshness,
-    warnings), which the action goes ahead despite and records in its receipt."""
+def _recorded_findings(ctx: RunContext, action: str | None) -> list[Finding]:
+    """Refuse `action` on findings that make the config unsafe (None: never refuse; removing
+    an override only hands slots back to the SSOT); return the findings the action goes ahead
+    despite (freshness, warnings), which its receipt records."""
     from spine_gates.checks.table import load_gates
     from spine_gates.drift.deploy_guard import refuse_broken_ssot
     from spine_gates.gates import run_gate
 
-    refuse_broken_ssot(ctx, action)
+    if action is not None:
+        refuse_broken_ssot(ctx, action)
     result = run_gate(load_gates()["registry-policy"], ctx)
     return [f for f in result.findings if not f.suppressed]
 
@@ -334,7 +336,7 @@ def cmd_revert(args: argparse.Namespace) -> int:
         raise InputError("pass override ids or --all, not both")
     inputs = _inputs(args, "failover revert")
     key = _signing_key(args)
-    findings = _recorded_findings(inputs.ctx, "failover revert")
+    findings = _recorded_findings(inputs.ctx, None)
     before = _routes(inputs.live.data, overrides.active(inputs.now))
     removed = overrides.revert(None if args.all else args.ids, inputs.now)
     if not removed:
