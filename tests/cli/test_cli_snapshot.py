@@ -8,10 +8,10 @@ and every provider probe pointed at a closed 127.0.0.1 port. A case records argv
 stdout and stderr; the case's temp directory and HOME become `<ROOT>` / `<HOME>`, and only the
 values in NORMALISE (wall-clock timestamps, durations, receipt run keys and hashes) are masked.
 
-The snapshots live in tests/foundation/snapshots/<group>/<case>.txt, one file per case. When an
+The snapshots live in tests/cli/snapshots/<group>/<case>.txt, one file per case. When an
 output changes on purpose, regenerate them and review the diff in the commit:
 
-    SPINE_GATES_UPDATE_SNAPSHOTS=1 python -m pytest tests/foundation/test_cli_snapshot.py
+    SPINE_GATES_UPDATE_SNAPSHOTS=1 python -m pytest tests/cli/test_cli_snapshot.py
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from git import Repo
 
-from tests.foundation.test_spine_packs import CASES as TEAM_CASES
-from tests.foundation.test_spine_packs import PACK as TEAM_PACK
 from tests.helpers import REPO, TODAY, run_gates
+from tests.policy.test_spine_packs import CASES as TEAM_CASES
+from tests.policy.test_spine_packs import PACK as TEAM_PACK
 
 ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"
 
