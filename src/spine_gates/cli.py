@@ -38,6 +38,7 @@ COMMANDS = {
     "proxy": "proxy",
     "secrets": "secrets",
     "route": "route",
+    "failover": "failover",
 }
 # OSError numbers that only a malformed path name causes: exit 3 wherever they surface.
 _BAD_PATH_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.ELOOP})
@@ -202,19 +203,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the receipt audit review").set_defaults(handler="cmd_audit")
 
     providers = group("providers", "provider health and role degradation")
-    pstatus = providers.add_parser("status", parents=[reader, plain_report],
+    probe = _options(
+        lambda p: p.add_argument("--timeout", type=float, metavar="S",
+                                 help="per-probe timeout (5)"),
+        lambda p: p.add_argument("--deadline", type=float, metavar="S",
+                                 help="overall deadline (10)"),
+        lambda p: p.add_argument("--offline", action="store_true",
+                                 help="no network: breakers and the router log only"),
+        lambda p: p.add_argument("--deep", action="store_true",
+                                 help="also send a 1-token completion per provider (costs a "
+                                      "token; proves quota, and may close a quota breaker)"),
+        lambda p: p.add_argument("--api-base-override", action="append", metavar="PROVIDER=URL",
+                                 help="probe URL for a provider (tests, staging); plain http "
+                                      "only to loopback when a key is sent"))
+    pstatus = providers.add_parser("status", parents=[reader, plain_report, probe],
                                    help="probe providers; roles healthy/degraded/down "
                                         "(exit 0/1/2)")
-    pstatus.add_argument("--timeout", type=float, metavar="S", help="per-probe timeout (5)")
-    pstatus.add_argument("--deadline", type=float, metavar="S", help="overall deadline (10)")
-    pstatus.add_argument("--offline", action="store_true",
-                         help="no network: breakers and the router log only")
-    pstatus.add_argument("--deep", action="store_true",
-                         help="also send a 1-token completion per provider (costs a token; "
-                              "proves quota, and may close a quota breaker)")
-    pstatus.add_argument("--api-base-override", action="append", metavar="PROVIDER=URL",
-                         help="probe URL for a provider (tests, staging); plain http only "
-                              "to loopback when a key is sent")
     pstatus.add_argument("--session-refresh", action="store_true", help=argparse.SUPPRESS)
     pstatus.set_defaults(handler="cmd_status")
 
@@ -298,6 +302,40 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_parser("resilience", parents=predict,
                      help="roles healthy/degraded/down under --fail; per-slot minimal failure "
                           "sets").set_defaults(handler="cmd_resilience")
+
+    failover = group("failover", "governed, expiring overrides of the router's slots")
+    health = _options(lambda p: p.add_argument(
+        "--from-cache", action="store_true",
+        help="use the provider health the last `gates providers status` cached (no probes)"))
+    receipt = _options(lambda p: p.add_argument(
+        "--receipt", action=argparse.BooleanOptionalAction, default=True,
+        help="sign a receipt into the spine's failover chain in the user's state dir "
+             "(default: on; needs a signing key)"),
+        lambda p: p.add_argument(
+        "--signing-key", metavar="PATH",
+        help="Ed25519 private key (else $SPINE_GATES_SIGNING_KEY_FILE, "
+             "$SPINE_GATES_SIGNING_KEY, $SPINE_GATES_SIGNING_KEY_REF)"))
+    failover.add_parser("plan", parents=[reader, live, plain, probe, health],
+                        help="the overrides provider health calls for (exit 0 nothing to do, "
+                             "1 changes proposed)").set_defaults(handler="cmd_plan")
+    fapply = failover.add_parser("apply", parents=[writer, live, probe, health, receipt],
+                                 help="record the planned overrides (the router module reads "
+                                      "them on the next request) and sign a receipt")
+    fapply.add_argument("--ttl", metavar="DURATION",
+                        help="how long the overrides live, e.g. 30m (default: "
+                             "failover.default_ttl; at most failover.max_ttl)")
+    fapply.add_argument("--yes", action="store_true",
+                        help="apply without asking (required without a terminal)")
+    fapply.set_defaults(handler="cmd_apply")
+    frevert = failover.add_parser("revert", parents=[writer, live, receipt],
+                                  help="remove overrides (the SSOT routes again), receipted")
+    frevert.add_argument("ids", nargs="*", metavar="ID", help="override ids (gates failover "
+                                                              "status)")
+    frevert.add_argument("--all", action="store_true", help="every recorded override")
+    frevert.set_defaults(handler="cmd_revert")
+    failover.add_parser("status", parents=[live, plain],
+                        help="the recorded overrides: active, unreceipted, expired").set_defaults(
+        handler="cmd_status")
     return parser
 
 

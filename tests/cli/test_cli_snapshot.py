@@ -232,6 +232,21 @@ def _groups() -> dict[str, list[Case]]:
               _case("simulate-budget", "route", "simulate", "--rate", "architect=60/min",
                     "--duration", "5m", "--seed", "1", "--budget", "anthropic=20/min")]
 
+    offline = ("providers", "status", "--offline")
+    plan = ("failover", "plan", "--from-cache", "--live", LIVE)
+    failover = [_case("status-none", "failover", "status", "--live", LIVE),
+                _case("status-none-json", "failover", "status", "--format", "json"),
+                _case("plan-no-cache", *plan),
+                Case("plan-after-offline-status", (offline, plan, (*plan, "--format", "json")),
+                     env=closed),
+                _case("apply-without-yes", "failover", "apply", "--from-cache", "--live", LIVE),
+                Case("apply-without-module", (offline, ("failover", "apply", "--from-cache",
+                                                        "--yes", "--no-receipt", "--live",
+                                                        LIVE)), env=closed),
+                _case("revert-nothing", "failover", "revert", "--all", "--no-receipt",
+                      "--live", LIVE),
+                _case("revert-no-ids", "failover", "revert", "--live", LIVE)]
+
     errors = [
         _case("no-spine-in-cwd", "run", "all", "--no-receipt", spine="none"),
         _case("unknown-gate", "run", "no-such-gate", "--no-receipt"),
@@ -257,7 +272,7 @@ def _groups() -> dict[str, list[Case]]:
             "policy": policy, "baseline": baseline, "receipts": receipts,
             "providers": providers, "session": session, "compile": compile_, "sync": sync,
             "adopt": adopt, "proxy": proxy, "secrets": secrets, "route": route,
-            "errors": errors}
+            "failover": failover, "errors": errors}
 
 
 GROUPS = _groups()

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spine_gates.commands import emit, root_of
+
+if TYPE_CHECKING:
+    from spine_gates.receipts.verify import ChainReport
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
@@ -29,8 +34,42 @@ def cmd_verify(args: argparse.Namespace) -> int:
         problems += check_worktree(spine, report)
     for warning in report.warnings:
         print(f"gates: warning: {warning}", file=sys.stderr)
-    print(render_verify(report, problems, args.format), end="")
-    return 1 if problems else 0
+    failover = _failover_chain(spine)
+    text = render_verify(report, problems, args.format)
+    if failover is not None:
+        text = _with_failover(text, failover, args.format)
+    print(text, end="")
+    return 1 if problems or (failover is not None and failover[1].problems) else 0
+
+
+def _failover_chain(spine: Path) -> tuple[Path, ChainReport] | None:
+    """The spine's failover receipts (signed by `gates failover apply|revert` in the user's
+    state dir), verified with the spine's trust anchors; None when there are none."""
+    from spine_gates.failover.receipt import chain_dir
+    from spine_gates.receipts.verify import verify_chain
+
+    directory = chain_dir(spine)
+    if not directory.is_dir():
+        return None
+    return directory, verify_chain(spine, directory)
+
+
+def _with_failover(text: str, failover: tuple[Path, ChainReport], fmt: str) -> str:
+    """The spine chain's verdict, then the failover chain's, as a separate section."""
+    import json
+
+    from spine_gates.receipts.store import RECEIPTS_DIR
+    from spine_gates.receipts.verify import Problem, render_verify
+
+    directory, report = failover
+    problems = [Problem(str(directory / p.receipt.removeprefix(f"{RECEIPTS_DIR}/")), p.reason)
+                if p.receipt.startswith(f"{RECEIPTS_DIR}/") else p for p in report.problems]
+    own = render_verify(report, problems, fmt)
+    if fmt == "json":
+        data = json.loads(text)
+        data["failover"] = {"directory": str(directory), **json.loads(own)}
+        return json.dumps(data, indent=2) + "\n"
+    return f"{text}failover receipts ({directory}): {own}"
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -38,11 +77,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from spine_gates.receipts.audit import build_audit, exit_status
     from spine_gates.receipts.audit_report import RENDERERS
 
-    audit = build_audit(root_of(args), today())
+    spine = root_of(args)
+    failover = _failover_chain(spine)
+    audit = build_audit(spine, today(), failover[0] if failover else None)
     emit(RENDERERS[args.format](audit), args.output)
     for warning in audit["chain"]["warnings"]:
         print(f"gates: warning: {warning}", file=sys.stderr)
     code, broken = exit_status(audit)
+    if failover is not None and failover[1].problems and not code:
+        code, broken = 1, (f"gates: the failover receipts in {failover[0]} do not verify "
+                           "(see the Failover actions section)")
     if broken:
         print(broken, file=sys.stderr)
     return code

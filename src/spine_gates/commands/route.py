@@ -48,6 +48,15 @@ def injected_failures(fail: list[str] | None, live_state_root: Path | None) -> F
     return Failures(cached.by_key + explicit.by_key)
 
 
+def active_overrides() -> list[Any]:
+    """The failover overrides in force now (`gates failover apply`): `--live-state` starts
+    from them as it starts from the cached health."""
+    from spine_gates.clock import now
+    from spine_gates.failover.overrides import active
+
+    return active(now())
+
+
 def require_known_providers(items: list[str] | None, config: dict[str, Any], flag: str) -> None:
     """A `--fail`/`--budget` for a provider the router config does not define is a typo, not a
     no-op: refuse it rather than predict as if it were healthy."""
@@ -77,8 +86,15 @@ def route_explain(request: str, ccr_config: str | None, fail: list[str] | None,
     failures = injected_failures(fail, live_state_root)
     config, source, fallback = load_router_config(ccr_config, root, profile)
     require_known_providers(fail, config, "--fail")
-    explanation = explain_request(body, config, failures, custom_route=custom_route,
-                                  supports_fallback=fallback, source=source)
+    active = active_overrides() if live_state_root is not None and custom_route is None else []
+    if active:
+        from spine_gates.failover.predict import explain_overridden
+
+        explanation = explain_overridden(body, config, failures, active,
+                                         supports_fallback=fallback, source=source)
+    else:
+        explanation = explain_request(body, config, failures, custom_route=custom_route,
+                                      supports_fallback=fallback, source=source)
     return render_json(explanation) if fmt == "json" else render_text(explanation)
 
 
@@ -129,6 +145,15 @@ def route_resilience(fail: list[str] | None, ccr_config: str | None, root: Path 
     require_known_providers(fail, config, "--fail")
     roles, _ = _roles_and_budgets(root)
     failures = injected_failures(fail, live_state_root)
+    active = active_overrides() if live_state_root is not None else []
+    if active:
+        from spine_gates.failover.predict import overridden_config
+
+        config = overridden_config(config, active)
+        if config.get("CUSTOM_ROUTER_PATH"):
+            from spine_gates.failover.predict import describe
+
+            source = "; ".join([source, *(describe(o) for o in active)])
     views = [role_view(role, slots, config, failures, fallback)
              for role, slots in sorted(roles.items())]
     slots = analyse(config, fallback)

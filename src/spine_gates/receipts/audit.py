@@ -19,12 +19,15 @@ from spine_gates.receipts.verify import ChainReport, Receipt, verify_chain
 EXPIRY_WINDOW_DAYS = 14
 
 
-def build_audit(root: Path, today: _dt.date) -> dict[str, Any]:
-    """The audit as plain data; every renderer (markdown, HTML, JSON) reads only this."""
+def build_audit(root: Path, today: _dt.date, failover: Path | None = None) -> dict[str, Any]:
+    """The audit as plain data; every renderer (markdown, HTML, JSON) reads only this.
+
+    `failover` is the spine's failover chain (failover/receipt.py): when given, its actions are
+    a section of their own (`failover`), never mixed into the gate-run timeline."""
     report = verify_chain(root)
     receipts = report.receipts
     governed = _governed_files(root, receipts)
-    return {
+    audit = {
         "generated": rfc3339(utc_now()),
         "today": today.isoformat(),
         "chain": {"receipts": report.count, "verified": len(receipts), "ok": report.ok,
@@ -37,6 +40,30 @@ def build_audit(root: Path, today: _dt.date) -> dict[str, Any]:
         "keys": _keys(report),
         "unreceipted": unreceipted_commits(root, governed, receipts),
     }
+    if failover is not None:
+        audit["failover"] = failover_section(root, failover)
+    return audit
+
+
+def failover_section(root: Path, directory: Path) -> dict[str, Any]:
+    """The failover chain's verdict and one row per verified apply/revert."""
+    report = verify_chain(root, directory)
+    rows = []
+    for receipt in report.receipts:
+        predicate = receipt.predicate
+        rows.append({"seq": receipt.seq, "runKey": predicate["runKey"],
+                     "time": predicate["time"], "action": predicate.get("action"),
+                     "overrides": [{k: o.get(k) for k in ("id", "slot", "replaces", "route",
+                                                          "expires_at")}
+                                   for o in predicate.get("overrides") or []
+                                   if isinstance(o, dict)],
+                     "findings": len(predicate.get("findings") or []),
+                     "signer": receipt.signer.name, "keyid": short_id(receipt.signer.keyid)})
+    return {"directory": str(directory),
+            "chain": {"receipts": report.count, "verified": len(report.receipts),
+                      "ok": report.ok, "problems": [{"receipt": p.receipt, "reason": p.reason}
+                                                    for p in report.problems]},
+            "actions": rows}
 
 
 def _governed_files(root: Path, receipts: list[Receipt]) -> list[str]:

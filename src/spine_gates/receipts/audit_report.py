@@ -107,7 +107,38 @@ def render_markdown(audit: dict[str, Any]) -> str:
         files = ", ".join(f"`{_md(f['path'])}`" for f in c["files"])
         out.append(f"- {_short(c['commit'])} {c['time']} {_md(c['author'])}: "
                    f"{_md(c['subject'])} — {files}")
+    if "failover" in audit:
+        out += _failover_markdown(audit["failover"])
     return visible_lines(out)  # and whatever a field above left unescaped
+
+
+def _failover_rows(section: dict[str, Any]) -> list[list[Any]]:
+    return [[r["seq"], r["time"], r["action"],
+             "; ".join(f"{o['id']} {o['slot']}: {o['replaces']} -> {o['route']} until "
+                       f"{o['expires_at']}" for o in r["overrides"]) or "-",
+             r["findings"], f"{r['signer']} ({r['keyid']})", r["runKey"]]
+            for r in section["actions"]]
+
+
+_FAILOVER_HEADERS = ["#", "time", "action", "overrides", "findings", "signer", "run key"]
+
+
+def _failover_markdown(section: dict[str, Any]) -> list[str]:
+    chain = section["chain"]
+    out = ["", "## Failover actions", "",
+           f"From `{_md(section['directory'])}` (signed on a workstation, a chain of its own): "
+           f"{chain['verified']} of {chain['receipts']} receipt(s) verified; chain "
+           f"{'intact' if chain['ok'] else 'BROKEN'}.", ""]
+    out += [f"- `{_md(p['receipt'])}`: {_md(p['reason'])}" for p in chain["problems"]]
+    if chain["problems"]:
+        out.append("")
+    rows = _failover_rows(section)
+    if not rows:
+        return [*out, "No verified failover receipts."]
+    out += ["| " + " | ".join(_FAILOVER_HEADERS) + " |",
+            "|" + "---|" * len(_FAILOVER_HEADERS)]
+    out += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]
+    return out
 
 
 def _timeline_svg(rows: list[dict[str, Any]]) -> str:
@@ -207,6 +238,16 @@ def render_html(audit: dict[str, Any]) -> str:
                             [[_short(c["commit"]), c["time"], c["author"], c["subject"],
                               ", ".join(f["path"] for f in c["files"])]
                              for c in unreceipted["commits"]]))
+    if "failover" in audit:
+        section = audit["failover"]
+        chain = section["chain"]
+        parts.append("<h2>Failover actions</h2>")
+        parts.append(f"<p>From {escape(section['directory'])}: {chain['verified']} of "
+                     f"{chain['receipts']} receipt(s) verified; chain "
+                     f"{'intact' if chain['ok'] else 'BROKEN'}.</p>")
+        parts.append(_table(["receipt", "reason"],
+                            [[p["receipt"], p["reason"]] for p in chain["problems"]]))
+        parts.append(_table(_FAILOVER_HEADERS, _failover_rows(section)))
     parts.append("</body></html>\n")
     return "".join(parts)
 

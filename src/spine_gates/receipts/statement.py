@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://spine-gates.dev/gate-run/v1"
+# A failover apply/revert (failover/receipt.py): the gate-run fields plus what changed.
+FAILOVER_PREDICATE_TYPE = "https://spine-gates.dev/failover/v1"
+PREDICATE_TYPES = (PREDICATE_TYPE, FAILOVER_PREDICATE_TYPE)
 LIVE_CONFIG_SUBJECT = "live-config:redacted"
 RUN_KEY = re.compile(r"^CAP-\d{8}-\d{6}__gates\.[A-Za-z0-9_.-]+__R[A-Z0-9]{4}$")
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")

@@ -206,12 +206,14 @@ def _roll_forward(directory: Path, head: IndexEntry | None) -> None:
 
 def write_receipt(root: Path, key: SigningKey, gate: str,
                   build: Callable[[str, _dt.datetime, str | None], dict[str, Any]],
-                  when: _dt.datetime) -> WrittenReceipt:
+                  when: _dt.datetime, directory: Path | None = None) -> WrittenReceipt:
     """Sign and store the statement `build(run_key, when, previous_digest)` as the chain's head.
 
-    Everything from reading the head to placing the envelope happens under the lock.
+    Everything from reading the head to placing the envelope happens under the lock. `directory`
+    is another chain's folder (failover receipts live in the user's state dir), default
+    `<root>/receipts/`.
     """
-    directory = receipts_dir(root)
+    directory = directory or receipts_dir(root)
     with locked(directory):
         head = _tail(directory)
         _roll_forward(directory, head)

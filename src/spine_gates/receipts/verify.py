@@ -22,6 +22,7 @@ from spine_gates.receipts.keys import PublicKey, Revocation, short_id
 from spine_gates.receipts.statement import (
     LIVE_CONFIG_SUBJECT,
     PREDICATE_TYPE,
+    PREDICATE_TYPES,
     RUN_KEY,
     SHA256_HEX,
     STATEMENT_TYPE,
@@ -127,7 +128,7 @@ class _Opened:
 _BATCH = 128  # receipts a worker checks per task: enough to amortise the task's overhead
 
 
-def verify_chain(root: Path) -> ChainReport:
+def verify_chain(root: Path, directory: Path | None = None) -> ChainReport:
     """Check every receipt in index order; bad key files are InputErrors (exit 3).
 
     Reading, hashing and the Ed25519 check of each file run in a thread pool (OpenSSL releases
@@ -135,18 +136,21 @@ def verify_chain(root: Path) -> ChainReport:
     index sequence) runs in the main thread, in index order, on files whose signature verified.
     The cyclic garbage collector is paused meanwhile: the parsed statements hold no cycles, and
     its repeated passes over thousands of kept statements cost a fifth of the run.
+
+    `directory` is another chain verified with the spine's trust anchors (the failover chain in
+    the user's state dir); its git history is not the spine's, so it is not read.
     """
     with paused_gc():
-        return _verify_chain(root)
+        return _verify_chain(root, directory)
 
 
-def _verify_chain(root: Path) -> ChainReport:
+def _verify_chain(root: Path, other: Path | None = None) -> ChainReport:
     ring = load_keyring(root)
     keys = ring.keys
     report = ChainReport(keys=keys, revocations=ring.revocations, pinned=ring.pinned,
                          warnings=[ring.warning] if ring.warning else [])
     report.problems.extend(Problem(name, reason) for name, reason in ring.problems)
-    directory = receipts_dir(root)
+    directory = other or receipts_dir(root)
     with reading(directory):  # a consistent snapshot: no writer is between index and rename
         lines, complete = read_index(directory)
         stored = stored_envelopes(directory)
@@ -201,6 +205,8 @@ def _verify_chain(root: Path) -> ChainReport:
             report.problems.append(Problem(f"{RECEIPTS_DIR}/{relative}",
                                            "not in the index (inserted, or left by a crashed "
                                            "write)"))
+    if other is not None:
+        return report
     for relative in sorted(ring.committed - seen):  # what HEAD tracks must not vanish
         if not os.path.lexists(directory / relative):
             name = f"{RECEIPTS_DIR}/{relative}"
@@ -323,7 +329,7 @@ def _statement_problem(statement: Any) -> str:
     """What makes `statement` not a gate-run Statement, or '' when it is one."""
     if not isinstance(statement, dict) or statement.get("_type") != STATEMENT_TYPE:
         return "payload is not an in-toto Statement v1"
-    if statement.get("predicateType") != PREDICATE_TYPE:
+    if statement.get("predicateType") not in PREDICATE_TYPES:
         return f"predicateType is not {PREDICATE_TYPE}"
     subjects = statement.get("subject")
     if not isinstance(subjects, list) or not subjects:
