@@ -284,7 +284,6 @@ def _router_port(armed: Armed, port: int) -> None:
     armed.live.write_text(json.dumps(config, indent=2) + "\n")
 
 
-@pytest.mark.xfail(strict=True, reason="apply does not say the router is not running")
 def test_apply_with_the_router_not_running_records_the_override_and_says_to_start_it(
         armed: Armed) -> None:
     _router_port(armed, closed_port())

@@ -117,6 +117,7 @@ def test_one_command_moves_a_hung_primary_to_the_predicted_fallback_and_revert_r
     started = time.monotonic()
     applied = d.failover("apply", "--from-cache", "--yes")
     assert applied.returncode == 0, applied.stderr
+    assert "reads the override on the next request; no restart" in applied.stdout
     applied_at = time.monotonic()
     d.upstream.take()
     status, answered_by, _ = ask(d.port, DEFAULT_BODY, timeout=2)

@@ -313,9 +313,21 @@ def cmd_apply(args: argparse.Namespace) -> int:
         lines.append(f"stuck {stuck.slot}: {stuck.why}")
     lines += _findings_note(findings)
     lines.append(f"receipt {digest[:15]}" if digest else "no receipt (--no-receipt)")
-    lines.append("the router module reads the override on the next request; no restart")
+    lines.append(_router_note(inputs))
     emit(visible_lines(lines), None)
     return 0
+
+
+def _router_note(inputs: _Inputs) -> str:
+    """What happens next: the running router's module reads the override on its next request;
+    a stopped router answers nothing until it is started (the override is recorded either way)."""
+    from spine_gates.failover.router_probe import router_port, router_running
+
+    port = router_port(inputs.live.data)
+    if router_running(port):
+        return "the router module reads the override on the next request; no restart"
+    return (f"the router is not running (nothing answers on 127.0.0.1:{port}): start it with "
+            "`ccr start`; its module reads the override from the first request")
 
 
 def _findings_note(findings: list[Finding]) -> list[str]:
