@@ -327,7 +327,6 @@ def test_a_corrupted_override_file_stops_drift_and_sync_with_exit_3_naming_it(
     assert armed.live.read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason="plan --from-cache does not say how old the health is")
 def test_plan_from_cache_says_how_old_the_health_is(armed: Armed) -> None:
     proc = armed.failover("plan", "--from-cache")
     assert proc.returncode == 1, proc.stderr
@@ -335,7 +334,6 @@ def test_plan_from_cache_says_how_old_the_health_is(armed: Armed) -> None:
                      proc.stdout, re.M), proc.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="plan/apply --from-cache act on stale health")
 def test_plan_and_apply_from_a_stale_cache_are_exit_3_and_apply_writes_nothing(
         armed: Armed) -> None:
     time.sleep(1.1)

@@ -133,6 +133,7 @@ def session_check(root_arg: str | None, env: Mapping[str, str] | None = None,
 
 def _session_check(root_arg: str | None, env: Mapping[str, str], reference: bool) -> list[str]:
     from spine_gates.health import state_store
+    from spine_gates.health.freshness import cache_ttl_s
 
     try:
         root = resolve_root(root_arg, reference)
@@ -162,7 +163,7 @@ def _session_check(root_arg: str | None, env: Mapping[str, str], reference: bool
         written_at, files, digest, raw = row
         payload = json.loads(raw)
         age = now - float(written_at)
-        ttl = float(env.get("SPINE_GATES_HEALTH_TTL") or payload.get("cache_ttl_s") or 300)
+        ttl = cache_ttl_s(payload, env)
         stale = age > ttl or digest_files(root, json.loads(files)) != digest
     note = ""
     if stale:
