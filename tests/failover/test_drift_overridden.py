@@ -256,7 +256,6 @@ def test_sync_clear_overrides_without_a_signing_key_is_exit_3_and_ends_nothing(
     assert [o.id for o in overrides.read()] == [o.id for o in added]
 
 
-@pytest.mark.xfail(strict=True, reason="adopt offers to adopt an active failover override")
 def test_adopt_does_not_offer_a_live_slot_that_is_exactly_an_active_override(
         spine: Path, tmp_path: Path) -> None:
     live = synced(spine, tmp_path)

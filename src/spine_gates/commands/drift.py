@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spine_gates.commands import emit, root_of
 from spine_gates.drift.check import ignore_rules, run_drift
@@ -19,6 +20,9 @@ from spine_gates.drift.compare import DriftVerdict
 from spine_gates.drift.deploy_guard import refuse_broken_ssot, refuse_known_keys
 from spine_gates.errors import EXIT_PASS, InputError
 from spine_gates.printable import visible, visible_lines
+
+if TYPE_CHECKING:
+    from spine_gates.drift.run import DriftRun
 
 CCR_ONLY = "claude-code-router only: --target ccr"
 
@@ -137,7 +141,9 @@ def adopt(root: Path, live_option: str | None, profile_name: str | None,
 
     assert isinstance(live, LiveConfig)  # the claude-code-router target reads one
     run = run_drift(ctx.model, live, profile, ignore_rules(ctx.model, None))
+    run, kept = _without_overrides(run)
     proposal = propose_adoption(ctx.model, run)
+    proposal.notes += kept
     parts = []
     if proposal.patch:
         parts.append(proposal.patch)
@@ -145,6 +151,24 @@ def adopt(root: Path, live_option: str | None, profile_name: str | None,
     if not parts:
         parts.append("# nothing to adopt: the live config has no hand edits")
     return "\n".join(p.rstrip("\n") for p in parts) + "\n", EXIT_PASS
+
+
+def _without_overrides(run: DriftRun) -> tuple[DriftRun, list[str]]:
+    """A live slot that is exactly an active, recorded failover override is not a hand edit to
+    adopt: it expires, and `gates failover revert` ends it. Drop it from the run, with a note."""
+    import dataclasses
+
+    from spine_gates.drift.overridden import read_view
+    from spine_gates.health.state import iso
+
+    view = read_view(run.compiled, run.live.data, run.differences)
+    if not view.covered:
+        return run, []
+    notes = [f"/{'/'.join(unit)}: failover override {o.id} until {iso(o.expires_at)}, not a "
+             "hand edit; not adopted (`gates failover revert` ends it)"
+             for unit, o in view.covered.items()]
+    kept = tuple(d for d in run.differences if d.unit not in view.covered)
+    return dataclasses.replace(run, differences=kept), notes
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
