@@ -278,7 +278,7 @@ def _routes(live: dict[str, Any], active: list[Override]) -> dict[str, str]:
     return routes
 
 
-def _sign(args: argparse.Namespace, inputs: _Inputs, key: SigningKey | None, action: str,
+def _sign(inputs: _Inputs, key: SigningKey | None, action: str,
           entries: list[Override], before: dict[str, str], findings: list[Finding],
           note: str = "") -> str | None:
     if key is None:
@@ -310,7 +310,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if unsigned and key is not None:
         before = _routes(inputs.live.data, [o for o in overrides.active(inputs.now)
                                             if o not in unsigned])
-        digest = _sign(args, inputs, key, "apply", unsigned, before, findings,
+        digest = _sign(inputs, key, "apply", unsigned, before, findings,
                        note="completes an apply interrupted before its receipt")
         if digest:
             overrides.set_receipt([o.id for o in unsigned], digest)
@@ -332,7 +332,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         if proposed.reverts else []
     added = overrides.apply(proposed, ttl, inputs.now, max_ttl=inputs.settings.max_ttl,
                             live_path=inputs.live.path)
-    digest = _sign(args, inputs, key, "apply", [*added, *reverted], before, findings)
+    digest = _sign(inputs, key, "apply", [*added, *reverted], before, findings)
     if digest and added:
         overrides.set_receipt([o.id for o in added], digest)
     from spine_gates.health.state import iso
@@ -371,8 +371,34 @@ def _findings_note(findings: list[Finding]) -> list[str]:
             f"{', '.join(rules)}"]
 
 
-def cmd_revert(args: argparse.Namespace) -> int:
+def end_overrides(inputs: _Inputs, ids: list[str] | None, key: SigningKey | None) -> tuple[
+        list[Override], str | None, list[Finding]]:
+    """Remove overrides (`ids`, or every one) and sign the revert receipt: `failover revert` and
+    `sync --clear-overrides` both end overrides here. Returns what was removed, the receipt's
+    digest (None without a key or when nothing was removed) and the findings it records."""
     from spine_gates.failover import overrides
+
+    findings = _recorded_findings(inputs.ctx, None)
+    before = _routes(inputs.live.data, overrides.active(inputs.now))
+    removed = overrides.revert(ids, inputs.now)
+    if not removed:
+        return [], None, findings
+    return removed, _sign(inputs, key, "revert", removed, before, findings), findings
+
+
+def clear_for_sync(root: Path, ctx: RunContext, live_path: Path, now: _dt.datetime,
+                   key: SigningKey) -> tuple[list[Override], str | None]:
+    """`gates sync --clear-overrides`, after the sync wrote the live config: end every override
+    (expired ones too), receipted like `gates failover revert --all`."""
+    from spine_gates.ccr.live import read_live_config
+    from spine_gates.failover.settings import failover_settings
+
+    inputs = _Inputs(root, ctx, failover_settings(ctx.config), read_live_config(live_path), now)
+    removed, digest, _ = end_overrides(inputs, None, key)
+    return removed, digest
+
+
+def cmd_revert(args: argparse.Namespace) -> int:
 
     if not args.ids and not args.all:
         raise InputError("name the overrides to revert (see `gates failover status`) or pass "
@@ -381,13 +407,10 @@ def cmd_revert(args: argparse.Namespace) -> int:
         raise InputError("pass override ids or --all, not both")
     inputs = _inputs(args, "failover revert")
     key = _signing_key(args)
-    findings = _recorded_findings(inputs.ctx, None)
-    before = _routes(inputs.live.data, overrides.active(inputs.now))
-    removed = overrides.revert(None if args.all else args.ids, inputs.now)
+    removed, digest, findings = end_overrides(inputs, None if args.all else args.ids, key)
     if not removed:
         emit("no override recorded; nothing to revert\n", None)
         return 0
-    digest = _sign(args, inputs, key, "revert", removed, before, findings)
     lines = [f"reverted {o.id}: {o.slot} back to {o.replaces}" for o in removed]
     lines += _findings_note(findings)
     lines.append(f"receipt {digest[:15]}" if digest else "no receipt (--no-receipt)")
