@@ -3,11 +3,14 @@
 The foreground reads the SQLite snapshot only (no network, no YAML parsing: a session-start hook
 has 15 s and the whole process stays near 100 ms). A stale or missing snapshot starts a detached
 `gates providers status` in the background for the next session. Nothing here may fail the
-session: every problem becomes the brief's text and the exit code stays 0.
+session: every problem becomes the brief's text and the exit code stays 0. `subprocess` (to start
+a refresh) and the redaction service (for the background run) are imported where they are used:
+a fresh snapshot needs neither.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -16,6 +19,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from spine_gates.errors import InputError
+from spine_gates.health import state_store
+from spine_gates.model.discovery import spine_root
+from spine_gates.model.scope import is_inside_root
 from spine_gates.printable import visible
 
 REFRESH_ENV = "SPINE_GATES_HEALTH_REFRESH"  # "0" disables the background refresh
@@ -27,9 +34,6 @@ SESSION_BUSY_MS = 200
 def resolve_root(root: str | None, reference: bool = False) -> Path:
     """The spine every other command would act on (`model.discovery`, which loads no YAML);
     ValueError with the brief's wording when there is none."""
-    from spine_gates.errors import InputError
-    from spine_gates.model.discovery import spine_root
-
     if root is not None and not reference and not Path(root).is_dir():
         raise ValueError(f"--root {root} is not a directory")
     try:
@@ -50,10 +54,6 @@ def _ago(seconds: float) -> str:
 
 def digest_files(root: Path, files: list[str]) -> str:
     """Changes to the registries make a cached state stale (read bytes, no YAML parsing)."""
-    import hashlib
-
-    from spine_gates.model.scope import is_inside_root
-
     sha = hashlib.sha256()
     for rel in files:
         sha.update(rel.encode())
@@ -132,8 +132,6 @@ def session_check(root_arg: str | None, env: Mapping[str, str] | None = None,
 
 
 def _session_check(root_arg: str | None, env: Mapping[str, str], reference: bool) -> list[str]:
-    from spine_gates.health import state_store
-
     try:
         root = resolve_root(root_arg, reference)
     except ValueError as exc:
@@ -192,8 +190,6 @@ def record_refresh(root: Path, error: str | None) -> None:
     The error is an exception's message (it may quote a URL or value holding a key) and
     `session check` prints it without redacting (speed), so it is scrubbed before it is stored.
     """
-    from spine_gates.health import state_store
-
     if error:
         from spine_gates.secrets.redact import redact_text
 
