@@ -3,14 +3,13 @@
 The foreground reads the SQLite snapshot only (no network, no YAML parsing: a session-start hook
 has 15 s and the whole process stays near 100 ms). A stale or missing snapshot starts a detached
 `gates providers status` in the background for the next session. Nothing here may fail the
-session: every problem becomes the brief's text and the exit code stays 0. `subprocess` (to start
-a refresh) and the redaction service (for the background run) are imported where they are used:
-a fresh snapshot needs neither.
+session: every problem becomes the brief's text and the exit code stays 0. What a brief does not
+always need (hashing the registries, starting a refresh, the background run's redaction service)
+is imported where it is used.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -22,7 +21,6 @@ from typing import Any
 from spine_gates.errors import InputError
 from spine_gates.health import state_store
 from spine_gates.model.discovery import spine_root
-from spine_gates.model.scope import is_inside_root
 from spine_gates.printable import visible
 
 REFRESH_ENV = "SPINE_GATES_HEALTH_REFRESH"  # "0" disables the background refresh
@@ -54,6 +52,10 @@ def _ago(seconds: float) -> str:
 
 def digest_files(root: Path, files: list[str]) -> str:
     """Changes to the registries make a cached state stale (read bytes, no YAML parsing)."""
+    import hashlib
+
+    from spine_gates.model.scope import is_inside_root
+
     sha = hashlib.sha256()
     for rel in files:
         sha.update(rel.encode())
