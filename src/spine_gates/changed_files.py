@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import subprocess
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 
@@ -111,6 +110,8 @@ def _removed_under_pre_commit(root: Path) -> list[str] | None:
     cannot say (then everything counts as changed); [] outside pre-commit."""
     if not os.environ.get("PRE_COMMIT"):
         return []
+    import subprocess  # only pre-commit's runs ask git (a manual or CI run skips its ~5 ms)
+
     since, until = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
     compare = [f"{since}...{until}"] if since and until else ["--cached"]
     try:
