@@ -1,6 +1,7 @@
 """Imports point one way: model <- check interfaces <- features <- check table <- runner <-
 commands <- cli. No import cycle, no feature package reaching up into the runner or the commands
-layer, and the pre-commit gate importing no more of the engine than it did."""
+layer, the pre-commit gate importing no more of the engine than it did, and imports deferred into
+functions only where they keep something heavy off a fast path."""
 
 from __future__ import annotations
 
@@ -20,6 +21,20 @@ UPWARD = ("spine_gates.gates", "spine_gates.commands", "spine_gates.cli")
 # Spine-gates modules `gates run registry-policy` imported on main before the check table
 # (measured in-process after cli.main, `spine_gates*` in sys.modules): the pre-commit path.
 REGISTRY_POLICY_MODULE_CEILING = 39
+
+# Function-level imports of spine_gates modules outside the commands layer and cli.py (whose lazy
+# command table keeps each command group off the others' paths), measured after issue 12 moved the
+# rest to the top. Each one left keeps a heavy library or module off a fast path (the hook, the
+# offline secrets hook, `session check`, the time before `providers status` starts its probes),
+# and the importing module's docstring or a comment beside it says which. Lower this when one
+# goes; raise it only with such a reason written down.
+ENGINE_LAZY_IMPORT_CEILING = 68
+LAZY_LAYERS = ("commands/", "cli.py")
+
+# Third-party libraries worth importing inside a function (each costs tens of milliseconds or
+# more); any other library (yaml, jmespath) is imported at the top of the module that uses it.
+HEAVY_LIBRARIES = frozenset({"bpe_openai", "cerberus", "cryptography", "deepdiff", "git", "httpx",
+                             "infisical_sdk", "pyjson5", "requests"})
 
 
 def _import_graph_tool() -> Path:
@@ -85,3 +100,38 @@ def test_the_pre_commit_gate_imports_no_more_engine_modules_than_before() -> Non
     assert code == "0", done.stdout + done.stderr
     imported = ast.literal_eval(modules)
     assert len(imported) <= REGISTRY_POLICY_MODULE_CEILING, imported
+
+
+def _function_level_imports(path: Path) -> list[tuple[int, str]]:
+    """(line, top-level module name) of each import inside a function of `path`; relative
+    imports count as spine_gates."""
+    found = []
+    for function in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import):
+                found += [(node.lineno, alias.name.split(".")[0]) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                top = "spine_gates" if node.level else (node.module or "").split(".")[0]
+                found.append((node.lineno, top))
+    return found
+
+
+def _all_modules() -> list[Path]:
+    return sorted(SRC.rglob("*.py"))
+
+
+def test_the_engine_defers_no_more_of_its_own_imports_than_it_needs() -> None:
+    lazy = [f"{path.relative_to(SRC).as_posix()}:{line}" for path in _all_modules()
+            if not path.relative_to(SRC).as_posix().startswith(LAZY_LAYERS)
+            for line, top in _function_level_imports(path) if top == "spine_gates"]
+    assert len(lazy) <= ENGINE_LAZY_IMPORT_CEILING, lazy
+
+
+def test_a_third_party_library_is_imported_inside_a_function_only_when_it_is_heavy() -> None:
+    light = [f"{path.relative_to(SRC).as_posix()}:{line} {top}" for path in _all_modules()
+             for line, top in _function_level_imports(path)
+             if top != "spine_gates" and top not in sys.stdlib_module_names
+             and top not in HEAVY_LIBRARIES]
+    assert light == []
