@@ -27,8 +27,9 @@ REGISTRY_POLICY_MODULE_CEILING = 39
 # rest to the top. Each one left keeps a heavy library or module off a fast path (the hook, the
 # offline secrets hook, `session check`, the time before `providers status` starts its probes),
 # and the importing module's docstring or a comment beside it says which. Lower this when one
-# goes; raise it only with such a reason written down.
-ENGINE_LAZY_IMPORT_CEILING = 68
+# goes; raise it only with such a reason written down. (The failover/, drift/overridden, targets/
+# and drift/{adopt,check} ones came with issue 13's first pass and are not yet reviewed this way.)
+ENGINE_LAZY_IMPORT_CEILING = 48
 LAZY_LAYERS = ("commands/", "cli.py")
 
 # Third-party libraries worth importing inside a function (each costs tens of milliseconds or
