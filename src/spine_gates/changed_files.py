@@ -20,7 +20,9 @@ import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 
-from spine_gates.model.spine import REGISTRY_PATHS, bundled_dir
+import spine_gates
+from spine_gates.errors import GatesError
+from spine_gates.model.spine import REGISTRY_PATHS, bundled_dir, load_config
 from spine_gates.spine_files import (
     BRAIN_DIR,
     CONFIG_FILE,
@@ -108,7 +110,7 @@ def _removed_under_pre_commit(root: Path) -> list[str] | None:
     cannot say (then everything counts as changed); [] outside pre-commit."""
     if not os.environ.get("PRE_COMMIT"):
         return []
-    import subprocess
+    import subprocess  # only pre-commit's runs ask git (a manual or CI run skips its ~5 ms)
 
     since, until = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
     compare = [f"{since}...{until}"] if since and until else ["--cached"]
@@ -126,8 +128,6 @@ def _removed_under_pre_commit(root: Path) -> list[str] | None:
 def _shipped_inside(root: Path) -> list[str]:
     """The tool's own gates, rule packs and engine, where they lie inside the spine root (this
     project's checkout): every gate reads them."""
-    import spine_gates
-
     tops = []
     engine = Path(spine_gates.__file__).parent
     for folder in (bundled_dir("gates"), bundled_dir("policies"), engine):
@@ -156,9 +156,6 @@ def _named(root: Path, paths: list[str]) -> str | None:
             return hit
     registries: Collection[str] = REGISTRY_PATHS.values()
     if config is not None and "registries" in _unescaped(config):
-        from spine_gates.errors import GatesError
-        from spine_gates.model.spine import load_config
-
         try:
             registries = load_config(root).registries.values()
         except GatesError:

@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from spine_gates.atomic import write_atomic
 from spine_gates.errors import InputError
 
 _FD_PATH = re.compile(r"/(?:dev/fd|proc/self/fd|proc/(\d+)/fd)/(\d+)")
@@ -143,8 +144,6 @@ def write_output(output: str, text: str) -> None:
     if target.kind in ("char", "fifo"):
         _write_through(target, output, payload)
         return
-    from spine_gates.atomic import write_atomic
-
     assert target.path is not None
     try:
         write_atomic(target.path, payload, target.mode)

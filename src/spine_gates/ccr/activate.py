@@ -18,6 +18,7 @@ from pathlib import Path
 from spine_gates.ccr.live import LiveConfig
 from spine_gates.ccr.safety import finding, interpolate
 from spine_gates.finding import Finding
+from spine_gates.secrets.redact import register_secret
 
 _EXPORT = re.compile(r'^export ([A-Za-z_][A-Za-z0-9_]*)="(.*)"$')
 _UNSET = re.compile(r"^unset ([A-Za-z_][A-Za-z0-9_]*)$")
@@ -82,8 +83,6 @@ def expected_base_url(live: LiveConfig, env: Mapping[str, str]) -> str:
 
 def check_activate(output: str, live: LiveConfig, env: Mapping[str, str]) -> list[Finding]:
     """CCR-ACTIVATE-001 unless ANTHROPIC_BASE_URL is this config's loopback URL."""
-    from spine_gates.secrets.redact import register_secret
-
     parsed = parse_activate_output(output)
     token = parsed.exports.get("ANTHROPIC_AUTH_TOKEN")
     if token:

@@ -11,12 +11,17 @@ import re
 from pathlib import Path
 from typing import Any
 
+from spine_gates.ccr.live import DEFAULT_LIVE
 from spine_gates.ccr.profiles import PROFILES, CcrProfile, get_profile
 from spine_gates.errors import InputError
+from spine_gates.failover.router_module import module_path
+from spine_gates.failover.settings import failover_settings
 from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import join_pointer
 from spine_gates.model.refs import ModelRef
 from spine_gates.model.schemas import CCR_SLOTS
+from spine_gates.secrets.redact import fingerprint
+from spine_gates.secrets.refs import looks_like_reference
 
 DEFAULT_PORT = 3456
 DEFAULT_HOST = "127.0.0.1"
@@ -38,8 +43,6 @@ def placeholder_for(ref: str) -> str:
     else:
         # A value that does not even look like a reference is most likely the key itself: it
         # is named by its fingerprint, never echoed (no key format need match it).
-        from spine_gates.secrets.redact import fingerprint
-        from spine_gates.secrets.refs import looks_like_reference
 
         shown = repr(ref) if looks_like_reference(ref) else f"a literal ({fingerprint(ref)})"
         raise ValueError(f"{shown} is not an infisical:// or env: reference")
@@ -206,7 +209,6 @@ def _failover_module(model: GovernanceModel, profile: CcrProfile,
                      live_path: Path | None) -> str | None:
     """The module's absolute path when the spine turns it on (the router never interpolates
     CUSTOM_ROUTER_PATH, so it must be literal), else None."""
-    from spine_gates.failover.settings import failover_settings
 
     if not failover_settings(model.config).router_module:
         return None
@@ -214,8 +216,6 @@ def _failover_module(model: GovernanceModel, profile: CcrProfile,
         raise InputError(f"failover.router_module is for claude-code-router 2.0 (the module "
                          f"mirrors 2.0.0's slot rules); the profile is {profile.name}",
                          "spine-gates.yaml")
-    from spine_gates.ccr.live import DEFAULT_LIVE
-    from spine_gates.failover.router_module import module_path
 
     return str(module_path(live_path or Path(DEFAULT_LIVE)).absolute())
 

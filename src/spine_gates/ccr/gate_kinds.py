@@ -1,8 +1,4 @@
-"""The `ccr-proxy` check kind: the live router config is safe to run (gates/proxy-safety.yaml).
-
-Its implementation's modules (the live-config reader, the safety rules) are imported inside the
-check, so naming it in the table costs nothing until a gate runs it.
-"""
+"""The `ccr-proxy` check kind: the live router config is safe to run (gates/proxy-safety.yaml)."""
 
 from __future__ import annotations
 
@@ -11,8 +7,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from spine_gates.ccr.activate import check_activate, find_ccr, run_activate
+from spine_gates.ccr.compile import profile_for
+from spine_gates.ccr.live import is_missing, live_path, read_live_config
+from spine_gates.ccr.safety import check_proxy_config, finding
 from spine_gates.checks.interface import GateDefinition, RunContext, rule_meta, rule_metas
 from spine_gates.finding import Finding, Severity
+from spine_gates.model.loader import read_text
 
 
 def finding_missing(path: Path) -> Finding:
@@ -21,11 +22,6 @@ def finding_missing(path: Path) -> Finding:
 
 
 def proxy_safety(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
-    from spine_gates.ccr.activate import check_activate, find_ccr, run_activate
-    from spine_gates.ccr.compile import profile_for
-    from spine_gates.ccr.live import is_missing, live_path, read_live_config
-    from spine_gates.ccr.safety import check_proxy_config, finding
-
     ctx.rules.update(rule_metas("ccr", "drift"))  # as the drift kind: `all` reports one set
     path, explicit = live_path(ctx.options.get("live"))
     if not explicit and is_missing(path):
@@ -38,8 +34,6 @@ def proxy_safety(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) ->
     findings = check_proxy_config(live, env, profile)
     output_file = ctx.options.get("activate_output")
     if output_file:
-        from spine_gates.model.loader import read_text
-
         findings += check_activate(read_text(Path(output_file), output_file), live, env)
     elif ctx.options.get("activate", spec.get("activate", False)):
         ccr = find_ccr(ctx.options.get("ccr"))

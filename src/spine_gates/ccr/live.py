@@ -12,8 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyjson5
+
 from spine_gates.ccr.lines import line_of, pointer_lines
 from spine_gates.errors import InputError
+from spine_gates.model.loader import check_integers
+from spine_gates.model.loader import read_bytes as read_checked
+from spine_gates.secrets.detect import field_kind, looks_random, scan_value, walk_strings
+from spine_gates.secrets.redact import register_secret
+from spine_gates.secrets.refs import is_placeholder, looks_like_reference
 
 DEFAULT_LIVE = "~/.claude-code-router/config.json"
 MAX_BYTES = 5 * 1024 * 1024
@@ -67,15 +74,11 @@ def check_home(path: Path, name: str) -> None:
 
 def read_bytes(path: Path, name: str) -> bytes:
     """The file's bytes after the checks every input gets (kind, size, permissions)."""
-    from spine_gates.model.loader import read_bytes as read_checked
-
     return read_checked(path, name, MAX_BYTES, "the router's config.json")
 
 
 def parse_config(raw: bytes, name: str) -> dict[str, Any]:
     """JSON5 bytes -> object; anything the router could not load is exit 3."""
-    import pyjson5
-
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -95,8 +98,6 @@ def parse_config(raw: bytes, name: str) -> dict[str, Any]:
         raise InputError(f"not valid JSON5: {message}", name, line) from None
     if not isinstance(data, dict):
         raise InputError("must be a JSON object at the top level", name, 1)
-    from spine_gates.model.loader import check_integers
-
     check_integers(data, text, name)
     return data
 
@@ -119,10 +120,6 @@ def register_credentials(data: Any) -> None:
     looks generated, and every known format or URL credential anywhere, is scrubbed from all
     later output of this process. Short words (`no-key`, `ollama`) stay readable: not keys.
     """
-    from spine_gates.secrets.detect import field_kind, looks_random, scan_value, walk_strings
-    from spine_gates.secrets.redact import register_secret
-    from spine_gates.secrets.refs import is_placeholder, looks_like_reference
-
     for _pointer, value, keys in walk_strings(data):
         key, above = (keys[-1], keys[:-1]) if keys else ("", ())
         if field_kind(key, above) not in ("strict", "ref"):

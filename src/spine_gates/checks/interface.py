@@ -17,14 +17,14 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from spine_gates.clock import today
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
-
-if TYPE_CHECKING:
-    from spine_gates.model.governance import GovernanceModel
-    from spine_gates.model.spine import SpineConfig
+from spine_gates.model.governance import GovernanceModel, load_model
+from spine_gates.model.loader import load_yaml
+from spine_gates.model.spine import SpineConfig, bundled_dir
 
 BUILTIN_RULES_FILE = "builtin/rules.yaml"  # under the shipped policies/ folder
 
@@ -115,9 +115,6 @@ class RunContext:
 
 def prepare(root: Path, options: dict[str, Any] | None = None) -> RunContext:
     """The context for a run over the spine at `root`: its model, loaded once, and today."""
-    from spine_gates.clock import today
-    from spine_gates.model.governance import load_model
-
     model = load_model(root)
     return RunContext(root, model.config, model, today(), dict(options or {}))
 
@@ -172,9 +169,6 @@ _RULE_FIELDS = {"id", "severity", "title", "why", "help", "fix"}
 @functools.cache
 def builtin_rules() -> tuple[BuiltinRule, ...]:
     """The built-in rules in file order (read once per process)."""
-    from spine_gates.model.loader import load_yaml
-    from spine_gates.model.spine import bundled_dir
-
     name = f"policies/{BUILTIN_RULES_FILE}"
     document = load_yaml(bundled_dir("policies") / BUILTIN_RULES_FILE, name)
     if not isinstance(document.data, dict):

@@ -15,6 +15,8 @@ from typing import Any, cast
 from spine_gates.checks.interface import CheckKind, GateDefinition, NamedCheck
 from spine_gates.errors import InputError
 from spine_gates.finding import Severity
+from spine_gates.model.loader import load_yaml
+from spine_gates.model.spine import bundled_dir
 
 # A gate's `checks: [{kind: ...}]`.
 CHECK_KINDS: dict[str, str] = {
@@ -62,8 +64,6 @@ _GATE_FIELDS = {"name", "description", "checks", "fail_on", "kind", "spine_gate_
 
 def load_gate(path: Path) -> GateDefinition:
     """One gate file; each check must name a kind from CHECK_KINDS (none is imported here)."""
-    from spine_gates.model.loader import load_yaml
-
     name = f"gates/{path.name}"
     document = load_yaml(path, name)
     data = document.data
@@ -105,8 +105,6 @@ def load_gate(path: Path) -> GateDefinition:
 
 def load_gates(directory: Path | None = None) -> dict[str, GateDefinition]:
     """The gates in `directory` (default: the shipped `gates/`), by name."""
-    from spine_gates.model.spine import bundled_dir
-
     directory = directory or bundled_dir("gates")
     gates = {}
     for path in sorted(directory.glob("*.yaml")):

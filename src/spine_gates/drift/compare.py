@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from spine_gates.ccr.safety import ENV_REF
 from spine_gates.drift.keyed import MISSING, get, keyed
+from spine_gates.secrets.detect import field_kind
+from spine_gates.secrets.redact import fingerprint
 
 _SECRET_FIELDS = {"api_key", "APIKEY"}
 
@@ -67,7 +70,6 @@ def is_secret_field(name: str) -> bool:
     """
     if name in _SECRET_FIELDS:
         return True
-    from spine_gates.secrets.detect import field_kind
 
     return field_kind(name) in ("strict", "ref")
 
@@ -75,11 +77,9 @@ def is_secret_field(name: str) -> bool:
 def show(value: Any, secret: bool = False) -> str:
     """A value for a sentence; a literal key appears only as its fingerprint."""
     if secret and isinstance(value, str):
-        from spine_gates.ccr.safety import ENV_REF
 
         if ENV_REF.fullmatch(value):
             return value
-        from spine_gates.secrets.redact import fingerprint
 
         return f"a literal key {fingerprint(value)}"
     if isinstance(value, frozenset):

@@ -19,6 +19,12 @@ from typing import TYPE_CHECKING
 
 from spine_gates.errors import EXIT_VIOLATIONS, GatesError
 from spine_gates.finding import Finding, Severity
+from spine_gates.model.coercions import coercion_findings
+from spine_gates.model.schemas import validate_document
+from spine_gates.model.spine import bundled_dir
+from spine_gates.policy.evaluator import evaluate_packs
+from spine_gates.policy.rules import load_packs
+from spine_gates.secrets.redact import redact_text
 
 if TYPE_CHECKING:
     from spine_gates.checks.interface import RunContext
@@ -41,11 +47,6 @@ def blocks_deploy(finding: Finding) -> bool:
 
 def deploy_blockers(ctx: RunContext) -> list[Finding]:
     """The errors that block a deploy, waived or baselined or not, in file and line order."""
-    from spine_gates.model.coercions import coercion_findings
-    from spine_gates.model.schemas import validate_document
-    from spine_gates.model.spine import bundled_dir
-    from spine_gates.policy.evaluator import evaluate_packs
-    from spine_gates.policy.rules import load_packs
 
     findings: list[Finding] = []
     for kind, document in ctx.model.documents.items():
@@ -81,7 +82,6 @@ def refusal_text(blockers: list[Finding], action: str) -> str:
 
 def refuse_known_keys(compiled_text: str, action: str) -> None:
     """Raise DeployRefused if the compiled config holds a key the redaction service knows."""
-    from spine_gates.secrets.redact import redact_text
 
     redacted = redact_text(compiled_text)
     if redacted == compiled_text:

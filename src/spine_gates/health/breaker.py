@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from spine_gates.health.state import Health, State
 from spine_gates.health.state_store import transaction
+from spine_gates.secrets.redact import redact_text
 
 if TYPE_CHECKING:
     import sqlite3
@@ -136,8 +137,6 @@ def save(conn: sqlite3.Connection, provider: str, model: str, credential: str,
          breaker: Breaker, now: _dt.datetime) -> None:
     """Persist one breaker; its reason is redacted first: the store is a file on disk, kept
     across runs, and a reason may quote a provider's answer or a config value."""
-    from spine_gates.secrets.redact import redact_text
-
     if breaker.position == Position.CLOSED:
         conn.execute("DELETE FROM breakers WHERE provider = ? AND model = ? AND credential = ?",
                      (provider, model, credential))

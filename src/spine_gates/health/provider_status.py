@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from urllib.parse import urlunsplit
 from spine_gates.errors import InputError
 from spine_gates.health import passive, state_store
 from spine_gates.health.state import Health, State, iso, utcnow, worse
-from spine_gates.health.targets import ProviderTarget, build_targets, parse_overrides
+from spine_gates.health.targets import ProviderTarget, build_targets, parse_overrides, split_url
+from spine_gates.model.spine import load_config, load_documents
 
 if TYPE_CHECKING:
     import sqlite3
@@ -99,8 +101,6 @@ def settings(raw: Mapping[str, Any]) -> dict[str, float]:
 
 def display_base(url: str) -> str:
     """The API base without userinfo, query or fragment (never a credential in output)."""
-    from spine_gates.health.targets import split_url
-
     parts = split_url(url)
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
@@ -182,8 +182,6 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
     service) runs here while the probes wait on the network, so the command ends as soon as
     the last probe answers or times out.
     """
-    from spine_gates.model.spine import load_config, load_documents
-
     started = time.perf_counter()
     config = load_config(root)
     documents = load_documents(root, config)
@@ -297,6 +295,4 @@ def save_snapshot(conn: Any, report: StatusReport, files: list[str], digest: str
 
 
 def _environ() -> dict[str, str]:
-    import os
-
     return dict(os.environ)

@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from spine_gates.errors import InputError
+from spine_gates.health import state_store
 
 
 def read_snapshot(root: Path) -> dict[str, Any] | None:
     """The last `providers status` report for this spine root, or None when there is none."""
-    from spine_gates.health import state_store
-
     conn = state_store.connect_existing()
     if conn is None:
         return None

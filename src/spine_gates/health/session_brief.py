@@ -3,7 +3,9 @@
 The foreground reads the SQLite snapshot only (no network, no YAML parsing: a session-start hook
 has 15 s and the whole process stays near 100 ms). A stale or missing snapshot starts a detached
 `gates providers status` in the background for the next session. Nothing here may fail the
-session: every problem becomes the brief's text and the exit code stays 0.
+session: every problem becomes the brief's text and the exit code stays 0. What a brief does not
+always need (hashing the registries, starting a refresh, the background run's redaction service)
+is imported where it is used.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from spine_gates.errors import InputError
+from spine_gates.health import state_store
+from spine_gates.health.freshness import cache_ttl_s
+from spine_gates.model.discovery import spine_root
 from spine_gates.printable import visible
 
 REFRESH_ENV = "SPINE_GATES_HEALTH_REFRESH"  # "0" disables the background refresh
@@ -27,9 +33,6 @@ SESSION_BUSY_MS = 200
 def resolve_root(root: str | None, reference: bool = False) -> Path:
     """The spine every other command would act on (`model.discovery`, which loads no YAML);
     ValueError with the brief's wording when there is none."""
-    from spine_gates.errors import InputError
-    from spine_gates.model.discovery import spine_root
-
     if root is not None and not reference and not Path(root).is_dir():
         raise ValueError(f"--root {root} is not a directory")
     try:
@@ -132,9 +135,6 @@ def session_check(root_arg: str | None, env: Mapping[str, str] | None = None,
 
 
 def _session_check(root_arg: str | None, env: Mapping[str, str], reference: bool) -> list[str]:
-    from spine_gates.health import state_store
-    from spine_gates.health.freshness import cache_ttl_s
-
     try:
         root = resolve_root(root_arg, reference)
     except ValueError as exc:
@@ -193,8 +193,6 @@ def record_refresh(root: Path, error: str | None) -> None:
     The error is an exception's message (it may quote a URL or value holding a key) and
     `session check` prints it without redacting (speed), so it is scrubbed before it is stored.
     """
-    from spine_gates.health import state_store
-
     if error:
         from spine_gates.secrets.redact import redact_text
 

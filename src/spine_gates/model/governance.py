@@ -7,6 +7,7 @@ role binds) are done here once, defensively: a registry that breaks its schema s
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from spine_gates.model.loader import Document, join_pointer, paused_gc
 from spine_gates.model.refs import ModelRef
 from spine_gates.model.schemas import CCR_SLOTS
 from spine_gates.model.spine import SpineConfig, load_config, load_documents
+from spine_gates.secrets.refs import register_referenced_keys
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -275,10 +277,6 @@ def _register_referenced_keys(model: GovernanceModel) -> None:
     """The keys the spine's references name, when this process holds them, are scrubbed from
     every output that follows the load (a key pasted into a model id or a scenario is then a
     fingerprint, whether or not the detector knows its format)."""
-    import os
-
-    from spine_gates.secrets.refs import register_referenced_keys
-
     refs: list[object] = [body.get("api_key_ref") for body in model.providers.values()
                           if isinstance(body, dict)]
     ccr = model.config.settings.get("ccr")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import gc
+import json
+import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -164,8 +166,6 @@ def read_text(path: Path, name: str, max_bytes: int = MAX_BYTES) -> str:
 
 def read_json(path: Path, name: str) -> Any:
     """A JSON file; bad JSON (or nesting deeper than the parser can follow) is exit 3."""
-    import json
-
     text = read_text(path, name)
 
     def integer(digits: str) -> int:
@@ -187,8 +187,6 @@ _TOO_BIG = "integer out of range (beyond 64 bits); quote it if it is a name"
 def check_integers(data: Any, text: str, name: str) -> None:
     """Refuse an integer beyond 64 bits anywhere in parsed `data` (a JSON5 hex literal has no
     length limit); the line is that of its first spelling in `text`."""
-    import re
-
     stack = [data]
     while stack:
         value = stack.pop()

@@ -16,6 +16,7 @@ from spine_gates.checks.interface import EvalContext, Violation
 from spine_gates.checks.table import NAMED_CHECKS, named_check
 from spine_gates.errors import InputError
 from spine_gates.model.loader import join_pointer
+from spine_gates.model.scope import inside_root
 
 
 def _missing(value: Any) -> bool:
@@ -285,8 +286,6 @@ def _inside_root(item: dict[str, Any], args: dict[str, Any], ctx: EvalContext,
                  value: str) -> None:
     """A named file that a link takes outside the spine root is bad input, not a finding: the
     spine's files live inside it, and nothing outside is looked at (exit 3 without reading)."""
-    from spine_gates.model.scope import inside_root
-
     try:
         inside_root(ctx.root, value)
     except InputError as exc:

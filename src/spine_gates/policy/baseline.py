@@ -8,12 +8,15 @@ one (written by hand or by an older version) does not suppress it.
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 from spine_gates.errors import EXIT_VIOLATIONS, GatesError, InputError
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import read_json
 from spine_gates.model.scope import inside_root
+from spine_gates.secrets.redact import redact_text
 from spine_gates.spine_files import BASELINE_FILE as BASELINE_FILE  # re-exported
 
 # The findings that mean a key is in the spine (a literal, a key format, URL credentials, a
@@ -28,8 +31,6 @@ def is_leaked_key(finding: Finding) -> bool:
 def not_accepted(finding: Finding, by: str) -> Finding:
     """A leaked-key finding an acceptance (`by`: a baseline or waiver) would have covered: it stays
     active and says why. The fingerprint is kept, so reports and receipts still match it."""
-    from dataclasses import replace
-
     if "; rotate it: " in finding.message:  # a waiver said so already
         return finding
     return replace(finding, message=f"{finding.message}; rotate it: {by} cannot accept a leaked "
@@ -74,8 +75,6 @@ def apply_baseline(findings: list[Finding], baseline: dict[str, str],
 def baseline_entries(findings: list[Finding]) -> list[dict[str, str]]:
     """What a baseline accepts: active errors and warnings (info never fails a gate, and is
     often about this machine, like a missing live proxy config), one entry per fingerprint."""
-    from spine_gates.secrets.redact import redact_text
-
     # The file is committed: a pointer or path naming a key (a mapping key, `~1`-escaped or not)
     # is written as the reports write it, through redaction.
     unique = {
@@ -90,8 +89,8 @@ def baseline_entries(findings: list[Finding]) -> list[dict[str, str]]:
 
 def write_baseline(root: Path, findings: list[Finding], name: str = BASELINE_FILE) -> int:
     """Write the baseline atomically (sorted, so the file diffs cleanly); return its size."""
-    import json
-
+    # The hook imports this module for a spine with waivers or a baseline; only `baseline create`
+    # writes one (tempfile and its archive modules are not worth loading there).
     from spine_gates.atomic import write_atomic
 
     leaked = [f for f in findings if is_leaked_key(f) and not f.suppressed]

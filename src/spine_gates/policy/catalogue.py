@@ -8,7 +8,7 @@ from pathlib import Path
 
 from spine_gates.checks.interface import builtin_rules
 from spine_gates.model.spine import bundled_dir
-from spine_gates.policy.rules import load_packs
+from spine_gates.policy.rules import load_packs, spine_packs
 from spine_gates.printable import visible
 
 # Built-in groups listed before the packs: the checks of the registries as they are read.
@@ -19,8 +19,6 @@ def catalogue_rows(root: Path | None = None) -> list[tuple[str, str, str, str, s
     """(id, severity, title, why, pack) for every rule: the registry checks, the shipped packs',
     the other built-in ones (policies/builtin/rules.yaml, in its order), then the spine's own
     (`root`)."""
-    from spine_gates.policy.rules import spine_packs
-
     builtin = builtin_rules()
     rows = [(r.meta.id, r.meta.severity.value, r.meta.title, r.why, "built-in")
             for r in builtin if r.group in _BEFORE_PACKS]

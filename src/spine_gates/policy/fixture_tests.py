@@ -13,18 +13,19 @@ import datetime as _dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from spine_gates.checks.table import load_gates
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding
 from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import Document, load_yaml
+from spine_gates.model.schemas import validate_document
 from spine_gates.model.scope import inside_root
 from spine_gates.model.spine import SpineConfig, bundled_dir, load_config, load_documents
+from spine_gates.policy.evaluator import evaluate_packs
+from spine_gates.policy.rules import RulePack, load_packs, spine_pack_dir, spine_packs
 from spine_gates.printable import visible_lines
-
-if TYPE_CHECKING:
-    from spine_gates.policy.rules import RulePack
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,6 @@ def apply_patch(data: Any, op: dict[str, Any]) -> Any:
 
 def _evaluate(model: GovernanceModel, today: _dt.date, packs: list[RulePack],
               params: dict[str, Any] | None = None) -> list[Finding]:
-    from spine_gates.model.schemas import validate_document
-    from spine_gates.policy.evaluator import evaluate_packs
-
     findings: list[Finding] = []
     for kind, document in model.documents.items():
         findings.extend(validate_document(kind, document))
@@ -135,8 +133,6 @@ def run_policy_tests(root: Path | None = None) -> PolicyTestReport:
     """The fixture cases of the spine's own packs (`<root>/policies/tests/*.yaml`, patched onto
     that spine), or, for a spine without its own packs, those of the shipped packs (patched onto
     the reference spine)."""
-    from spine_gates.policy.rules import load_packs, spine_pack_dir, spine_packs
-
     shipped = load_packs(bundled_dir("policies"))
     local_dir = spine_pack_dir(root) if root is not None else None
     if root is not None and local_dir is not None:
@@ -150,8 +146,6 @@ def run_policy_tests(root: Path | None = None) -> PolicyTestReport:
     config = load_config(base_root)
     base = load_documents(base_root, config)
     # The parameters the pre-commit gate would use on this spine (its settings, then the gate's).
-    from spine_gates.checks.table import load_gates
-
     gate = load_gates().get("registry-policy")
     params = {**(config.settings.get("rule_params") or {}), **(gate.rule_params if gate else {})}
     report = PolicyTestReport(rules=rule_ids)

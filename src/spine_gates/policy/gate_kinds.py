@@ -7,12 +7,15 @@ from typing import Any
 
 from spine_gates.checks.interface import GateDefinition, RuleMeta, RunContext, rule_metas
 from spine_gates.finding import Finding
+from spine_gates.model.coercions import coercion_findings
+from spine_gates.model.schemas import validate_document
+from spine_gates.model.spine import bundled_dir
+from spine_gates.policy.evaluator import evaluate_packs
+from spine_gates.policy.rules import load_packs, spine_packs
 
 
 def schema(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
     """SCHEMA-001: each registry matches its schema."""
-    from spine_gates.model.schemas import validate_document
-
     ctx.rules.update(rule_metas("schema"))
     findings: list[Finding] = []
     for kind, document in ctx.model.documents.items():
@@ -22,8 +25,6 @@ def schema(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[
 
 def yaml_coercion(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
     """YAML-001: values YAML 1.1 and 1.2 read differently."""
-    from spine_gates.model.coercions import coercion_findings
-
     ctx.rules.update(rule_metas("yaml-coercion"))
     findings: list[Finding] = []
     for kind, document in ctx.model.documents.items():
@@ -33,10 +34,6 @@ def yaml_coercion(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -
 
 def policy(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
     """The rule packs the spec names (`packs`), and the spine's own with `spine_packs: true`."""
-    from spine_gates.model.spine import bundled_dir
-    from spine_gates.policy.evaluator import evaluate_packs
-    from spine_gates.policy.rules import load_packs, spine_packs
-
     packs = load_packs(bundled_dir("policies"), spec.get("packs"))
     if spec.get("spine_packs"):  # the spine's own rules in <root>/policies/
         packs += spine_packs(ctx.root)

@@ -11,9 +11,12 @@ import jmespath
 import jmespath.exceptions
 import jmespath.visitor
 
+from spine_gates.checks.interface import builtin_rules
 from spine_gates.errors import InputError
 from spine_gates.finding import Severity
 from spine_gates.model.loader import Document, load_yaml
+from spine_gates.model.scope import inside_root
+from spine_gates.model.spine import bundled_dir
 from spine_gates.policy.assertions import ASSERTIONS
 
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d{3}$")
@@ -231,8 +234,6 @@ def _same_bytes(shipped: Path, local: Path) -> bool:
 
 
 def _own_packs(root: Path) -> tuple[Path | None, list[Path]]:
-    from spine_gates.model.spine import bundled_dir
-
     local = root / SPINE_POLICY_DIR
     if not local.exists() and not local.is_symlink():
         return None, []
@@ -241,8 +242,6 @@ def _own_packs(root: Path) -> tuple[Path | None, list[Path]]:
     shipped = bundled_dir("policies")
     if local.resolve() == shipped.resolve():
         return None, []
-    from spine_gates.model.scope import inside_root
-
     inside_root(root, SPINE_POLICY_DIR)  # the spine's packs live inside it: checked before a read
     own = []
     for path in sorted(local.glob("*.yaml")):
@@ -259,9 +258,6 @@ def spine_packs(root: Path) -> list[RulePack]:
     local, paths = _own_packs(root)
     if local is None:
         return []
-    from spine_gates.checks.interface import builtin_rules
-    from spine_gates.model.spine import bundled_dir
-
     shipped = load_packs(bundled_dir("policies"))
     packs = [load_pack(path, f"{SPINE_POLICY_DIR}/{path.name}") for path in paths]
     names = {pack.name for pack in shipped}

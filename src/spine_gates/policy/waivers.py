@@ -22,6 +22,7 @@ from spine_gates.checks.interface import rule_meta
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import load_yaml
+from spine_gates.model.scope import inside_root
 from spine_gates.policy.baseline import is_leaked_key, not_accepted
 from spine_gates.spine_files import WAIVERS_FILE as WAIVERS_FILE  # re-exported
 
@@ -55,8 +56,6 @@ def load_waivers(root: Path, name: str = WAIVERS_FILE) -> list[Waiver]:
     path = root / name
     if not path.exists() and not path.is_symlink():  # a broken link is an error, not "none"
         return []
-    from spine_gates.model.scope import inside_root
-
     document = load_yaml(inside_root(root, name), name)
     data = document.data
     if data is None:

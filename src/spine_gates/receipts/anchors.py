@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from spine_gates.errors import InputError
+from spine_gates.model.loader import read_text
 from spine_gates.model.scope import inside_root
 from spine_gates.receipts.files import NotRegular, TooLarge, read_regular
+from spine_gates.receipts.gitinfo import open_repo, worktree_of
 from spine_gates.receipts.keys import (
     KEYS_DIR,
     REVOKED_FILE,
@@ -119,8 +121,6 @@ def _worktree_keys(root: Path) -> dict[str, _Found]:
 
 def _head(root: Path) -> _Head | str:
     """HEAD's receipts folder, or why nothing can be pinned."""
-    from spine_gates.receipts.gitinfo import open_repo, worktree_of
-
     outside = "the spine root is not in a git repository"
     if worktree_of(root) is None and "GIT_DIR" not in os.environ:
         return outside  # no git at all: do not even import gitpython
@@ -214,8 +214,6 @@ def _staged(head: _Head, names: list[str]) -> set[str]:
 
 def _worktree_revocations(root: Path) -> str | None:
     """The worktree's `revoked.yaml` text, or None when there is none."""
-    from spine_gates.model.loader import read_text
-
     display = f"{KEYS_DIR}/{REVOKED_FILE}"
     path = inside_root(root, display)
     if not path.exists() and not path.is_symlink():

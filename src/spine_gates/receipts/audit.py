@@ -12,9 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from spine_gates.model.spine import load_config
 from spine_gates.receipts.keys import short_id
 from spine_gates.receipts.statement import LIVE_CONFIG_SUBJECT, governed_files, rfc3339, utc_now
 from spine_gates.receipts.verify import ChainReport, Receipt, verify_chain
+from spine_gates.secrets.redact import redact_text
 
 EXPIRY_WINDOW_DAYS = 14
 
@@ -70,7 +72,6 @@ def _governed_files(root: Path, receipts: list[Receipt]) -> list[str]:
     """Today's governed files plus every file a verified receipt named. A spine-gates.yaml that
     cannot be read is an InputError: without it the registry paths are unknown, and an audit
     that silently looked at the default paths would miss the commits that matter."""
-    from spine_gates.model.spine import load_config
 
     files = set(governed_files(root, load_config(root).registries.values()))
     for receipt in receipts:
@@ -221,7 +222,6 @@ def unreceipted_commits(root: Path, governed: list[str],
                        "--no-abbrev", "--", *sorted(to_spine))
     blob_digest: dict[str, str] = {}
     commits = []
-    from spine_gates.secrets.redact import redact_text
 
     for record in log.split("\0")[1:]:
         header, _, body = record.partition("\n")

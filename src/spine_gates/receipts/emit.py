@@ -6,7 +6,17 @@ import datetime as _dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spine_gates.receipts.keys import SigningKey
+from spine_gates import __version__
+from spine_gates.checks.table import load_gates
+from spine_gates.errors import InputError
+from spine_gates.model.spine import bundled_dir
+from spine_gates.receipts.keys import (
+    KEY_ENV,
+    KEY_FILE_ENV,
+    KEY_REF_ENV,
+    SigningKey,
+    load_signing_key,
+)
 from spine_gates.receipts.statement import (
     build_statement,
     governed_files,
@@ -29,8 +39,6 @@ def emit_receipt(result: GateResult, key: SigningKey, when: _dt.datetime | None 
     Subjects and git state are read before taking the lock; only chaining and writing hold it.
     `git=True` reads the spine root's git state; a dict (or None) is used as given.
     """
-    from spine_gates import __version__
-    from spine_gates.model.spine import bundled_dir
 
     root = Path(result.root)
     subjects = governed_subjects(root, governed_files(root, result.files, gate_reads(result)))
@@ -53,7 +61,6 @@ def emit_receipt(result: GateResult, key: SigningKey, when: _dt.datetime | None 
 
 def gate_reads(result: GateResult) -> frozenset[str]:
     """The optional spine folders the gate (every gate, for `all`) behind `result` read."""
-    from spine_gates.checks.table import load_gates
 
     gates = load_gates()
     names = [member.gate for member in result.members] or [result.gate]
@@ -66,8 +73,6 @@ def signing_key_for_run(path: str | None, explicit: bool) -> tuple[SigningKey | 
     Asking with `--receipt` and no key is bad input (exit 3); the CI default without a key runs
     without a receipt and warns. The warning is returned rather than printed so that a run that
     stops on bad input prints its one error line and nothing else."""
-    from spine_gates.errors import InputError
-    from spine_gates.receipts.keys import KEY_ENV, KEY_FILE_ENV, KEY_REF_ENV, load_signing_key
 
     key = load_signing_key(path)
     if key is not None:

@@ -12,11 +12,16 @@ import datetime as _dt
 import functools
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spine_gates.atomic import write_atomic
 from spine_gates.errors import InputError
+from spine_gates.model.loader import parse_yaml
+from spine_gates.receipts.gitinfo import worktree_of
+from spine_gates.secrets.redact import register_secret
 
 KEYS_DIR = "receipts/keys"
 REVOKED_FILE = "revoked.yaml"
@@ -140,8 +145,6 @@ def parse_revocations(text: str, name: str, keys: list[PublicKey]) -> dict[str, 
 
     `key` is a key id (hex), a `sha256:<8 hex>` short id, or the name of a `.pub` file.
     """
-    from spine_gates.model.loader import parse_yaml
-
     document = parse_yaml(text, Path(name), name)
     data = document.data
     if data is None:
@@ -215,8 +218,6 @@ def signing_key_from_text(text: str, display: str) -> SigningKey:
 
 def _register(text: str) -> None:
     """Scrub the private key from every later output of this process."""
-    from spine_gates.secrets.redact import register_secret
-
     for line in text.strip().splitlines():
         if not line.startswith("-----"):
             register_secret(line)
@@ -286,10 +287,6 @@ def commit_hint(key: PublicKey, public_path: Path) -> str:
 def write_keypair(root: Path, out: str | None, name: str | None) -> tuple[Path, Path, PublicKey]:
     """Generate a key: private key (0600) outside the repository, public key into
     `<root>/receipts/keys/<name>.pub`. Refuses to overwrite either."""
-    import re
-
-    from spine_gates.receipts.gitinfo import worktree_of
-
     pem, public = generate_key()
     name = name or f"signer-{public.keyid[:8]}"
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
@@ -316,8 +313,6 @@ def write_keypair(root: Path, out: str | None, name: str | None) -> tuple[Path, 
         os.fsync(fd)
     finally:
         os.close(fd)
-    from spine_gates.atomic import write_atomic
-
     public_path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(public_path, public_pem(public), mode=0o644)
     return private, public_path, public_key_from_raw(public.raw, name, f"{KEYS_DIR}/{name}.pub")

@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spine_gates.errors import InputError
+from spine_gates.policy.waivers import load_waivers
+from spine_gates.report.json_format import finding_dict
+from spine_gates.secrets.redact import redact_text
 from spine_gates.spine_files import POLICIES_DIR, SCENARIOS_DIR, settings_files
 
 if TYPE_CHECKING:
@@ -121,7 +124,6 @@ def policy_digest(directory: Path) -> str:
 
 
 def _redact(value: Any) -> Any:
-    from spine_gates.secrets.redact import redact_text
 
     if isinstance(value, str):
         return redact_text(value)
@@ -134,7 +136,6 @@ def _redact(value: Any) -> Any:
 
 def _waivers_used(result: GateResult) -> list[dict[str, Any]]:
     """The waivers that suppressed findings in this run, with owner and expiry for the audit."""
-    from spine_gates.policy.waivers import load_waivers
 
     try:
         waivers = load_waivers(Path(result.root))
@@ -179,7 +180,6 @@ def build_statement(result: GateResult, *, run_key_value: str, when: _dt.datetim
                     policies: str, subjects: list[dict[str, Any]],
                     live_digests: list[str] | None = None) -> dict[str, Any]:
     """The Statement for one gate run (subjects computed by the caller, so they can be reused)."""
-    from spine_gates.report.json_format import finding_dict
 
     subject = list(subjects)
     live = live_digests if live_digests is not None else live_config_digests([result])

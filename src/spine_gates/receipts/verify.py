@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spine_gates.checks.table import load_gates
 from spine_gates.model.loader import paused_gc
+from spine_gates.model.spine import load_config
 from spine_gates.receipts import dsse
 from spine_gates.receipts.anchors import load_keyring
 from spine_gates.receipts.files import NotRegular, read_regular
@@ -375,10 +377,8 @@ def check_worktree(root: Path, report: ChainReport,
     A file that receipt names must still exist with the same digest; a file it does not name
     must not exist (added since). `governed` defaults to every governed file of the spine as it
     is now; a broken spine-gates.yaml is an InputError (exit 3)."""
-    from spine_gates.checks.table import load_gates
 
     if governed is None:
-        from spine_gates.model.spine import load_config
 
         governed = governed_files(root, load_config(root).registries.values())
     passing = [r for r in report.receipts if r.passed]

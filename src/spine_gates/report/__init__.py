@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,5 @@ FORMATS = ("text", "json", "sarif", "junit", "github", "spine")
 
 def renderer(name: str) -> Renderer:
     """Import only the chosen format's module (keeps the hook path light)."""
-    import importlib
-
     module = importlib.import_module(f"spine_gates.report.{name}_format")
     return module.render  # type: ignore[no-any-return]

@@ -11,10 +11,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from spine_gates.ccr.compile import compile_ccr_config
+from spine_gates.ccr.live import read_live_config
+from spine_gates.ccr.profiles import get_profile
+from spine_gates.ccr.safety import ENV_REF, interpolate
 from spine_gates.errors import InputError
+from spine_gates.model.governance import load_model
+from spine_gates.model.loader import read_json
 from spine_gates.printable import visible_lines
-from spine_gates.routing.fallback import Failures, Outcome, resolve
+from spine_gates.routing.fallback import Failures, Outcome, registered_providers, resolve
 from spine_gates.routing.slots import Decision, decide
+from spine_gates.secrets.redact import register_secret
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,6 @@ def explain_request(body: dict[str, Any], config: dict[str, Any],
 
 def load_request(path: str) -> dict[str, Any]:
     """An Anthropic Messages body from a JSON file; bad JSON is exit 3 with its line."""
-    from spine_gates.model.loader import read_json
 
     body = read_json(Path(path), path)
     if not isinstance(body, dict):
@@ -65,19 +71,15 @@ def load_router_config(path: str | None, root: Path | None,
 
     A path is read as the router reads it (JSON5); otherwise the SSOT at `root` is compiled.
     """
-    from spine_gates.ccr.profiles import get_profile
 
     profile = get_profile(profile_name)
     if path:
-        from spine_gates.ccr.live import read_live_config
 
         live = read_live_config(Path(path).expanduser(), path)
         data = live.data
         if profile.interpolates_router and isinstance(data.get("Router"), dict):
             data = {**data, "Router": _interpolated_router(data)}
         return data, path, profile.supports_fallback
-    from spine_gates.ccr.compile import compile_ccr_config
-    from spine_gates.model.governance import load_model
 
     if root is None:
         raise InputError("no spine root and no --ccr-config")
@@ -94,9 +96,6 @@ def _interpolated_router(config: dict[str, Any]) -> dict[str, Any]:
     redaction service and appears only as a fingerprint."""
     import os
 
-    from spine_gates.ccr.safety import ENV_REF, interpolate
-    from spine_gates.routing.fallback import registered_providers
-    from spine_gates.secrets.redact import register_secret
 
     names = registered_providers(config)
     router: dict[str, Any] = {}

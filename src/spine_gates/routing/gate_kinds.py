@@ -1,28 +1,30 @@
 """The `routing-scenarios` and `routing-resilience` check kinds (gates/routing-scenarios.yaml).
 
-The evaluator, the tokenizer and the compiler are imported inside the checks. The rules they
-report (SCEN-*, ROLE-110..112) are described in policies/builtin/rules.yaml (group `routing`).
+The rules they report (SCEN-*, ROLE-110..112) are described in policies/builtin/rules.yaml
+(group `routing`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from spine_gates.ccr.compile import compile_ccr_config, profile_for
+from spine_gates.ccr.live import live_path, read_live_config
+from spine_gates.ccr.profiles import get_profile
+from spine_gates.ccr.safety import shape_findings
 from spine_gates.checks.interface import GateDefinition, RunContext, rule_meta, rule_metas
+from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
+from spine_gates.model.loader import join_pointer
+from spine_gates.routing.resilience import SlotResilience, analyse, role_slots
+from spine_gates.routing.scenarios import findings_for, run_all, scenario_dir
 
-if TYPE_CHECKING:
-    from spine_gates.routing.resilience import SlotResilience
 
 def _compiled(ctx: RunContext, spec: dict[str, Any]
               ) -> tuple[dict[str, Any] | None, bool, list[Finding]]:
     """The compiled router config, or None and a finding when the SSOT does not compile (the
     registry rules report why; routing is then not evaluated rather than the run aborted)."""
-    from spine_gates.ccr.compile import compile_ccr_config
-    from spine_gates.ccr.profiles import get_profile
-    from spine_gates.errors import InputError
-
     profile = get_profile(ctx.options.get("profile") or spec.get("profile"))
     try:
         return compile_ccr_config(ctx.model, profile), profile.supports_fallback, []
@@ -41,8 +43,6 @@ def _compiled(ctx: RunContext, spec: dict[str, Any]
 
 
 def scenarios(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
-    from spine_gates.routing.scenarios import findings_for, run_all, scenario_dir
-
     ctx.rules.update(rule_metas("routing"))
     directory = scenario_dir(ctx.root)
     if directory is None:  # a spine without scenarios: nothing to check, nothing to report
@@ -62,9 +62,6 @@ def resilience(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> l
     names a live router config (`--live PATH`), in that config too: a hand-edited proxy can lose
     its fallbacks or point one at a provider it does not register (ROLE-111), which the SSOT
     cannot show."""
-    from spine_gates.model.loader import join_pointer
-    from spine_gates.routing.resilience import analyse, role_slots
-
     ctx.rules.update(rule_metas("routing"))
     config, fallback, problems = _compiled(ctx, spec)
     findings: list[Finding] = list(problems)
@@ -113,12 +110,6 @@ def _slot_findings(slot: SlotResilience, label: str, where: Where) -> list[Findi
 
 
 def _live_findings(ctx: RunContext, fallback: bool) -> list[Finding]:
-    from spine_gates.ccr.compile import profile_for
-    from spine_gates.ccr.live import live_path, read_live_config
-    from spine_gates.ccr.safety import shape_findings
-    from spine_gates.model.loader import join_pointer
-    from spine_gates.routing.resilience import analyse
-
     path, _ = live_path(ctx.options.get("live"))
     live = read_live_config(path)
     # A value of the wrong type (a list where `fallback` maps scenarios) would be read as the

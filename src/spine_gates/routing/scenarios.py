@@ -12,14 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spine_gates.ccr.live import read_live_config
 from spine_gates.checks.interface import rule_meta
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import Document, load_yaml
 from spine_gates.model.role_status import RoleStatus
+from spine_gates.model.scope import inside_root
+from spine_gates.model.spine import bundled_dir
 from spine_gates.routing.explain import explain_request
 from spine_gates.routing.fallback import Failures, Outcome, resolve
 from spine_gates.routing.resilience import role_slots, role_view, slot_decision
+from spine_gates.secrets.detect import register_found
 
 SCENARIO_RULE = "SCEN-001"
 _WHEN = ("request", "role", "slot")
@@ -42,9 +46,6 @@ def scenario_dir(root: Path) -> Path | None:
 
     The spine's scenarios, the folder and each file, must resolve inside the root (exit 3
     before any is read otherwise)."""
-    from spine_gates.model.scope import inside_root
-    from spine_gates.model.spine import bundled_dir
-
     local = root / "scenarios"
     if local.is_dir():
         inside_root(root, "scenarios")
@@ -89,8 +90,6 @@ def run_file(path: Path, name: str, base_config: dict[str, Any],
           "a scenario file needs a 'scenarios:' list", doc, "")
     config = base_config
     if data.get("ccr_config") is not None:
-        from spine_gates.ccr.live import read_live_config
-
         ref = data["ccr_config"]
         _need(isinstance(ref, str) and bool(ref.strip()), "'ccr_config' must be a path", doc,
               "/ccr_config")
@@ -180,8 +179,6 @@ def findings_for(results: list[ScenarioResult]) -> list[Finding]:
     """SCEN-001 per unmet expectation. The message quotes the scenario's name and values, text
     the secrets pack may not have scanned in this run (the scenario gate alone), so any key in
     it is registered for redaction here."""
-    from spine_gates.secrets.detect import register_found
-
     out = []
     title = rule_meta(SCENARIO_RULE).title
     for result in results:

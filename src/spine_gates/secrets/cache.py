@@ -1,7 +1,8 @@
 """A TTL cache of Infisical existence answers in the user cache directory.
 
 Only (host, project, environment, path, name) -> found/missing and when it was checked: never a
-value. A pre-commit run answers from here without the network. `XDG_CACHE_HOME` relocates it.
+value. A pre-commit run answers from here without the network (and never writes, so the atomic
+writer is imported in `save`). `XDG_CACHE_HOME` relocates it.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from spine_gates.errors import InputError
+from spine_gates.model.loader import load_yaml
 from spine_gates.secrets.redact import register_secret
 from spine_gates.secrets.resolvers.manifest import DEFAULT_MANIFEST
 
@@ -63,8 +64,6 @@ def _user_config_path() -> Path:
 
 
 def _read_user_config() -> dict[str, Any]:
-    from spine_gates.model.loader import load_yaml
-
     path = _user_config_path()
     if not path.is_file():
         if os.environ.get("SPINE_GATES_INFISICAL_CONFIG"):

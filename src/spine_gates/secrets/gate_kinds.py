@@ -12,6 +12,8 @@ from typing import Any
 
 from spine_gates.checks.interface import GateDefinition, RunContext, rule_metas
 from spine_gates.finding import Finding, Severity
+from spine_gates.secrets import resolve
+from spine_gates.secrets.config import load_settings
 
 
 def _flag(name: str, spec: dict[str, Any], ctx: RunContext) -> bool:
@@ -22,9 +24,6 @@ def _flag(name: str, spec: dict[str, Any], ctx: RunContext) -> bool:
 def secret_refs(spec: dict[str, Any], ctx: RunContext,
                 gate: GateDefinition) -> list[Finding]:
     """Check each reference exists, never reading a value; the message names the source."""
-    from spine_gates.secrets import resolve
-    from spine_gates.secrets.config import load_settings
-
     require = _flag("require_resolution", spec, ctx)
     offline = _flag("offline", spec, ctx)
     metas = rule_metas("secret-refs")

@@ -10,14 +10,12 @@ registered for redaction, so no template can leak it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from spine_gates.checks.interface import EvalContext, Violation
 from spine_gates.errors import InputError
 from spine_gates.secrets import detect, refs
-
-if TYPE_CHECKING:
-    from spine_gates.secrets.text_scan import FileHit
+from spine_gates.secrets.text_scan import FileHit, scan_file
 
 
 def _hits(leaf: dict[str, Any]) -> list[detect.SecretHit]:
@@ -35,8 +33,6 @@ def _file_hits(item: dict[str, Any], ctx: EvalContext) -> list[FileHit]:
     """A `governed_files[]` item's hits (the file is read and scanned once per run)."""
     cached: list[FileHit] | None = item.get("_secret_hits")
     if cached is None:
-        from spine_gates.secrets.text_scan import scan_file
-
         cached = scan_file(ctx.root, str(item["_file"]), str(item.get("format")),
                            bool(item.get("structured")), item.get("_document"))
         item["_secret_hits"] = cached

@@ -9,6 +9,7 @@ time with `register_secret` (e.g. a value read from the environment behind an `e
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 from spine_gates.secrets.patterns import ASSIGNMENT, candidate_formats, secret_span
@@ -34,8 +35,6 @@ def _xml_escape(value: str, quote: bool = True) -> str:
 
 def register_secret(value: str) -> None:
     """Scrub `value` (and its JSON/XML-escaped forms) from every later output of this process."""
-    import json
-
     global _registered_regex
     if not isinstance(value, str) or len(value.strip()) < MIN_REGISTERED_LENGTH:
         return

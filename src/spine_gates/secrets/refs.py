@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from spine_gates.secrets.redact import register_secret
+
 DEFAULT_NAMESPACE = "/spine/ai/providers"
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
@@ -100,8 +102,6 @@ def register_referenced_keys(refs: list[object], environ: Mapping[str, str]) -> 
     process holds: `env:NAME` reads `$NAME`, `infisical://…/KEY` reads `$KEY` (as `infisical
     run` provides it). A key the SSOT marks as one is then scrubbed from every output, whatever
     its format and wherever else it was pasted. Returns how many were registered."""
-    from spine_gates.secrets.redact import register_secret
-
     count = 0
     for raw in refs:
         if not isinstance(raw, str):

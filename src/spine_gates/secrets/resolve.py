@@ -2,6 +2,8 @@
 
 Order for `infisical://` refs: a fresh cache answer, then Infisical itself (bounded), then the
 offline manifest; `env:` refs ask the environment. Each answer keeps the name of its source.
+The Infisical resolver (sockets, temp dirs) is imported only when a run goes online: the offline
+pre-commit hook (`secrets check --offline`) never needs it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from typing import Any
 
 from spine_gates.checks.interface import rule_meta
 from spine_gates.finding import Finding, Severity
+from spine_gates.model.scope import inside_root
 from spine_gates.secrets import detect, refs
 from spine_gates.secrets.cache import DEFAULT_TTL_SECONDS, ExistenceCache
 from spine_gates.secrets.config import SecretsSettings
 from spine_gates.secrets.resolvers.env import EnvResolver
 from spine_gates.secrets.resolvers.interface import Resolution, Status
+from spine_gates.secrets.resolvers.manifest import ManifestResolver
 
 MISSING_RULE = "SEC-010"
 UNRESOLVED_RULE = "SEC-011"
@@ -58,8 +62,6 @@ def resolve_refs(uses: list[RefUse], settings: SecretsSettings, root: Path, offl
                  require: bool = False, cache: ExistenceCache | None = None
                  ) -> dict[refs.SecretRef, Resolution]:
     """One resolution per distinct reference."""
-    from spine_gates.secrets.resolvers.infisical import InfisicalResolver
-
     distinct = list(dict.fromkeys(use.ref for use in uses))
     env_refs = [r for r in distinct if r.scheme == "env"]
     infisical_refs = [r for r in distinct if r.scheme == "infisical"]
@@ -83,6 +85,8 @@ def resolve_refs(uses: list[RefUse], settings: SecretsSettings, root: Path, offl
                                   f"{_age(age)} ago")
     why_not_live = "offline (--offline)" if offline else ""
     if pending and not offline:
+        from spine_gates.secrets.resolvers.infisical import InfisicalResolver
+
         live = InfisicalResolver(settings.infisical).resolve(pending)
         now = time.time()
         for resolution in live:
@@ -117,9 +121,6 @@ def _age(seconds: float) -> str:
 
 
 def _manifest(settings: SecretsSettings, root: Path) -> Any:
-    from spine_gates.model.scope import inside_root
-    from spine_gates.secrets.resolvers.manifest import ManifestResolver
-
     path = inside_root(root, settings.manifest)
     if not path.is_file():
         return None

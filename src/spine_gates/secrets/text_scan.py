@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from spine_gates.errors import InputError
 from spine_gates.model.loader import (
     Document,
@@ -204,8 +206,6 @@ def _value_hits(document: Document) -> list[FileHit]:
 def _outside_values(text: str, found: list[tuple[str, str, int, int]],
                     document: Document | None) -> list[FileHit]:
     """The finds in comments and mapping keys (a find inside a value is the value scan's)."""
-    import yaml
-
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     scalars: list[tuple[int, int, str | None]] = []  # (start, end, the key's text or None)
     key_next = False

@@ -6,7 +6,9 @@ The SDK is bounded and contained here because it is neither by itself: it has no
 server hangs the caller), retries network errors 4x with backoff (13.5 s against a dead host),
 and some versions write `.env.infisical` into the working directory. So: a short TCP check
 first, a per-request timeout whose expiry is not retried, an overall deadline, a throwaway
-working directory, and the SDK's own cache (and its cleanup thread) off.
+working directory, and the SDK's own cache (and its cleanup thread) off. `urllib.request` is
+imported once Infisical is configured, and the SDK (with requests, most of a second) once the TCP
+check passes.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from spine_gates.errors import InputError
 from spine_gates.model.loader import load_yaml
+from spine_gates.secrets.detect import known_formats, looks_random
 from spine_gates.secrets.refs import SecretRef, normalise_namespace
 from spine_gates.secrets.resolvers.interface import Resolution, Resolver, Status
 from spine_gates.spine_files import SECRETS_MANIFEST
@@ -27,8 +28,6 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
 def _is_name(entry: object) -> bool:
     """A secret's name, not a pasted value: the shape of a name and no known key format."""
-    from spine_gates.secrets.detect import known_formats, looks_random
-
     if not isinstance(entry, str) or not _NAME.match(entry):
         return False
     return not any(True for _ in known_formats(entry)) and not looks_random(entry)
