@@ -187,7 +187,7 @@ def test_sync_clear_overrides_ends_them_all(spine: Path, tmp_path: Path) -> None
     live = synced(with_module(spine), tmp_path)
     added = apply_hung_openai(spine)
     result = run_gates("sync", "--root", str(spine), "--live", str(live), "--clear-overrides",
-                       env=at(5))
+                       env=_keygen(spine, tmp_path))
     assert result.returncode == 0, result.stderr
     for override in added:
         assert f"ended failover override {override.id}" in result.stdout
@@ -216,3 +216,52 @@ def test_sync_says_a_restart_loads_a_new_module(spine: Path, tmp_path: Path) -> 
     again = run_gates("sync", "--root", str(spine), "--live", str(live), env=at(0))
     assert "already matches the SSOT" in again.stdout
     assert "ccr restart" not in again.stdout and "installed" not in again.stdout
+
+
+def _keygen(spine: Path, tmp_path: Path) -> dict[str, str]:
+    key = tmp_path / "ops.key"
+    made = run_gates("receipts", "keygen", "--root", str(spine), "--out", str(key), env=at(0))
+    assert made.returncode == 0, made.stderr
+    return {**at(5), "SPINE_GATES_SIGNING_KEY_FILE": str(key)}
+
+
+def test_sync_clear_overrides_signs_a_revert_receipt_like_failover_revert(
+        spine: Path, tmp_path: Path) -> None:
+    live = synced(with_module(spine), tmp_path)
+    added = apply_hung_openai(spine)
+    env = _keygen(spine, tmp_path)
+    result = run_gates("sync", "--root", str(spine), "--live", str(live), "--clear-overrides",
+                       env=env)
+    assert result.returncode == 0, result.stderr
+    assert "receipt sha256:" in result.stdout
+    audit = run_gates("receipts", "audit", "--root", str(spine), "--format", "json", env=env)
+    [action] = json.loads(audit.stdout)["failover"]["actions"]
+    assert action["action"] == "revert"
+    assert {o["id"] for o in action["overrides"]} == {o.id for o in added}
+    assert run_gates("receipts", "verify", "--root", str(spine), env=env).returncode == 0
+
+
+def test_sync_clear_overrides_without_a_signing_key_is_exit_3_and_ends_nothing(
+        spine: Path, tmp_path: Path) -> None:
+    live = synced(with_module(spine), tmp_path)
+    added = apply_hung_openai(spine)
+    result = run_gates("sync", "--root", str(spine), "--live", str(live), "--clear-overrides",
+                       env=at(5))
+    assert result.returncode == 3
+    assert "signing key" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert [o.id for o in overrides.read()] == [o.id for o in added]
+
+
+def test_adopt_does_not_offer_a_live_slot_that_is_exactly_an_active_override(
+        spine: Path, tmp_path: Path) -> None:
+    live = synced(spine, tmp_path)
+    added = apply_hung_openai(spine)
+    config = json.loads(live.read_text())
+    for override in added:
+        config["Router"][override.slot] = override.route
+    live.write_text(json.dumps(config, indent=2) + "\n")
+    result = run_gates("adopt", "--root", str(spine), "--live", str(live), env=at(5))
+    assert result.returncode == 0, result.stderr
+    assert "+++" not in result.stdout, result.stdout
+    for override in added:
+        assert f"failover override {override.id}" in result.stdout

@@ -6,12 +6,17 @@ Provider health comes from a real `gates providers status` against fake provider
 
 from __future__ import annotations
 
+import http.server
 import json
+import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.failover.cli_setup import NOW, Armed, arm, cache_health
+from tests.health.fakes import closed_port
 from tests.helpers import run_gates
 
 ROUTE = "openrouter,anthropic/claude-sonnet-4-5"
@@ -256,3 +261,87 @@ def test_apply_outside_a_spine_is_exit_3(tmp_path: Path, armed: Armed) -> None:
     proc = run_gates("failover", "apply", "--yes", "--from-cache", cwd=elsewhere,
                      env=armed.env)
     assert proc.returncode == 3
+
+
+# --- integration of the two halves: faults and freshness ------------------------------------
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        body = b'{"status":"ok"}'
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _router_port(armed: Armed, port: int) -> None:
+    config = json.loads(armed.live.read_text())
+    config["PORT"] = port
+    armed.live.write_text(json.dumps(config, indent=2) + "\n")
+
+
+def test_apply_with_the_router_not_running_records_the_override_and_says_to_start_it(
+        armed: Armed) -> None:
+    _router_port(armed, closed_port())
+    proc = armed.failover("apply", "--from-cache", "--yes", **armed.signed())
+    assert proc.returncode == 0, proc.stderr
+    assert "the router is not running" in proc.stdout and "ccr start" in proc.stdout
+    assert "no restart" not in proc.stdout
+    assert {o["state"] for o in _status(armed)["overrides"]} == {"active"}
+
+
+def test_apply_with_the_router_running_says_the_next_request_uses_it(armed: Armed) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        _router_port(armed, server.server_address[1])
+        proc = armed.failover("apply", "--from-cache", "--yes", **armed.signed())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 0, proc.stderr
+    assert "the router module reads the override on the next request; no restart" \
+        in proc.stdout
+    assert "not running" not in proc.stdout
+
+
+def test_a_corrupted_override_file_stops_drift_and_sync_with_exit_3_naming_it(
+        armed: Armed, state_home: Path) -> None:
+    state_home.mkdir(parents=True, exist_ok=True)
+    broken = '{"version": 1, "overrides": [{"slot": "def'
+    (state_home / "overrides.json").write_text(broken)
+    live = ("--root", str(armed.spine), "--live", str(armed.live))
+    before = armed.live.read_bytes()
+    for proc in (armed.gates("run", "provider-drift", *live, "--no-receipt"),
+                 armed.gates("sync", *live), armed.gates("sync", *live, "--clear-overrides")):
+        assert proc.returncode == 3, proc.stdout + proc.stderr
+        assert len(proc.stderr.splitlines()) == 1
+        assert proc.stderr.startswith("gates: error: ") and "overrides.json" in proc.stderr
+        assert "fix or remove the file" in proc.stderr
+    assert (state_home / "overrides.json").read_text() == broken
+    assert armed.live.read_bytes() == before
+
+
+def test_plan_from_cache_says_how_old_the_health_is(armed: Armed) -> None:
+    proc = armed.failover("plan", "--from-cache")
+    assert proc.returncode == 1, proc.stderr
+    assert re.search(r"^  health: cached at \S+Z, under a minute old \(fresh for 5m\)$",
+                     proc.stdout, re.M), proc.stdout
+
+
+def test_plan_and_apply_from_a_stale_cache_are_exit_3_and_apply_writes_nothing(
+        armed: Armed) -> None:
+    time.sleep(1.1)
+    stale = {"SPINE_GATES_HEALTH_TTL": "1"}  # as `session check` reads it
+    for proc in (armed.failover("plan", "--from-cache", **stale),
+                 armed.failover("apply", "--from-cache", "--yes", **stale, **armed.signed())):
+        assert proc.returncode == 3, proc.stdout + proc.stderr
+        assert len(proc.stderr.splitlines()) == 1
+        assert "the cached provider health is " in proc.stderr
+        assert "run `gates providers status`" in proc.stderr
+    assert _status(armed)["overrides"] == []

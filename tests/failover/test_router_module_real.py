@@ -15,8 +15,6 @@ import datetime as _dt
 import json
 import shutil
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from spine_gates.routing.explain import Explanation, explain_request
 from spine_gates.routing.fallback import Failures
 from tests.ccr.ccr_fakes import REPO, Router, free_port, point_spine_at
 from tests.failover.helpers import healthy, hung
+from tests.failover.router_helpers import DEFAULT_BODY, HANG_S, THINK_BODY, ask, router_env
 from tests.routing.cases import cases
 from tests.routing.harness import RouterPool, RouterResult, assert_agrees
 from tests.routing.upstream import Behaviour, RoutingUpstream
@@ -135,34 +134,6 @@ def test_router_answers_with_the_override_iff_the_evaluator_says_its_slot(
 
 # --- a hung primary, end to end through the engine ---------------------------------------------
 
-CLIENT_KEY = "failover-test-client-key"
-DEFAULT_BODY = {"model": "claude-sonnet-4-5", "max_tokens": 16, "stream": False,
-                "messages": [{"role": "user", "content": "hi"}]}
-THINK_BODY = {**DEFAULT_BODY, "thinking": {"type": "enabled", "budget_tokens": 1024}}
-HANG_S = 6.0
-
-
-def _ask(port: int, body: dict[str, Any], timeout: float) -> tuple[int, str | None, float]:
-    """(status, the model that answered, seconds); status 0 when the client timed out."""
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/v1/messages", data=json.dumps(body).encode(),
-        headers={"content-type": "application/json", "x-api-key": CLIENT_KEY,
-                 "anthropic-version": "2023-06-01"}, method="POST")
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, None, time.monotonic() - started
-    except (TimeoutError, urllib.error.URLError) as exc:
-        if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None),
-                                                       TimeoutError):
-            return 0, None, time.monotonic() - started
-        raise
-    text = data["content"][0]["text"]
-    return 200, text.removeprefix("answer from "), time.monotonic() - started
-
-
 @pytest.fixture
 def hung_router(tmp_path: Path, state_home: Path) -> Iterator[tuple[Any, Path, int,
                                                                     RoutingUpstream]]:
@@ -186,10 +157,7 @@ def hung_router(tmp_path: Path, state_home: Path) -> Iterator[tuple[Any, Path, i
         live.write_text(render_config(config))
         installed = router_module.install(live)
         assert config["CUSTOM_ROUTER_PATH"] == str(installed.path)
-        env = {str(p["api_key"])[1:]: f"fake-{p['name']}-key" for p in config["Providers"]
-               if str(p["api_key"]).startswith("$")}
-        env["CCR_APIKEY"] = CLIENT_KEY
-        router = Router(home, port, env).start()
+        router = Router(home, port, router_env(config)).start()
         yield model, live, port, upstream
     finally:
         upstream.configure({})  # let a request stuck on the hang end, so the router can stop
@@ -203,7 +171,7 @@ def test_hung_primary_is_answered_by_the_fallback_after_apply(hung_router: Any) 
     model, live, port, upstream = hung_router
     live_config = json.loads(live.read_text())
     upstream.configure({"openai": Behaviour(close=True, delay=HANG_S)})
-    status, _, _ = _ask(port, DEFAULT_BODY, timeout=2)
+    status, _, _ = ask(port, DEFAULT_BODY, timeout=2)
     assert status == 0, "the hung primary should hold the request past the client's 2 s"
 
     proposed = plan(model, healthy(openai=hung()), live_config,
@@ -216,12 +184,12 @@ def test_hung_primary_is_answered_by_the_fallback_after_apply(hung_router: Any) 
     overrides.apply(proposed, _dt.timedelta(minutes=5), clock.now(), live_path=live)
     upstream.take()
 
-    status, answered_by, _ = _ask(port, DEFAULT_BODY, timeout=2)
+    status, answered_by, _ = ask(port, DEFAULT_BODY, timeout=2)
     assert status == 200 and answered_by == change.route
     assert time.monotonic() - applied_at < 2.0
     assert [c.provider for c in upstream.take()] == ["openrouter"]
     # a slot without an override still routes as the SSOT says (architect: anthropic)
-    status, answered_by, _ = _ask(port, THINK_BODY, timeout=5)
+    status, answered_by, _ = ask(port, THINK_BODY, timeout=5)
     assert (status, answered_by) == (200, "anthropic,claude-opus-4-5")
     # the live config never changed: the override is data the module reads
     assert json.loads(live.read_text()) == live_config
@@ -233,14 +201,14 @@ def test_revert_and_expiry_hand_the_slot_back(hung_router: Any) -> None:
     proposed = plan(model, healthy(openai=hung()), live_config,
                     failover_settings(model.config), clock.now())
     overrides.apply(proposed, _dt.timedelta(minutes=5), clock.now(), live_path=live)
-    assert _ask(port, DEFAULT_BODY, timeout=5)[1] == "openrouter,anthropic/claude-sonnet-4-5"
+    assert ask(port, DEFAULT_BODY, timeout=5)[1] == "openrouter,anthropic/claude-sonnet-4-5"
     overrides.revert(None, clock.now())
-    assert _ask(port, DEFAULT_BODY, timeout=5)[1] == "openai,o4-mini"
+    assert ask(port, DEFAULT_BODY, timeout=5)[1] == "openai,o4-mini"
 
     overrides.apply(proposed, _dt.timedelta(seconds=1), clock.now(), live_path=live)
-    assert _ask(port, DEFAULT_BODY, timeout=5)[1] == "openrouter,anthropic/claude-sonnet-4-5"
+    assert ask(port, DEFAULT_BODY, timeout=5)[1] == "openrouter,anthropic/claude-sonnet-4-5"
     time.sleep(1.2)
-    assert _ask(port, DEFAULT_BODY, timeout=5)[1] == "openai,o4-mini"  # expired: no revert run
+    assert ask(port, DEFAULT_BODY, timeout=5)[1] == "openai,o4-mini"  # expired: no revert run
 
 
 def test_a_torn_override_file_routes_as_the_ssot_says(hung_router: Any,
@@ -248,4 +216,4 @@ def test_a_torn_override_file_routes_as_the_ssot_says(hung_router: Any,
     _, _, port, _ = hung_router
     state_home.mkdir(parents=True, exist_ok=True)
     (state_home / overrides.FILE_NAME).write_text('{"version": 1, "overrides": [{"slot": "def')
-    assert _ask(port, DEFAULT_BODY, timeout=5)[1] == "openai,o4-mini"
+    assert ask(port, DEFAULT_BODY, timeout=5)[1] == "openai,o4-mini"

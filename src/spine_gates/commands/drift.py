@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spine_gates.commands import emit, root_of
 from spine_gates.drift.check import ignore_rules, run_drift
@@ -19,6 +20,11 @@ from spine_gates.drift.compare import DriftVerdict
 from spine_gates.drift.deploy_guard import refuse_broken_ssot, refuse_known_keys
 from spine_gates.errors import EXIT_PASS, InputError
 from spine_gates.printable import visible, visible_lines
+
+if TYPE_CHECKING:
+    from spine_gates.checks.interface import RunContext
+    from spine_gates.drift.run import DriftRun
+    from spine_gates.receipts.keys import SigningKey
 
 CCR_ONLY = "claude-code-router only: --target ccr"
 
@@ -79,6 +85,8 @@ def sync(root: Path, live_option: str | None, profile_name: str | None, dry_run:
         if clear_overrides and view.recorded:
             lines.append(f"dry run: would end {len(view.recorded)} failover override(s)")
         return visible_lines(lines), EXIT_PASS
+    # ending overrides is signed like `gates failover revert`: find the key before writing
+    key = _clear_key(len(view.recorded)) if clear_overrides and view.recorded else None
     if module is not None and module_changed:
         # before the config that names it: a router started in between finds the module
         from spine_gates.failover import router_module
@@ -95,8 +103,10 @@ def sync(root: Path, live_option: str | None, profile_name: str | None, dry_run:
         # the router loads the module once, at start: a new or changed one needs a restart
         again = "the restart above loads it" if result.wrote else reload
         lines.append(f"installed the failover router module {module[0]}; {again}")
-    if clear_overrides:
-        lines += _clear_overrides(view.now)
+    if clear_overrides and key is not None:
+        lines += _clear_overrides(root, ctx, path, view.now, key)
+    elif clear_overrides:
+        lines.append("no failover override to end")
     elif active:
         lines.append(f"keeps {len(active)} active failover override(s) "
                      f"({', '.join(o.id for o in active)}); end them with `gates failover "
@@ -104,17 +114,35 @@ def sync(root: Path, live_option: str | None, profile_name: str | None, dry_run:
     return visible_lines(lines), EXIT_PASS
 
 
-def _clear_overrides(now: _dt.datetime) -> list[str]:
-    """End every override (expired ones too): the state file is left valid and empty."""
-    from spine_gates.failover import overrides
+def _clear_key(count: int) -> SigningKey:
+    """The signing key for the revert receipt of `--clear-overrides` (exit 3 without one)."""
+    from spine_gates.receipts.keys import KEY_ENV, KEY_FILE_ENV, KEY_REF_ENV, load_signing_key
+
+    key = load_signing_key(None)
+    if key is None:
+        raise InputError(f"sync --clear-overrides ends {count} failover override(s), signed "
+                         f"like `gates failover revert`, and needs a signing key: set "
+                         f"{KEY_FILE_ENV}, {KEY_ENV} or {KEY_REF_ENV} (create one with `gates "
+                         "receipts keygen`), or end them first with `gates failover revert "
+                         "--all --no-receipt`")
+    return key
+
+
+def _clear_overrides(root: Path, ctx: RunContext, path: Path, now: _dt.datetime,
+                     key: SigningKey) -> list[str]:
+    """End every override (expired ones too) through `failover revert`'s code: the state file
+    is left valid and empty, and a revert receipt is signed."""
+    from spine_gates.commands.failover import clear_for_sync
     from spine_gates.health.state import iso
 
-    removed = overrides.revert(None, now)
+    removed, digest = clear_for_sync(root, ctx, path, now, key)
     if not removed:
         return ["no failover override to end"]
-    return [f"ended failover override {o.id} (Router.{o.slot}: {o.route} back to {o.replaces}; "
-            f"{'expired' if not o.active(now) else 'was active until'} {iso(o.expires_at)})"
-            for o in removed]
+    lines = [f"ended failover override {o.id} (Router.{o.slot}: {o.route} back to "
+             f"{o.replaces}; {'expired' if not o.active(now) else 'was active until'} "
+             f"{iso(o.expires_at)})" for o in removed]
+    lines.append(f"receipt {digest[:15]}" if digest else "no receipt")
+    return lines
 
 
 def adopt(root: Path, live_option: str | None, profile_name: str | None,
@@ -137,7 +165,9 @@ def adopt(root: Path, live_option: str | None, profile_name: str | None,
 
     assert isinstance(live, LiveConfig)  # the claude-code-router target reads one
     run = run_drift(ctx.model, live, profile, ignore_rules(ctx.model, None))
+    run, kept = _without_overrides(run)
     proposal = propose_adoption(ctx.model, run)
+    proposal.notes += kept
     parts = []
     if proposal.patch:
         parts.append(proposal.patch)
@@ -145,6 +175,24 @@ def adopt(root: Path, live_option: str | None, profile_name: str | None,
     if not parts:
         parts.append("# nothing to adopt: the live config has no hand edits")
     return "\n".join(p.rstrip("\n") for p in parts) + "\n", EXIT_PASS
+
+
+def _without_overrides(run: DriftRun) -> tuple[DriftRun, list[str]]:
+    """A live slot that is exactly an active, recorded failover override is not a hand edit to
+    adopt: it expires, and `gates failover revert` ends it. Drop it from the run, with a note."""
+    import dataclasses
+
+    from spine_gates.drift.overridden import read_view
+    from spine_gates.health.state import iso
+
+    view = read_view(run.compiled, run.live.data, run.differences)
+    if not view.covered:
+        return run, []
+    notes = [f"/{'/'.join(unit)}: failover override {o.id} until {iso(o.expires_at)}, not a "
+             "hand edit; not adopted (`gates failover revert` ends it)"
+             for unit, o in view.covered.items()]
+    kept = tuple(d for d in run.differences if d.unit not in view.covered)
+    return dataclasses.replace(run, differences=kept), notes
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

@@ -66,8 +66,9 @@ def _inputs(args: argparse.Namespace, writer: str | None) -> _Inputs:
     return _Inputs(root, ctx, settings, read_live_config(path), now())
 
 
-def _states(args: argparse.Namespace, root: Path) -> dict[str, Health]:
-    """Provider health: the cached `providers status` (--from-cache) or fresh probes."""
+def _states(args: argparse.Namespace, root: Path) -> tuple[dict[str, Health], str | None]:
+    """Provider health: the cached `providers status` (--from-cache), with a line saying how old
+    it is, or fresh probes (no line)."""
     from spine_gates.failover.plan import states_from_snapshot
 
     if args.from_cache:
@@ -77,7 +78,7 @@ def _states(args: argparse.Namespace, root: Path) -> dict[str, Health]:
         if snapshot is None:
             raise InputError("no cached provider state for this spine: run `gates providers "
                              "status` first, or drop --from-cache", str(root))
-        return states_from_snapshot(snapshot)
+        return states_from_snapshot(snapshot), _cache_age(snapshot)
     from spine_gates.health.provider_status import collect_status
     from spine_gates.health.render import Progress
 
@@ -90,16 +91,46 @@ def _states(args: argparse.Namespace, root: Path) -> dict[str, Health]:
         progress.clear()
     # collect_status registered every key it saw: all output (and the override file's evidence)
     # leaves through the redaction service
-    return {status.id: status.health for status in report.providers}
+    return {status.id: status.health for status in report.providers}, None
 
 
-def _plan(args: argparse.Namespace, inputs: _Inputs) -> Plan:
+def _cache_age(snapshot: dict[str, Any]) -> str:
+    """'cached at T, N old (fresh for M)'; exit 3 when older than fresh (what `session check`
+    calls stale): a failover moves traffic, and an outage seen minutes ago may be over, or a new
+    one unseen. The age is on the machine's clock, which wrote the cache (not SPINE_GATES_NOW)."""
+    import datetime as _dt
+    import os
+
+    from spine_gates.failover.settings import format_duration
+    from spine_gates.health.freshness import TTL_ENV, cache_ttl_s
+    from spine_gates.health.state import utcnow
+
+    try:
+        ttl = cache_ttl_s(snapshot, os.environ)
+        checked = _dt.datetime.fromisoformat(str(snapshot["checked_at"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        raise InputError(f"cannot tell how old the cached provider health is (checked_at, "
+                         f"{TTL_ENV}): run `gates providers status` again") from None
+    age = max(0.0, (utcnow() - checked).total_seconds())
+    old = "under a minute" if age < 60 else format_duration(_dt.timedelta(minutes=age // 60))
+    fresh = format_duration(_dt.timedelta(seconds=int(ttl)))
+    stamp = str(snapshot["checked_at"])
+    if age > ttl:
+        raise InputError(f"the cached provider health is from {stamp} ({old} old; fresh for "
+                         f"{fresh}): run `gates providers status` first, or drop --from-cache "
+                         "to probe now")
+    return f"cached at {stamp}, {old} old (fresh for {fresh})"
+
+
+def _plan(args: argparse.Namespace, inputs: _Inputs) -> tuple[Plan, str | None]:
+    """The plan, and the line saying how old cached health is (None after fresh probes)."""
     from spine_gates.failover import overrides
     from spine_gates.failover.plan import plan
 
     active = overrides.active(inputs.now)
-    states = _states(args, inputs.root)
-    return plan(inputs.ctx.model, states, inputs.live.data, inputs.settings, inputs.now, active)
+    states, health = _states(args, inputs.root)
+    return plan(inputs.ctx.model, states, inputs.live.data, inputs.settings, inputs.now,
+                active), health
 
 
 def _predicted(proposed: Plan, live: dict[str, Any], states_json: dict[str, str]) -> list[
@@ -121,11 +152,13 @@ def _predicted(proposed: Plan, live: dict[str, Any], states_json: dict[str, str]
     return out
 
 
-def render_plan(proposed: Plan, predicted: list[dict[str, Any]]) -> str:
+def render_plan(proposed: Plan, predicted: list[dict[str, Any]], health: str | None = None) -> str:
     from spine_gates.health.state import iso
 
     lines = [f"failover plan ({iso(proposed.checked_at)}): "
              f"{proposed.status.replace('_', ' ')}"]
+    if health:
+        lines.append(f"  health: {health}")
     for change in proposed.changes:
         lines.append(f"  change  {change.slot}: {change.replaces} -> {change.route} "
                      f"(role {change.role}; {change.state.value}: {change.reason})")
@@ -149,13 +182,13 @@ def render_plan(proposed: Plan, predicted: list[dict[str, Any]]) -> str:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     inputs = _inputs(args, None)
-    proposed = _plan(args, inputs)
+    proposed, health = _plan(args, inputs)
     predicted = _predicted(proposed, inputs.live.data, _health_states(inputs.root, args))
     if args.format == "json":
         data = {**proposed.to_json(), "predicted": predicted}
         emit(json.dumps(data, indent=2) + "\n", None)
     else:
-        emit(render_plan(proposed, predicted), None)
+        emit(render_plan(proposed, predicted, health), None)
     return proposed.exit_code
 
 
@@ -245,7 +278,7 @@ def _routes(live: dict[str, Any], active: list[Override]) -> dict[str, str]:
     return routes
 
 
-def _sign(args: argparse.Namespace, inputs: _Inputs, key: SigningKey | None, action: str,
+def _sign(inputs: _Inputs, key: SigningKey | None, action: str,
           entries: list[Override], before: dict[str, str], findings: list[Finding],
           note: str = "") -> str | None:
     if key is None:
@@ -277,20 +310,20 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if unsigned and key is not None:
         before = _routes(inputs.live.data, [o for o in overrides.active(inputs.now)
                                             if o not in unsigned])
-        digest = _sign(args, inputs, key, "apply", unsigned, before, findings,
+        digest = _sign(inputs, key, "apply", unsigned, before, findings,
                        note="completes an apply interrupted before its receipt")
         if digest:
             overrides.set_receipt([o.id for o in unsigned], digest)
             lines.append(f"receipted {', '.join(o.id for o in unsigned)} (an earlier apply "
                          f"stopped before signing): {digest[:15]}")
-    proposed = _plan(args, inputs)
+    proposed, health = _plan(args, inputs)
     if proposed.nothing_to_do:
-        lines.append(render_plan(proposed, []).rstrip("\n"))
+        lines.append(render_plan(proposed, [], health).rstrip("\n"))
         lines.append("nothing to apply")
         emit(visible_lines(lines), None)
         return 0
     if not args.yes:
-        emit(render_plan(proposed, []), None, sys.stderr)
+        emit(render_plan(proposed, [], health), None, sys.stderr)
         if not _ask():
             emit("not applied\n", None)
             return 0
@@ -299,7 +332,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         if proposed.reverts else []
     added = overrides.apply(proposed, ttl, inputs.now, max_ttl=inputs.settings.max_ttl,
                             live_path=inputs.live.path)
-    digest = _sign(args, inputs, key, "apply", [*added, *reverted], before, findings)
+    digest = _sign(inputs, key, "apply", [*added, *reverted], before, findings)
     if digest and added:
         overrides.set_receipt([o.id for o in added], digest)
     from spine_gates.health.state import iso
@@ -313,9 +346,21 @@ def cmd_apply(args: argparse.Namespace) -> int:
         lines.append(f"stuck {stuck.slot}: {stuck.why}")
     lines += _findings_note(findings)
     lines.append(f"receipt {digest[:15]}" if digest else "no receipt (--no-receipt)")
-    lines.append("the router module reads the override on the next request; no restart")
+    lines.append(_router_note(inputs))
     emit(visible_lines(lines), None)
     return 0
+
+
+def _router_note(inputs: _Inputs) -> str:
+    """What happens next: the running router's module reads the override on its next request;
+    a stopped router answers nothing until it is started (the override is recorded either way)."""
+    from spine_gates.failover.router_probe import router_port, router_running
+
+    port = router_port(inputs.live.data)
+    if router_running(port):
+        return "the router module reads the override on the next request; no restart"
+    return (f"the router is not running (nothing answers on 127.0.0.1:{port}): start it with "
+            "`ccr start`; its module reads the override from the first request")
 
 
 def _findings_note(findings: list[Finding]) -> list[str]:
@@ -326,8 +371,34 @@ def _findings_note(findings: list[Finding]) -> list[str]:
             f"{', '.join(rules)}"]
 
 
-def cmd_revert(args: argparse.Namespace) -> int:
+def end_overrides(inputs: _Inputs, ids: list[str] | None, key: SigningKey | None) -> tuple[
+        list[Override], str | None, list[Finding]]:
+    """Remove overrides (`ids`, or every one) and sign the revert receipt: `failover revert` and
+    `sync --clear-overrides` both end overrides here. Returns what was removed, the receipt's
+    digest (None without a key or when nothing was removed) and the findings it records."""
     from spine_gates.failover import overrides
+
+    findings = _recorded_findings(inputs.ctx, None)
+    before = _routes(inputs.live.data, overrides.active(inputs.now))
+    removed = overrides.revert(ids, inputs.now)
+    if not removed:
+        return [], None, findings
+    return removed, _sign(inputs, key, "revert", removed, before, findings), findings
+
+
+def clear_for_sync(root: Path, ctx: RunContext, live_path: Path, now: _dt.datetime,
+                   key: SigningKey) -> tuple[list[Override], str | None]:
+    """`gates sync --clear-overrides`, after the sync wrote the live config: end every override
+    (expired ones too), receipted like `gates failover revert --all`."""
+    from spine_gates.ccr.live import read_live_config
+    from spine_gates.failover.settings import failover_settings
+
+    inputs = _Inputs(root, ctx, failover_settings(ctx.config), read_live_config(live_path), now)
+    removed, digest, _ = end_overrides(inputs, None, key)
+    return removed, digest
+
+
+def cmd_revert(args: argparse.Namespace) -> int:
 
     if not args.ids and not args.all:
         raise InputError("name the overrides to revert (see `gates failover status`) or pass "
@@ -336,13 +407,10 @@ def cmd_revert(args: argparse.Namespace) -> int:
         raise InputError("pass override ids or --all, not both")
     inputs = _inputs(args, "failover revert")
     key = _signing_key(args)
-    findings = _recorded_findings(inputs.ctx, None)
-    before = _routes(inputs.live.data, overrides.active(inputs.now))
-    removed = overrides.revert(None if args.all else args.ids, inputs.now)
+    removed, digest, findings = end_overrides(inputs, None if args.all else args.ids, key)
     if not removed:
         emit("no override recorded; nothing to revert\n", None)
         return 0
-    digest = _sign(args, inputs, key, "revert", removed, before, findings)
     lines = [f"reverted {o.id}: {o.slot} back to {o.replaces}" for o in removed]
     lines += _findings_note(findings)
     lines.append(f"receipt {digest[:15]}" if digest else "no receipt (--no-receipt)")

@@ -20,6 +20,7 @@ from typing import Any
 
 from spine_gates.errors import InputError
 from spine_gates.health import state_store
+from spine_gates.health.freshness import cache_ttl_s
 from spine_gates.model.discovery import spine_root
 from spine_gates.printable import visible
 
@@ -162,7 +163,7 @@ def _session_check(root_arg: str | None, env: Mapping[str, str], reference: bool
         written_at, files, digest, raw = row
         payload = json.loads(raw)
         age = now - float(written_at)
-        ttl = float(env.get("SPINE_GATES_HEALTH_TTL") or payload.get("cache_ttl_s") or 300)
+        ttl = cache_ttl_s(payload, env)
         stale = age > ttl or digest_files(root, json.loads(files)) != digest
     note = ""
     if stale:
