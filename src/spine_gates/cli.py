@@ -59,6 +59,16 @@ def _options(*adders: Callable[[argparse.ArgumentParser], object]) -> _Parser:
     return parent
 
 
+def _receipt_options(default: bool | None, help: str) -> _Parser:
+    """--receipt/--no-receipt and the key to sign with, for the commands that sign."""
+    return _options(
+        lambda p: p.add_argument("--receipt", action=argparse.BooleanOptionalAction,
+                                 default=default, help=help),
+        lambda p: p.add_argument("--signing-key", metavar="PATH",
+                                 help="Ed25519 private key (else $SPINE_GATES_SIGNING_KEY_FILE, "
+                                      "$SPINE_GATES_SIGNING_KEY, $SPINE_GATES_SIGNING_KEY_REF)"))
+
+
 def _root_options(writes: bool) -> _Parser:
     parent = _options()
     where = parent.add_mutually_exclusive_group()
@@ -151,7 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
         return parent.add_subparsers(dest=f"{name}_command", parser_class=_Parser,
                                      metavar="SUBCOMMAND", required=True)
 
-    run = sub.add_parser("run", parents=[reader, report, live, target, listing, colours],
+    run = sub.add_parser("run", parents=[reader, report, live, target, listing, colours,
+                                         _receipt_options(None, "write a signed receipt "
+                                                          "(default: on when $CI is set)")],
                          help="run a gate (or all) on a spine")
     run.add_argument("gate", help="gate name from `gates list`, or all")
     run.add_argument("files", nargs="*", metavar="FILE",
@@ -159,11 +171,6 @@ def build_parser() -> argparse.ArgumentParser:
                           "reads one of them, else exit 0 at once")
     run.add_argument("--no-baseline", action="store_true",
                      help="report findings accepted in the baseline too")
-    run.add_argument("--receipt", action=argparse.BooleanOptionalAction, default=None,
-                     help="write a signed receipt (default: on when $CI is set)")
-    run.add_argument("--signing-key", metavar="PATH",
-                     help="Ed25519 private key (else $SPINE_GATES_SIGNING_KEY_FILE, "
-                          "$SPINE_GATES_SIGNING_KEY, $SPINE_GATES_SIGNING_KEY_REF)")
     run.set_defaults(handler="cmd_run")
 
     sub.add_parser("list", parents=[plain], help="list the gates").set_defaults(
@@ -307,14 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
     health = _options(lambda p: p.add_argument(
         "--from-cache", action="store_true",
         help="use the provider health the last `gates providers status` cached (no probes)"))
-    receipt = _options(lambda p: p.add_argument(
-        "--receipt", action=argparse.BooleanOptionalAction, default=True,
-        help="sign a receipt into the spine's failover chain in the user's state dir "
-             "(default: on; needs a signing key)"),
-        lambda p: p.add_argument(
-        "--signing-key", metavar="PATH",
-        help="Ed25519 private key (else $SPINE_GATES_SIGNING_KEY_FILE, "
-             "$SPINE_GATES_SIGNING_KEY, $SPINE_GATES_SIGNING_KEY_REF)"))
+    receipt = _receipt_options(True, "sign a receipt into the spine's failover chain in the "
+                               "user's state dir (default: on; needs a signing key)")
     failover.add_parser("plan", parents=[reader, live, plain, probe, health],
                         help="the overrides provider health calls for (exit 0 nothing to do, "
                              "1 changes proposed)").set_defaults(handler="cmd_plan")

@@ -3,33 +3,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from spine_gates.checks.interface import GateDefinition, RuleMeta, RunContext, rule_metas
 from spine_gates.finding import Finding
 from spine_gates.model.coercions import coercion_findings
+from spine_gates.model.loader import Document
 from spine_gates.model.schemas import validate_document
 from spine_gates.model.spine import bundled_dir
 from spine_gates.policy.evaluator import evaluate_packs
 from spine_gates.policy.rules import load_packs, spine_packs
 
 
+def _per_document(ctx: RunContext, group: str,
+                  judge: Callable[[str, Document], list[Finding]]) -> list[Finding]:
+    ctx.rules.update(rule_metas(group))
+    return [finding for kind, document in ctx.model.documents.items()
+            for finding in judge(kind, document)]
+
+
 def schema(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
     """SCHEMA-001: each registry matches its schema."""
-    ctx.rules.update(rule_metas("schema"))
-    findings: list[Finding] = []
-    for kind, document in ctx.model.documents.items():
-        findings.extend(validate_document(kind, document))
-    return findings
+    return _per_document(ctx, "schema", validate_document)
 
 
 def yaml_coercion(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
     """YAML-001: values YAML 1.1 and 1.2 read differently."""
-    ctx.rules.update(rule_metas("yaml-coercion"))
-    findings: list[Finding] = []
-    for kind, document in ctx.model.documents.items():
-        findings.extend(coercion_findings(kind, document))
-    return findings
+    return _per_document(ctx, "yaml-coercion", coercion_findings)
 
 
 def policy(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
