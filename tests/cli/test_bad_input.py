@@ -38,6 +38,15 @@ def _no_crash(result: subprocess.CompletedProcess[str]) -> None:
     assert "internal error" not in result.stderr
 
 
+def _offline_status_report(spine: Path) -> Any:
+    """`gates providers status --offline --format json` on the spine: must not crash; its report."""
+    env = gates_env(HOME=str(spine.parent / "home"))
+    result = run_gates("providers", "status", "--offline", "--format", "json", "--root",
+                       str(spine), env=env)
+    _no_crash(result)
+    return json.loads(result.stdout)
+
+
 @pytest.fixture
 def full_spine(spine: Path) -> Path:
     """The reference spine plus its scenarios, so every gate of `run all` has work to do."""
@@ -107,11 +116,7 @@ def test_provider_status_and_baseline_survive_non_list_models(spine: Path) -> No
 @pytest.mark.parametrize("api_base", ["http://h:abc", "http://[::1", "http://h:99999"])
 def test_malformed_api_base_port_is_a_problem_not_a_crash(spine: Path, api_base: str) -> None:
     _set(spine, PROVIDERS, ("providers", "openai", "api_base"), api_base)
-    env = gates_env(HOME=str(spine.parent / "home"))
-    result = run_gates("providers", "status", "--offline", "--format", "json", "--root",
-                       str(spine), env=env)
-    _no_crash(result)
-    report = json.loads(result.stdout)
+    report = _offline_status_report(spine)
     openai = next(p for p in report["providers"] if p["id"] == "openai")
     assert openai["api_base"] == ""  # shown as nothing rather than half-parsed
 
@@ -273,11 +278,7 @@ def test_non_finite_health_setting_is_bad_input(spine: Path, value: str) -> None
 @pytest.mark.parametrize("value", [True, -1, 1.5])
 def test_provider_status_survives_non_list_ccr_slots(spine: Path, value: Any) -> None:
     _set(spine, ROLES, ("roles", "architect", "ccr_slots"), value)
-    env = gates_env(HOME=str(spine.parent / "home"))
-    result = run_gates("providers", "status", "--offline", "--format", "json", "--root",
-                       str(spine), env=env)
-    _no_crash(result)
-    report = json.loads(result.stdout)
+    report = _offline_status_report(spine)
     assert any(role["role"] == "architect" for role in report["roles"]), report["roles"]
 
 
