@@ -49,3 +49,17 @@ def one_error_line(result: subprocess.CompletedProcess[str], *needles: str) -> N
     assert lines[0].startswith("gates: error: ")
     for needle in needles:
         assert needle in lines[0], lines[0]
+
+
+def drain_pty(master: int) -> bytes:
+    """Everything written to a pseudo-terminal until its writers have closed it."""
+    chunks: list[bytes] = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)
