@@ -39,3 +39,27 @@ def run_gates(*args: str, cwd: Path | None = None, env: dict[str, str] | None = 
         timeout=timeout,
         input=stdin,
     )
+
+
+def one_error_line(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    """Bad input's shape: exit 3 and exactly one `gates: error:` line naming every needle."""
+    assert result.returncode == 3, (result.returncode, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("gates: error: ")
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def drain_pty(master: int) -> bytes:
+    """Everything written to a pseudo-terminal until its writers have closed it."""
+    chunks: list[bytes] = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)

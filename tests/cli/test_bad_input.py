@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import REPO, gates_env, run_gates
+from tests.helpers import REPO, gates_env, one_error_line, run_gates
 
 PROVIDERS = "docs/governance/PROVIDER_REGISTRY.yaml"
 ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"
@@ -38,13 +38,13 @@ def _no_crash(result: subprocess.CompletedProcess[str]) -> None:
     assert "internal error" not in result.stderr
 
 
-def _one_error_line(result: subprocess.CompletedProcess[str], *needles: str) -> None:
-    assert result.returncode == 3, (result.returncode, result.stderr)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("gates: error: ")
-    for needle in needles:
-        assert needle in lines[0]
+def _offline_status_report(spine: Path) -> Any:
+    """`gates providers status --offline --format json` on the spine: must not crash; its report."""
+    env = gates_env(HOME=str(spine.parent / "home"))
+    result = run_gates("providers", "status", "--offline", "--format", "json", "--root",
+                       str(spine), env=env)
+    _no_crash(result)
+    return json.loads(result.stdout)
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_compile_names_the_malformed_role_field(spine: Path, path: tuple[Any, ..
                                                 needle: str) -> None:
     _set(spine, ROLES, path, value)
     result = run_gates("route", "resilience", "--root", str(spine))
-    _one_error_line(result, ROLES, needle)
+    one_error_line(result, ROLES, needle)
 
 
 def test_provider_status_and_baseline_survive_non_list_models(spine: Path) -> None:
@@ -116,11 +116,7 @@ def test_provider_status_and_baseline_survive_non_list_models(spine: Path) -> No
 @pytest.mark.parametrize("api_base", ["http://h:abc", "http://[::1", "http://h:99999"])
 def test_malformed_api_base_port_is_a_problem_not_a_crash(spine: Path, api_base: str) -> None:
     _set(spine, PROVIDERS, ("providers", "openai", "api_base"), api_base)
-    env = gates_env(HOME=str(spine.parent / "home"))
-    result = run_gates("providers", "status", "--offline", "--format", "json", "--root",
-                       str(spine), env=env)
-    _no_crash(result)
-    report = json.loads(result.stdout)
+    report = _offline_status_report(spine)
     openai = next(p for p in report["providers"] if p["id"] == "openai")
     assert openai["api_base"] == ""  # shown as nothing rather than half-parsed
 
@@ -130,7 +126,7 @@ def test_malformed_api_base_override_is_bad_input(spine: Path, override: str) ->
     env = gates_env(HOME=str(spine.parent / "home"))
     result = run_gates("providers", "status", "--offline", "--root", str(spine),
                        "--api-base-override", override, env=env)
-    _one_error_line(result, "--api-base-override", "is not a valid URL")
+    one_error_line(result, "--api-base-override", "is not a valid URL")
 
 
 @pytest.mark.parametrize("flag", [["--timeout", "nan"], ["--deadline", "inf"],
@@ -138,7 +134,7 @@ def test_malformed_api_base_override_is_bad_input(spine: Path, override: str) ->
 def test_non_finite_probe_times_are_bad_input(spine: Path, flag: list[str]) -> None:
     env = gates_env(HOME=str(spine.parent / "home"))
     result = run_gates("providers", "status", "--offline", "--root", str(spine), *flag, env=env)
-    _one_error_line(result, "positive, finite seconds")
+    one_error_line(result, "positive, finite seconds")
 
 
 @pytest.mark.parametrize(("config", "needle"), [
@@ -151,7 +147,7 @@ def test_malformed_rule_params_is_bad_input(spine: Path, config: str, needle: st
                                             command: list[str]) -> None:
     (spine / "spine-gates.yaml").write_text(config)
     env = gates_env(HOME=str(spine.parent / "home"))
-    _one_error_line(run_gates(*command, "--root", str(spine), env=env), needle)
+    one_error_line(run_gates(*command, "--root", str(spine), env=env), needle)
 
 
 def test_null_rule_params_entry_means_defaults(spine: Path) -> None:
@@ -163,7 +159,7 @@ def test_null_rule_params_entry_means_defaults(spine: Path) -> None:
 def test_baseline_path_that_is_a_directory_is_bad_input(spine: Path) -> None:
     (spine / ".spine-gates-baseline.json").mkdir()
     result = run_gates("baseline", "create", "--root", str(spine))
-    _one_error_line(result, ".spine-gates-baseline.json", "is a directory")
+    one_error_line(result, ".spine-gates-baseline.json", "is a directory")
     assert (spine / ".spine-gates-baseline.json").is_dir()
     assert not [p for p in spine.iterdir() if p.name.endswith(".tmp")]
 
@@ -174,19 +170,19 @@ def test_unwritable_output_is_bad_input(spine: Path) -> None:
     if not target.is_file():
         pytest.skip("needs Linux /proc")
     result = run_gates("run", "registry-policy", "--root", str(spine), "--output", str(target))
-    _one_error_line(result, "/proc/version", "cannot write --output")
+    one_error_line(result, "/proc/version", "cannot write --output")
 
 
 def test_simulation_too_large_is_refused_quickly(spine: Path) -> None:
     result = run_gates("route", "simulate", "--root", str(spine), "--rate",
                        "executor=999999/s", "--duration", "1h", timeout=20)
-    _one_error_line(result, "--rate", "limit 1,000,000")
+    one_error_line(result, "--rate", "limit 1,000,000")
 
 
 def test_sub_second_duration_is_refused(spine: Path) -> None:
     result = run_gates("route", "simulate", "--root", str(spine), "--rate", "executor=5/min",
                        "--duration", "0.5s")
-    _one_error_line(result, "--duration must be between 1 second and 7 days")
+    one_error_line(result, "--duration must be between 1 second and 7 days")
 
 
 def _deep_json(depth: int = 100_000) -> str:
@@ -197,13 +193,13 @@ def test_deeply_nested_request_is_bad_input(tmp_path: Path, spine: Path) -> None
     request = tmp_path / "deep.json"
     request.write_text(_deep_json())
     result = run_gates("route", "explain", "--root", str(spine), str(request))
-    _one_error_line(result, "deep.json:1: JSON nested too deeply to read")
+    one_error_line(result, "deep.json:1: JSON nested too deeply to read")
 
 
 def test_deeply_nested_baseline_is_bad_input(spine: Path) -> None:
     (spine / ".spine-gates-baseline.json").write_text(_deep_json())
     result = run_gates("run", "registry-policy", "--root", str(spine))
-    _one_error_line(result, ".spine-gates-baseline.json:1: JSON nested too deeply to read")
+    one_error_line(result, ".spine-gates-baseline.json:1: JSON nested too deeply to read")
 
 
 def test_deeply_nested_receipt_index_line_is_reported(spine: Path) -> None:
@@ -233,7 +229,7 @@ def test_overlong_path_names_are_bad_input(tmp_path: Path, spine: Path,
     args = [a.format(long=long, request=request) for a in command]
     env = gates_env(HOME=str(tmp_path / "home"))
     result = run_gates(*args, "--root", str(spine), env=env)
-    _one_error_line(result, "File name too long")
+    one_error_line(result, "File name too long")
     assert len(result.stderr) < 400  # the 5000-character name is shortened, not echoed
 
 
@@ -250,7 +246,7 @@ def test_live_config_symlink_loop_is_bad_input(tmp_path: Path, spine: Path,
     loop = _loop(tmp_path)
     env = gates_env(HOME=str(tmp_path / "home"))
     result = run_gates(*command, "--live", str(loop), "--root", str(spine), env=env)
-    _one_error_line(result, "is a symlink loop")
+    one_error_line(result, "is a symlink loop")
 
 
 @pytest.mark.parametrize(("name", "needle"), [
@@ -268,7 +264,7 @@ def test_unreadable_links_are_errors_not_silently_absent(spine: Path, name: str,
         shutil.rmtree(target)
     _loop(spine)
     target.symlink_to(spine / "loop-a")
-    _one_error_line(run_gates("run", "all", "--root", str(spine)), needle)
+    one_error_line(run_gates("run", "all", "--root", str(spine)), needle)
 
 
 @pytest.mark.parametrize("value", [".nan", ".inf"])
@@ -276,17 +272,13 @@ def test_non_finite_health_setting_is_bad_input(spine: Path, value: str) -> None
     (spine / "spine-gates.yaml").write_text(f"health:\n  timeout_s: {value}\n")
     env = gates_env(HOME=str(spine.parent / "home"))
     result = run_gates("providers", "status", "--offline", "--root", str(spine), env=env)
-    _one_error_line(result, "spine-gates.yaml", "health.timeout_s must be a positive number")
+    one_error_line(result, "spine-gates.yaml", "health.timeout_s must be a positive number")
 
 
 @pytest.mark.parametrize("value", [True, -1, 1.5])
 def test_provider_status_survives_non_list_ccr_slots(spine: Path, value: Any) -> None:
     _set(spine, ROLES, ("roles", "architect", "ccr_slots"), value)
-    env = gates_env(HOME=str(spine.parent / "home"))
-    result = run_gates("providers", "status", "--offline", "--format", "json", "--root",
-                       str(spine), env=env)
-    _no_crash(result)
-    report = json.loads(result.stdout)
+    report = _offline_status_report(spine)
     assert any(role["role"] == "architect" for role in report["roles"]), report["roles"]
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, gates_env
+from tests.helpers import REPO, drain_pty, gates_env
 
 PROVIDERS = "docs/governance/PROVIDER_REGISTRY.yaml"
 ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"
@@ -89,21 +89,13 @@ def _on_a_tty(*args: str) -> str:
                                 stdout=slave, stderr=subprocess.DEVNULL)
         os.close(slave)
         slave = -1
-        chunks = []
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
+        out = drain_pty(master)
         assert proc.wait(timeout=60) == 1
     finally:
         if slave != -1:
             os.close(slave)
         os.close(master)
-    return b"".join(chunks).decode().replace("\r\n", "\n")
+    return out.decode().replace("\r\n", "\n")
 
 
 def test_coloured_text_report_emits_only_its_own_colour_codes(hostile):

@@ -22,18 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, gates_env, run_gates
+from tests.helpers import REPO, gates_env, one_error_line, run_gates
 
 REPORT_START = "gate registry-policy"  # how `gates run registry-policy` starts its text report
-
-
-def _one_error_line(result: subprocess.CompletedProcess[str], *needles: str) -> None:
-    assert result.returncode == 3, (result.returncode, result.stderr)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("gates: error: ")
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 def _mknod(path: Path, kind: int, major: int, minor: int) -> None:
@@ -126,7 +117,7 @@ def test_output_to_a_directory_is_refused(name: str, commands: dict[str, Command
     folder.mkdir()
     args, _ = commands[name](folder)
     result = run_gates(*args, env=_env(tmp_path))
-    _one_error_line(result, str(folder), "directory")
+    one_error_line(result, str(folder), "directory")
     assert list(folder.iterdir()) == []
 
 
@@ -225,7 +216,7 @@ def test_new_output_file_gets_the_umask_mode(spine: Path, tmp_path: Path,
 def test_output_in_a_missing_folder_is_refused(spine: Path, tmp_path: Path) -> None:
     out = tmp_path / "no-such-folder" / "report.txt"
     result = run_gates("run", "registry-policy", "--root", str(spine), "--output", str(out))
-    _one_error_line(result, str(out), "folder does not exist")
+    one_error_line(result, str(out), "folder does not exist")
 
 
 class _FifoReader:
@@ -276,7 +267,7 @@ def test_output_to_a_fifo_without_a_reader_is_refused_without_waiting(spine: Pat
     started = time.monotonic()
     result = run_gates("run", "registry-policy", "--root", str(spine), "--output", str(fifo),
                        timeout=30)
-    _one_error_line(result, str(fifo), "FIFO has no reader")
+    one_error_line(result, str(fifo), "FIFO has no reader")
     assert time.monotonic() - started < 20
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
@@ -285,7 +276,7 @@ def test_output_to_a_block_device_is_refused(spine: Path, tmp_path: Path) -> Non
     device = tmp_path / "disk"
     _mknod(device, stat.S_IFBLK, 7, 0)  # a loop device's number; never opened
     result = run_gates("run", "registry-policy", "--root", str(spine), "--output", str(device))
-    _one_error_line(result, str(device), "block device")
+    one_error_line(result, str(device), "block device")
     assert stat.S_ISBLK(device.lstat().st_mode)
 
 
@@ -296,7 +287,7 @@ def test_output_to_a_socket_is_refused(spine: Path, tmp_path: Path) -> None:
         server.bind(str(path))
         result = run_gates("run", "registry-policy", "--root", str(spine),
                            "--output", str(path))
-        _one_error_line(result, str(path), "socket")
+        one_error_line(result, str(path), "socket")
         assert stat.S_ISSOCK(path.lstat().st_mode)
     finally:
         server.close()
@@ -306,5 +297,5 @@ def test_output_to_a_dangling_link_is_refused(spine: Path, tmp_path: Path) -> No
     link = tmp_path / "report-link"
     link.symlink_to(tmp_path / "gone" / "report.txt")
     result = run_gates("run", "registry-policy", "--root", str(spine), "--output", str(link))
-    _one_error_line(result, str(link), "link")
+    one_error_line(result, str(link), "link")
     assert link.is_symlink() and not link.exists()

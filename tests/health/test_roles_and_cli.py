@@ -12,7 +12,7 @@ import sys
 
 from tests.health.fakes import KEYS, closed_port
 from tests.health.health_helpers import assert_no_keys, provider, role
-from tests.helpers import REPO, run_gates
+from tests.helpers import REPO, drain_pty, run_gates
 
 SPEND_LIMIT = {"type": "error", "error": {"type": "rate_limit_error", "details": {
     "error_code": "enforced_spend_limit_reached"}}}
@@ -167,20 +167,11 @@ def test_progress_is_drawn_on_stderr_only_when_it_is_a_tty(spine, health_env):
             stderr=slave, timeout=60, text=True)
         os.close(slave)
         slave = -1
-        chunks = []
-        while True:
-            try:
-                data = os.read(master, 4096)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
+        tty_err = drain_pty(master).decode()
     finally:
         if slave != -1:
             os.close(slave)
         os.close(master)
-    tty_err = b"".join(chunks).decode()
     assert "probing 6/6" in tty_err
     assert "probing" not in proc.stdout
     assert_no_keys(tty_err)

@@ -13,8 +13,8 @@ import yaml
 from git import Repo
 
 from tests.helpers import REPO, TODAY, run_gates
-from tests.policy.test_spine_packs import CASES as TEAM_CASES
-from tests.policy.test_spine_packs import PACK as TEAM_PACK
+from tests.policy.team_pack import CASES as TEAM_CASES
+from tests.policy.team_pack import PACK as TEAM_PACK
 
 ROLES = "docs/governance/ROLE_PROVIDER_MAPS.yaml"
 

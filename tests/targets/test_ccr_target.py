@@ -66,6 +66,12 @@ def edit_json(live: Path, edit: Callable[[dict[str, Any]], object]) -> None:
     live.write_text(json.dumps(data, indent=2))
 
 
+def promote_gpt5(spine: Path) -> None:
+    """A registry edit the router has not seen: a role's primary becomes openai/gpt-5."""
+    roles = spine / "docs/governance/ROLE_PROVIDER_MAPS.yaml"
+    roles.write_text(roles.read_text().replace("primary: openai/o4-mini", "primary: openai/gpt-5"))
+
+
 @pytest.mark.parametrize("profile", ["2.0", "1.0"])
 def test_compiles_the_reference_spine_byte_identical_to_gates_compile_ccr(
         spine: Path, profile: str) -> None:
@@ -118,8 +124,7 @@ def test_a_registry_edit_without_sync_is_pending_as_the_drift_gate_says(
         spine: Path, tmp_path: Path) -> None:
     live, env = live_in(tmp_path)
     gates_sync(spine, live, env)
-    roles = spine / "docs/governance/ROLE_PROVIDER_MAPS.yaml"
-    roles.write_text(roles.read_text().replace("primary: openai/o4-mini", "primary: openai/gpt-5"))
+    promote_gpt5(spine)
     expected = ("pending", {"/Router/default": "DRIFT-002", "/Router/webSearch": "DRIFT-002"})
     assert target_verdict(spine, live) == gate_verdict(spine, live, env) == expected
 
@@ -146,8 +151,7 @@ def test_a_stamp_written_for_another_profile_makes_every_difference_drift(
         spine: Path, tmp_path: Path) -> None:
     live, env = live_in(tmp_path)
     gates_sync(spine, live, env)
-    roles = spine / "docs/governance/ROLE_PROVIDER_MAPS.yaml"
-    roles.write_text(roles.read_text().replace("primary: openai/o4-mini", "primary: openai/gpt-5"))
+    promote_gpt5(spine)
     read = CCR.read_live(live, required=True)
     assert read is not None
     comparison = CCR.compare(CCR.compile(load_model(spine), "1.0"), read)
