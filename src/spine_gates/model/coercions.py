@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from spine_gates.finding import Finding, Severity
-from spine_gates.model.loader import Document, TypedScalar
+from spine_gates.model.loader import Document, TypedScalar, unescape_pointer_token
 from spine_gates.model.schemas import DATE_PATTERN, SCHEMAS
 
 COERCION_RULE = "YAML-001"
@@ -96,7 +96,7 @@ def _wanted(schema: dict[str, Any] | None, pointer: str) -> set[str]:
             rules = rules.get("schema")
         else:
             child = rules.get("schema") or {}
-            rules = child.get(token.replace("~1", "/").replace("~0", "~"))
+            rules = child.get(unescape_pointer_token(token))
     if rules is None:
         return set()
     types = rules.get("type", [])
@@ -108,7 +108,7 @@ def _wanted(schema: dict[str, Any] | None, pointer: str) -> set[str]:
 
 def _value_at(data: Any, pointer: str) -> Any:
     for token in pointer.split("/")[1:]:
-        key = token.replace("~1", "/").replace("~0", "~")
+        key = unescape_pointer_token(token)
         try:
             data = data[int(key)] if isinstance(data, list) else data[key]
         except (KeyError, IndexError, ValueError, TypeError):

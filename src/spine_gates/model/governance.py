@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from spine_gates.model.governed import governed_files
-from spine_gates.model.loader import Document, join_pointer, paused_gc
+from spine_gates.model.loader import Document, join_pointer, paused_gc, unescape_pointer_token
 from spine_gates.model.refs import ModelRef
 from spine_gates.model.schemas import CCR_SLOTS
 from spine_gates.model.spine import SpineConfig, load_config, load_documents
@@ -56,7 +56,7 @@ class GovernanceModel:
             return False
         node = document.data
         for token in pointer.split("/")[1:]:
-            token = token.replace("~1", "/").replace("~0", "~")
+            token = unescape_pointer_token(token)
             if isinstance(node, dict) and token in node:
                 node = node[token]
             elif isinstance(node, list) and token.isdigit() and int(token) < len(node):

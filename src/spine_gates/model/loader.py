@@ -76,6 +76,11 @@ def escape_pointer_token(token: object) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 
 
+def unescape_pointer_token(token: str) -> str:
+    """A JSON pointer token as the key it names (`~1` is `/`, `~0` is `~`)."""
+    return token.replace("~1", "/").replace("~0", "~")
+
+
 def join_pointer(base: str, token: object) -> str:
     return f"{base}/{escape_pointer_token(token)}"
 

@@ -29,6 +29,7 @@ from spine_gates.model.loader import (
     join_pointer,
     parse_yaml,
     read_bytes,
+    unescape_pointer_token,
 )
 from spine_gates.model.scope import inside_root
 from spine_gates.secrets import detect
@@ -129,7 +130,7 @@ def _key_hits(document: Document) -> list[FileHit]:
     for pointer in document.lines:
         token = pointer.rsplit("/", 1)[-1]
         if token and not token.isdigit():
-            by_key.setdefault(token.replace("~1", "/").replace("~0", "~"), pointer)
+            by_key.setdefault(unescape_pointer_token(token), pointer)
     keys = list(by_key)
     joined = "\n".join(keys)
     found = detect.find_secrets(joined)
