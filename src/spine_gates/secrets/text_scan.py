@@ -17,6 +17,7 @@ import bisect
 import contextlib
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,10 +108,7 @@ def _comment_hits(text: str) -> list[FileHit]:
     found = detect.find_secrets(joined)
     if not found:
         return []
-    starts, offset = [], 0
-    for _, segment in segments:
-        starts.append(offset)
-        offset += len(segment) + 1
+    starts = _starts(segment for _, segment in segments)
     placed = []
     for kind, label, start, end in found:
         index = bisect.bisect_right(starts, start) - 1
@@ -122,6 +120,15 @@ def _comment_hits(text: str) -> list[FileHit]:
             end_shift = segments[last][0] - starts[last]
             placed.append((kind, label, start + shift, end + end_shift))
     return [hit for hit in _outside_values(text, placed, None) if hit.hit.field == COMMENT]
+
+
+def _starts(parts: Iterable[str]) -> list[int]:
+    """Where each part starts in the parts joined by newlines: to place a find there."""
+    starts, offset = [], 0
+    for part in parts:
+        starts.append(offset)
+        offset += len(part) + 1
+    return starts
 
 
 def _key_hits(document: Document) -> list[FileHit]:
@@ -136,10 +143,7 @@ def _key_hits(document: Document) -> list[FileHit]:
     found = detect.find_secrets(joined)
     if not found:
         return []
-    starts, offset = [], 0
-    for key in keys:
-        starts.append(offset)
-        offset += len(key) + 1
+    starts = _starts(keys)
     out = []
     for kind, label, start, end in found:
         index = bisect.bisect_right(starts, start) - 1
