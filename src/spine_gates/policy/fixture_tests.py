@@ -19,7 +19,7 @@ from spine_gates.checks.table import load_gates
 from spine_gates.errors import InputError
 from spine_gates.finding import Finding
 from spine_gates.model.governance import GovernanceModel
-from spine_gates.model.loader import Document, load_yaml
+from spine_gates.model.loader import Document, load_yaml, unescape_pointer_token
 from spine_gates.model.schemas import validate_document
 from spine_gates.model.scope import inside_root
 from spine_gates.model.spine import SpineConfig, bundled_dir, load_config, load_documents
@@ -64,7 +64,7 @@ def _split(pointer: str) -> list[str]:
         return []
     if not pointer.startswith("/"):
         raise ValueError(f"pointer {pointer!r} must start with /")
-    return [p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")]
+    return [unescape_pointer_token(p) for p in pointer[1:].split("/")]
 
 
 def apply_patch(data: Any, op: dict[str, Any]) -> Any:
