@@ -103,18 +103,20 @@ def _cache_age(snapshot: dict[str, Any]) -> str:
 
     from spine_gates.failover.settings import format_duration
     from spine_gates.health.freshness import TTL_ENV, cache_ttl_s
-    from spine_gates.health.state import utcnow
+    from spine_gates.health.state import parse_iso, utcnow
 
+    stamp = str(snapshot.get("checked_at") or "")
+    checked = parse_iso(stamp)
     try:
+        if checked is None:
+            raise ValueError(stamp)
         ttl = cache_ttl_s(snapshot, os.environ)
-        checked = _dt.datetime.fromisoformat(str(snapshot["checked_at"]).replace("Z", "+00:00"))
-    except (KeyError, ValueError):
+    except ValueError:
         raise InputError(f"cannot tell how old the cached provider health is (checked_at, "
                          f"{TTL_ENV}): run `gates providers status` again") from None
     age = max(0.0, (utcnow() - checked).total_seconds())
     old = "under a minute" if age < 60 else format_duration(_dt.timedelta(minutes=age // 60))
     fresh = format_duration(_dt.timedelta(seconds=int(ttl)))
-    stamp = str(snapshot["checked_at"])
     if age > ttl:
         raise InputError(f"the cached provider health is from {stamp} ({old} old; fresh for "
                          f"{fresh}): run `gates providers status` first, or drop --from-cache "
