@@ -207,7 +207,6 @@ def _health_states(root: Path, args: argparse.Namespace) -> dict[str, str]:
 def _require_module(inputs: _Inputs) -> None:
     """The override only acts through the router module the live config names."""
     from spine_gates.failover import router_module
-    from spine_gates.failover.overrides import overrides_path
 
     expected = router_module.module_path(inputs.live.path)
     named = inputs.live.data.get("CUSTOM_ROUTER_PATH")
@@ -217,7 +216,7 @@ def _require_module(inputs: _Inputs) -> None:
     installed = router_module.installed_digest(expected)
     if installed is None:
         raise InputError(MODULE_MISSING.format(what="installed"), str(expected))
-    if installed != router_module.digest(router_module.render(overrides_path())):
+    if installed != router_module.expected_digest():
         raise InputError(MODULE_MISSING.format(what="current (the installed one differs from "
                                                     "what this version renders)"),
                          str(expected))
@@ -426,7 +425,6 @@ def _module_state(live_option: str | None) -> str:
     """installed / not installed / stale / no live config: whether overrides act at all."""
     from spine_gates.ccr.live import is_missing, live_path, read_live_config
     from spine_gates.failover import router_module
-    from spine_gates.failover.overrides import overrides_path
 
     path, _ = live_path(live_option)
     if is_missing(path):
@@ -437,7 +435,7 @@ def _module_state(live_option: str | None) -> str:
     installed = router_module.installed_digest(expected)
     if installed is None:
         return "not installed"
-    if installed != router_module.digest(router_module.render(overrides_path())):
+    if installed != router_module.expected_digest():
         return "stale"
     return "installed"
 
