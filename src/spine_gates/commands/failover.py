@@ -400,7 +400,6 @@ def clear_for_sync(root: Path, ctx: RunContext, live_path: Path, now: _dt.dateti
 
 
 def cmd_revert(args: argparse.Namespace) -> int:
-
     if not args.ids and not args.all:
         raise InputError("name the overrides to revert (see `gates failover status`) or pass "
                          "--all")
