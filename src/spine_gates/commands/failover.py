@@ -307,10 +307,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
     lines: list[str] = []
     # an apply killed after writing the override and before signing left it unreceipted:
     # this run signs for it first, so a rerun converges
-    unsigned = [o for o in overrides.active(inputs.now) if o.receipt is None]
+    in_force = overrides.active(inputs.now)
+    unsigned = [o for o in in_force if o.receipt is None]
     if unsigned and key is not None:
-        before = _routes(inputs.live.data, [o for o in overrides.active(inputs.now)
-                                            if o not in unsigned])
+        before = _routes(inputs.live.data, [o for o in in_force if o.receipt is not None])
         digest = _sign(inputs, key, "apply", unsigned, before, findings,
                        note="completes an apply interrupted before its receipt")
         if digest:
