@@ -103,18 +103,20 @@ def _cache_age(snapshot: dict[str, Any]) -> str:
 
     from spine_gates.failover.settings import format_duration
     from spine_gates.health.freshness import TTL_ENV, cache_ttl_s
-    from spine_gates.health.state import utcnow
+    from spine_gates.health.state import parse_iso, utcnow
 
+    stamp = str(snapshot.get("checked_at") or "")
+    checked = parse_iso(stamp)
     try:
+        if checked is None:
+            raise ValueError(stamp)
         ttl = cache_ttl_s(snapshot, os.environ)
-        checked = _dt.datetime.fromisoformat(str(snapshot["checked_at"]).replace("Z", "+00:00"))
-    except (KeyError, ValueError):
+    except ValueError:
         raise InputError(f"cannot tell how old the cached provider health is (checked_at, "
                          f"{TTL_ENV}): run `gates providers status` again") from None
     age = max(0.0, (utcnow() - checked).total_seconds())
     old = "under a minute" if age < 60 else format_duration(_dt.timedelta(minutes=age // 60))
     fresh = format_duration(_dt.timedelta(seconds=int(ttl)))
-    stamp = str(snapshot["checked_at"])
     if age > ttl:
         raise InputError(f"the cached provider health is from {stamp} ({old} old; fresh for "
                          f"{fresh}): run `gates providers status` first, or drop --from-cache "
@@ -205,7 +207,6 @@ def _health_states(root: Path, args: argparse.Namespace) -> dict[str, str]:
 def _require_module(inputs: _Inputs) -> None:
     """The override only acts through the router module the live config names."""
     from spine_gates.failover import router_module
-    from spine_gates.failover.overrides import overrides_path
 
     expected = router_module.module_path(inputs.live.path)
     named = inputs.live.data.get("CUSTOM_ROUTER_PATH")
@@ -215,7 +216,7 @@ def _require_module(inputs: _Inputs) -> None:
     installed = router_module.installed_digest(expected)
     if installed is None:
         raise InputError(MODULE_MISSING.format(what="installed"), str(expected))
-    if installed != router_module.digest(router_module.render(overrides_path())):
+    if installed != router_module.expected_digest():
         raise InputError(MODULE_MISSING.format(what="current (the installed one differs from "
                                                     "what this version renders)"),
                          str(expected))
@@ -306,10 +307,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
     lines: list[str] = []
     # an apply killed after writing the override and before signing left it unreceipted:
     # this run signs for it first, so a rerun converges
-    unsigned = [o for o in overrides.active(inputs.now) if o.receipt is None]
+    in_force = overrides.active(inputs.now)
+    unsigned = [o for o in in_force if o.receipt is None]
     if unsigned and key is not None:
-        before = _routes(inputs.live.data, [o for o in overrides.active(inputs.now)
-                                            if o not in unsigned])
+        before = _routes(inputs.live.data, [o for o in in_force if o.receipt is not None])
         digest = _sign(inputs, key, "apply", unsigned, before, findings,
                        note="completes an apply interrupted before its receipt")
         if digest:
@@ -399,7 +400,6 @@ def clear_for_sync(root: Path, ctx: RunContext, live_path: Path, now: _dt.dateti
 
 
 def cmd_revert(args: argparse.Namespace) -> int:
-
     if not args.ids and not args.all:
         raise InputError("name the overrides to revert (see `gates failover status`) or pass "
                          "--all")
@@ -424,7 +424,6 @@ def _module_state(live_option: str | None) -> str:
     """installed / not installed / stale / no live config: whether overrides act at all."""
     from spine_gates.ccr.live import is_missing, live_path, read_live_config
     from spine_gates.failover import router_module
-    from spine_gates.failover.overrides import overrides_path
 
     path, _ = live_path(live_option)
     if is_missing(path):
@@ -435,7 +434,7 @@ def _module_state(live_option: str | None) -> str:
     installed = router_module.installed_digest(expected)
     if installed is None:
         return "not installed"
-    if installed != router_module.digest(router_module.render(overrides_path())):
+    if installed != router_module.expected_digest():
         return "stale"
     return "installed"
 

@@ -74,11 +74,9 @@ def _module_state(compiled: dict[str, Any]) -> tuple[Path, str, str | None] | No
     if not isinstance(named, str):
         return None
     from spine_gates.failover import router_module
-    from spine_gates.failover.overrides import overrides_path
 
     path = Path(named)
-    expected = router_module.digest(router_module.render(overrides_path()))
-    return path, expected, router_module.installed_digest(path)
+    return path, router_module.expected_digest(), router_module.installed_digest(path)
 
 
 def _applied(override: Override, view: OverrideView, live: dict[str, Any]) -> bool:

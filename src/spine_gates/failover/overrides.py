@@ -46,10 +46,6 @@ def overrides_path() -> Path:
     return state_dir() / FILE_NAME
 
 
-def pre_override_path() -> Path:
-    return state_dir() / PRE_OVERRIDE
-
-
 def _bad(path: Path, what: str) -> InputError:
     return InputError(f"corrupted failover state: {what}; fix or remove the file (removing it "
                       "ends every override)", str(path))

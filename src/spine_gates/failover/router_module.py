@@ -47,6 +47,14 @@ def digest(source: str | bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def expected_digest() -> str:
+    """The digest of the module this version renders for the user's override file: what an
+    installed module must match."""
+    from spine_gates.failover.overrides import overrides_path
+
+    return digest(render(overrides_path()))
+
+
 def install(live_config: Path, overrides_file: Path | None = None) -> InstalledModule:
     """Write the module beside `live_config` (atomic, 0644: the router only reads it)."""
     if overrides_file is None:
