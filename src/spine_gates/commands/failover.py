@@ -2,11 +2,15 @@
 
 `plan` probes (or reads the cached `providers status`) and prints the overrides the health calls
 for; `apply` records them in the override file the router module reads on every request and signs
-a receipt; `revert` removes them (receipted); `status` lists what is recorded. The engine is the
-`failover` package; this module reads the flags, builds its inputs and prints.
+a receipt; `revert` removes them (receipted); `status` lists what is recorded; `watch` does plan,
+apply and revert by itself every interval (`failover.watch`). The engine is the `failover`
+package (`actions` holds the apply and revert every command shares); this module reads the
+flags, builds its inputs and prints.
 
 Exit codes: plan 0 nothing to do, 1 changes proposed (or a slot left without a usable route);
-apply 0 applied or nothing to do; revert 0; status 0; bad input (a corrupted override file, a
+apply 0 applied or nothing to do; revert 0; status 0; watch 0 when stopped or after `--once`
+(also when `--once` finds another watcher running); bad input (and a second long-running
+watcher of the same live config) (a corrupted override file, a
 missing live config, no router module, no signing key, no --yes without a terminal) 3; apply
 refused by findings that make the config unsafe 1.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
     from spine_gates.failover.actions import Inputs
     from spine_gates.failover.plan import Plan
     from spine_gates.failover.record import Override
+    from spine_gates.failover.watch_confirm import Confirmed
     from spine_gates.finding import Finding
     from spine_gates.health.state import Health
     from spine_gates.receipts.keys import SigningKey
@@ -288,6 +294,89 @@ def cmd_revert(args: argparse.Namespace) -> int:
     lines += findings_note(findings)
     lines.append(f"receipt {digest[:15]}" if digest else "no receipt (--no-receipt)")
     emit(visible_lines(lines), None)
+    return 0
+
+
+# --- watch --------------------------------------------------------------------------------------
+
+def _watch_probe(args: argparse.Namespace) -> Callable[[Path], dict[str, Health]]:
+    """A probe round with `providers status`' options; it advances the breakers and caches the
+    status (`session check` and `--from-cache` read it). No progress lines: a watcher's output
+    is its actions."""
+    from spine_gates.health.provider_status import collect_status
+
+    def probe(root: Path) -> dict[str, Health]:
+        report, _keys = collect_status(root, timeout=args.timeout, deadline=args.deadline,
+                                       offline=args.offline, deep=args.deep,
+                                       overrides=args.api_base_override)
+        return {status.id: status.health for status in report.providers}
+
+    return probe
+
+
+def _watch_confirm(args: argparse.Namespace) -> Callable[[Path, str], Confirmed]:
+    import os
+
+    from spine_gates.failover.watch_confirm import confirm_route
+    from spine_gates.health.provider_status import settings as health_settings
+    from spine_gates.model.spine import load_config
+
+    def confirm(root: Path, route: str) -> Confirmed:
+        timeout = args.timeout or health_settings(load_config(root).settings)["timeout_s"]
+        return confirm_route(root, route, timeout, args.api_base_override, dict(os.environ))
+
+    return confirm
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Exit 0 when stopped (SIGTERM, SIGINT) or after one round (--once); 3 on bad input (a
+    corrupted state file, no router module, no signing key) or when another watcher watches
+    this live config (with --once that is no error: exit 0, the running watcher does the
+    work)."""
+    import datetime as _dt
+    import signal
+    import threading
+
+    from spine_gates.failover import actions, watch
+    from spine_gates.failover.receipt import watcher_actor
+    from spine_gates.failover.watch_lock import WatcherRunning, watching
+
+    if args.interval is not None and not 0 < args.interval <= 86400:
+        raise InputError("--interval must be a number of seconds above 0 (at most 86400)")
+    root = root_of(args, "failover watch")
+    inputs = actions.load_inputs(root, args.live)
+    key = actions.signing_key(args.receipt, args.signing_key)
+    actions.require_module(inputs)
+    interval = None if args.interval is None else _dt.timedelta(seconds=args.interval)
+    spec = watch.Watch(root, args.live, _watch_probe(args), _watch_confirm(args),
+                       recorded_findings, key, watcher_actor(), interval)
+    stop = threading.Event()
+
+    def stopping(signum: int, frame: Any) -> None:
+        stop.set()
+
+    def say(lines: list[str]) -> None:
+        if lines:
+            emit(visible_lines(lines), None)
+            sys.stdout.flush()
+
+    try:
+        with watching(inputs.live.path):
+            if not args.once:
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    signal.signal(signum, stopping)
+                every = watch.interval_of(spec)
+                from spine_gates.failover.settings import format_duration
+
+                say([f"watching {inputs.live.path} every {format_duration(every)} "
+                     f"({spec.actor}); stop with SIGTERM or Ctrl-C"])
+            watch.run(spec, once=args.once, stop=stop, say=say)
+    except WatcherRunning as running:
+        if args.once:
+            say([f"{running}; this run changed nothing"])
+            return 0
+        raise InputError(f"{running}: one watcher per live config (stop it first, or run "
+                         "`--once` from a timer instead)") from None
     return 0
 
 
