@@ -274,3 +274,16 @@ def test_watch_refuses_without_the_router_module_or_a_signing_key(tmp_path: Path
     one_error_line(armed.failover("watch", "--once"), "signing key")
     bad = armed.failover("watch", "--once", "--interval", "0", **armed.signed())
     one_error_line(bad, "--interval")
+
+
+def test_a_persons_apply_and_revert_receipts_name_user_at_host(tmp_path: Path) -> None:
+    import getpass
+    import socket
+
+    armed = arm(tmp_path)
+    assert armed.failover("apply", "--from-cache", "--yes", **armed.signed()).returncode == 0
+    assert armed.failover("revert", "--all", **armed.signed()).returncode == 0
+    predicates = Watched(armed, None, {}).receipts()  # type: ignore[arg-type]
+    assert [(p["action"], p["actor"]) for p in predicates] == [
+        ("apply", f"{getpass.getuser()}@{socket.gethostname()}"),
+        ("revert", f"{getpass.getuser()}@{socket.gethostname()}")]
