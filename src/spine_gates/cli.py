@@ -334,6 +334,15 @@ def build_parser() -> argparse.ArgumentParser:
                                                               "status)")
     frevert.add_argument("--all", action="store_true", help="every recorded override")
     frevert.set_defaults(handler="cmd_revert")
+    fwatch = failover.add_parser("watch", parents=[writer, live, probe, receipt],
+                                 help="probe every interval; apply when a primary stays down, "
+                                      "revert once it is confirmed healthy (one per live "
+                                      "config)")
+    fwatch.add_argument("--interval", type=float, metavar="S",
+                        help="seconds between probe rounds (default: failover.watch.interval)")
+    fwatch.add_argument("--once", action="store_true",
+                        help="one round, then exit (for a timer; the state persists)")
+    fwatch.set_defaults(handler="cmd_watch")
     failover.add_parser("status", parents=[live, plain],
                         help="the recorded overrides: active, unreceipted, expired").set_defaults(
         handler="cmd_status")

@@ -2,11 +2,15 @@
 
 `plan` probes (or reads the cached `providers status`) and prints the overrides the health calls
 for; `apply` records them in the override file the router module reads on every request and signs
-a receipt; `revert` removes them (receipted); `status` lists what is recorded. The engine is the
-`failover` package; this module reads the flags, builds its inputs and prints.
+a receipt; `revert` removes them (receipted); `status` lists what is recorded; `watch` does plan,
+apply and revert by itself every interval (`failover.watch`). The engine is the `failover`
+package (`actions` holds the apply and revert every command shares); this module reads the
+flags, builds its inputs and prints.
 
 Exit codes: plan 0 nothing to do, 1 changes proposed (or a slot left without a usable route);
-apply 0 applied or nothing to do; revert 0; status 0; bad input (a corrupted override file, a
+apply 0 applied or nothing to do; revert 0; status 0; watch 0 when stopped or after `--once`
+(also when `--once` finds another watcher running); bad input (and a second long-running
+watcher of the same live config) (a corrupted override file, a
 missing live config, no router module, no signing key, no --yes without a terminal) 3; apply
 refused by findings that make the config unsafe 1.
 """
@@ -16,7 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,43 +31,19 @@ from spine_gates.printable import visible_lines
 if TYPE_CHECKING:
     import datetime as _dt
 
-    from spine_gates.ccr.live import LiveConfig
     from spine_gates.checks.interface import RunContext
+    from spine_gates.failover.actions import Inputs
     from spine_gates.failover.plan import Plan
     from spine_gates.failover.record import Override
-    from spine_gates.failover.settings import FailoverSettings
+    from spine_gates.failover.watch_confirm import Confirmed
     from spine_gates.finding import Finding
     from spine_gates.health.state import Health
     from spine_gates.receipts.keys import SigningKey
 
-MODULE_MISSING = ("the failover router module is not {what}: set `failover.router_module: true` "
-                  "in spine-gates.yaml and run `gates sync`, then restart the router once "
-                  "(ccr restart) so it loads the module")
+def _inputs(args: argparse.Namespace, writer: str | None) -> Inputs:
+    from spine_gates.failover.actions import load_inputs
 
-
-@dataclass(frozen=True)
-class _Inputs:
-    root: Path
-    ctx: RunContext
-    settings: FailoverSettings
-    live: LiveConfig
-    now: _dt.datetime
-
-
-def _inputs(args: argparse.Namespace, writer: str | None) -> _Inputs:
-    from spine_gates.ccr.live import is_missing, live_path, read_live_config
-    from spine_gates.checks.interface import prepare
-    from spine_gates.clock import now
-    from spine_gates.failover.settings import failover_settings
-
-    root = root_of(args, writer)
-    ctx = prepare(root)
-    settings = failover_settings(ctx.config)
-    path, _ = live_path(args.live)
-    if is_missing(path):
-        raise InputError("no live router config: a failover overrides a running router's "
-                         "slots; write it with `gates sync` (or pass --live PATH)", str(path))
-    return _Inputs(root, ctx, settings, read_live_config(path), now())
+    return load_inputs(root_of(args, writer), args.live)
 
 
 def _states(args: argparse.Namespace, root: Path) -> tuple[dict[str, Health], str | None]:
@@ -124,7 +104,7 @@ def _cache_age(snapshot: dict[str, Any]) -> str:
     return f"cached at {stamp}, {old} old (fresh for {fresh})"
 
 
-def _plan(args: argparse.Namespace, inputs: _Inputs) -> tuple[Plan, str | None]:
+def _plan(args: argparse.Namespace, inputs: Inputs) -> tuple[Plan, str | None]:
     """The plan, and the line saying how old cached health is (None after fresh probes)."""
     from spine_gates.failover import overrides
     from spine_gates.failover.plan import plan
@@ -204,34 +184,7 @@ def _health_states(root: Path, args: argparse.Namespace) -> dict[str, str]:
 
 # --- apply and revert --------------------------------------------------------------------------
 
-def _require_module(inputs: _Inputs) -> None:
-    """The override only acts through the router module the live config names."""
-    from spine_gates.failover import router_module
-
-    expected = router_module.module_path(inputs.live.path)
-    named = inputs.live.data.get("CUSTOM_ROUTER_PATH")
-    if not inputs.settings.router_module or named != str(expected):
-        raise InputError(MODULE_MISSING.format(what="named by the live config"),
-                         str(inputs.live.path))
-    installed = router_module.installed_digest(expected)
-    if installed is None:
-        raise InputError(MODULE_MISSING.format(what="installed"), str(expected))
-    if installed != router_module.expected_digest():
-        raise InputError(MODULE_MISSING.format(what="current (the installed one differs from "
-                                                    "what this version renders)"),
-                         str(expected))
-
-
-def _signing_key(args: argparse.Namespace) -> SigningKey | None:
-    if not args.receipt:
-        return None
-    from spine_gates.receipts.emit import signing_key_for_run
-
-    key, _ = signing_key_for_run(args.signing_key, explicit=True)
-    return key
-
-
-def _recorded_findings(ctx: RunContext, action: str | None) -> list[Finding]:
+def recorded_findings(ctx: RunContext, action: str | None) -> list[Finding]:
     """Refuse `action` on findings that make the config unsafe (None: never refuse; removing
     an override only hands slots back to the SSOT); return the findings the action goes ahead
     despite (freshness, warnings), which its receipt records."""
@@ -260,63 +213,20 @@ def _ask() -> bool:
     return answer in ("y", "yes")
 
 
-def _live_digest(inputs: _Inputs) -> str:
-    """The sha256 (hex) of the live config as every report shows it: redacted."""
-    import hashlib
-
-    from spine_gates.secrets.redact import redact_text
-
-    text = redact_text(inputs.live.raw.decode("utf-8", "replace"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _routes(live: dict[str, Any], active: list[Override]) -> dict[str, str]:
-    """Slot -> the route serving it: the live Router, with the active overrides on top."""
-    router = live.get("Router") if isinstance(live.get("Router"), dict) else {}
-    assert isinstance(router, dict)
-    routes = {str(k): v for k, v in router.items() if isinstance(v, str) and "," in v}
-    routes.update({o.slot: o.route for o in active})
-    return routes
-
-
-def _sign(inputs: _Inputs, key: SigningKey | None, action: str,
-          entries: list[Override], before: dict[str, str], findings: list[Finding],
-          note: str = "") -> str | None:
-    if key is None:
-        return None
-    from spine_gates.failover import overrides
-    from spine_gates.failover.receipt import emit_failover_receipt
-
-    after = _routes(inputs.live.data, overrides.active(inputs.now))
-    written = emit_failover_receipt(inputs.root, key, action=action, overrides=entries,
-                                    before=before, after=after, findings=findings,
-                                    live_digest=_live_digest(inputs), when=inputs.now,
-                                    note=note)
-    return written.digest
-
-
 def cmd_apply(args: argparse.Namespace) -> int:
-    from spine_gates.failover import overrides
+    from spine_gates.failover import actions
 
     inputs = _inputs(args, "failover apply")
     ttl = inputs.settings.ttl(args.ttl)
     _confirm(args)
-    key = _signing_key(args)
-    _require_module(inputs)
-    findings = _recorded_findings(inputs.ctx, "failover apply")
+    key = actions.signing_key(args.receipt, args.signing_key)
+    actions.require_module(inputs)
+    findings = recorded_findings(inputs.ctx, "failover apply")
     lines: list[str] = []
-    # an apply killed after writing the override and before signing left it unreceipted:
-    # this run signs for it first, so a rerun converges
-    in_force = overrides.active(inputs.now)
-    unsigned = [o for o in in_force if o.receipt is None]
-    if unsigned and key is not None:
-        before = _routes(inputs.live.data, [o for o in in_force if o.receipt is not None])
-        digest = _sign(inputs, key, "apply", unsigned, before, findings,
-                       note="completes an apply interrupted before its receipt")
-        if digest:
-            overrides.set_receipt([o.id for o in unsigned], digest)
-            lines.append(f"receipted {', '.join(o.id for o in unsigned)} (an earlier apply "
-                         f"stopped before signing): {digest[:15]}")
+    unsigned, digest = actions.sign_unreceipted(inputs, key, findings)
+    if digest:
+        lines.append(f"receipted {', '.join(o.id for o in unsigned)} (an earlier apply "
+                     f"stopped before signing): {digest[:15]}")
     proposed, health = _plan(args, inputs)
     if proposed.nothing_to_do:
         lines.append(render_plan(proposed, [], health).rstrip("\n"))
@@ -328,43 +238,25 @@ def cmd_apply(args: argparse.Namespace) -> int:
         if not _ask():
             emit("not applied\n", None)
             return 0
-    before = _routes(inputs.live.data, overrides.active(inputs.now))
-    reverted = overrides.revert([o.id for o in proposed.reverts], inputs.now) \
-        if proposed.reverts else []
-    added = overrides.apply(proposed, ttl, inputs.now, max_ttl=inputs.settings.max_ttl,
-                            live_path=inputs.live.path)
-    digest = _sign(inputs, key, "apply", [*added, *reverted], before, findings)
-    if digest and added:
-        overrides.set_receipt([o.id for o in added], digest)
+    applied = actions.apply_plan(inputs, key, proposed, ttl, findings)
     from spine_gates.health.state import iso
 
-    for entry in added:
+    for entry in applied.added:
         lines.append(f"applied {entry.id}: {entry.slot} {entry.replaces} -> {entry.route} "
                      f"until {iso(entry.expires_at)}")
-    for entry in reverted:
+    for entry in applied.reverted:
         lines.append(f"reverted {entry.id}: {entry.slot} back to {entry.replaces}")
     for stuck in proposed.stuck:
         lines.append(f"stuck {stuck.slot}: {stuck.why}")
-    lines += _findings_note(findings)
-    lines.append(f"receipt {digest[:15]}" if digest else "no receipt (--no-receipt)")
-    lines.append(_router_note(inputs))
+    lines += findings_note(findings)
+    lines.append(f"receipt {applied.digest[:15]}" if applied.digest
+                 else "no receipt (--no-receipt)")
+    lines.append(actions.router_note(inputs))
     emit(visible_lines(lines), None)
     return 0
 
 
-def _router_note(inputs: _Inputs) -> str:
-    """What happens next: the running router's module reads the override on its next request;
-    a stopped router answers nothing until it is started (the override is recorded either way)."""
-    from spine_gates.failover.router_probe import router_port, router_running
-
-    port = router_port(inputs.live.data)
-    if router_running(port):
-        return "the router module reads the override on the next request; no restart"
-    return (f"the router is not running (nothing answers on 127.0.0.1:{port}): start it with "
-            "`ccr start`; its module reads the override from the first request")
-
-
-def _findings_note(findings: list[Finding]) -> list[str]:
+def findings_note(findings: list[Finding]) -> list[str]:
     if not findings:
         return []
     rules = sorted({f.rule for f in findings})
@@ -372,49 +264,119 @@ def _findings_note(findings: list[Finding]) -> list[str]:
             f"{', '.join(rules)}"]
 
 
-def end_overrides(inputs: _Inputs, ids: list[str] | None, key: SigningKey | None) -> tuple[
-        list[Override], str | None, list[Finding]]:
-    """Remove overrides (`ids`, or every one) and sign the revert receipt: `failover revert` and
-    `sync --clear-overrides` both end overrides here. Returns what was removed, the receipt's
-    digest (None without a key or when nothing was removed) and the findings it records."""
-    from spine_gates.failover import overrides
-
-    findings = _recorded_findings(inputs.ctx, None)
-    before = _routes(inputs.live.data, overrides.active(inputs.now))
-    removed = overrides.revert(ids, inputs.now)
-    if not removed:
-        return [], None, findings
-    return removed, _sign(inputs, key, "revert", removed, before, findings), findings
-
-
 def clear_for_sync(root: Path, ctx: RunContext, live_path: Path, now: _dt.datetime,
                    key: SigningKey) -> tuple[list[Override], str | None]:
     """`gates sync --clear-overrides`, after the sync wrote the live config: end every override
     (expired ones too), receipted like `gates failover revert --all`."""
-    from spine_gates.ccr.live import read_live_config
-    from spine_gates.failover.settings import failover_settings
+    from spine_gates.failover.actions import end_overrides, load_inputs
 
-    inputs = _Inputs(root, ctx, failover_settings(ctx.config), read_live_config(live_path), now)
-    removed, digest, _ = end_overrides(inputs, None, key)
-    return removed, digest
+    inputs = load_inputs(root, str(live_path), ctx, now)
+    return end_overrides(inputs, None, key, recorded_findings(ctx, None))
 
 
 def cmd_revert(args: argparse.Namespace) -> int:
+    from spine_gates.failover import actions
+
     if not args.ids and not args.all:
         raise InputError("name the overrides to revert (see `gates failover status`) or pass "
                          "--all")
     if args.ids and args.all:
         raise InputError("pass override ids or --all, not both")
     inputs = _inputs(args, "failover revert")
-    key = _signing_key(args)
-    removed, digest, findings = end_overrides(inputs, None if args.all else args.ids, key)
+    key = actions.signing_key(args.receipt, args.signing_key)
+    findings = recorded_findings(inputs.ctx, None)
+    removed, digest = actions.end_overrides(inputs, None if args.all else args.ids, key,
+                                            findings)
     if not removed:
         emit("no override recorded; nothing to revert\n", None)
         return 0
     lines = [f"reverted {o.id}: {o.slot} back to {o.replaces}" for o in removed]
-    lines += _findings_note(findings)
+    lines += findings_note(findings)
     lines.append(f"receipt {digest[:15]}" if digest else "no receipt (--no-receipt)")
     emit(visible_lines(lines), None)
+    return 0
+
+
+# --- watch --------------------------------------------------------------------------------------
+
+def _watch_probe(args: argparse.Namespace) -> Callable[[Path], dict[str, Health]]:
+    """A probe round with `providers status`' options; it advances the breakers and caches the
+    status (`session check` and `--from-cache` read it). No progress lines: a watcher's output
+    is its actions."""
+    from spine_gates.health.provider_status import collect_status
+
+    def probe(root: Path) -> dict[str, Health]:
+        report, _keys = collect_status(root, timeout=args.timeout, deadline=args.deadline,
+                                       offline=args.offline, deep=args.deep,
+                                       overrides=args.api_base_override)
+        return {status.id: status.health for status in report.providers}
+
+    return probe
+
+
+def _watch_confirm(args: argparse.Namespace) -> Callable[[Path, str], Confirmed]:
+    import os
+
+    from spine_gates.failover.watch_confirm import confirm_route
+    from spine_gates.health.provider_status import settings as health_settings
+    from spine_gates.model.spine import load_config
+
+    def confirm(root: Path, route: str) -> Confirmed:
+        timeout = args.timeout or health_settings(load_config(root).settings)["timeout_s"]
+        return confirm_route(root, route, timeout, args.api_base_override, dict(os.environ))
+
+    return confirm
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Exit 0 when stopped (SIGTERM, SIGINT) or after one round (--once); 3 on bad input (a
+    corrupted state file, no router module, no signing key) or when another watcher watches
+    this live config (with --once that is no error: exit 0, the running watcher does the
+    work)."""
+    import datetime as _dt
+    import signal
+    import threading
+
+    from spine_gates.failover import actions, watch
+    from spine_gates.failover.receipt import watcher_actor
+    from spine_gates.failover.watch_lock import WatcherRunning, watching
+
+    if args.interval is not None and not 0 < args.interval <= 86400:
+        raise InputError("--interval must be a number of seconds above 0 (at most 86400)")
+    root = root_of(args, "failover watch")
+    inputs = actions.load_inputs(root, args.live)
+    key = actions.signing_key(args.receipt, args.signing_key)
+    actions.require_module(inputs)
+    interval = None if args.interval is None else _dt.timedelta(seconds=args.interval)
+    spec = watch.Watch(root, args.live, _watch_probe(args), _watch_confirm(args),
+                       recorded_findings, key, watcher_actor(), interval)
+    stop = threading.Event()
+
+    def stopping(signum: int, frame: Any) -> None:
+        stop.set()
+
+    def say(lines: list[str]) -> None:
+        if lines:
+            emit(visible_lines(lines), None)
+            sys.stdout.flush()
+
+    try:
+        with watching(inputs.live.path):
+            if not args.once:
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    signal.signal(signum, stopping)
+                every = watch.interval_of(spec)
+                from spine_gates.failover.settings import format_duration
+
+                say([f"watching {inputs.live.path} every {format_duration(every)} "
+                     f"({spec.actor}); stop with SIGTERM or Ctrl-C"])
+            watch.run(spec, once=args.once, stop=stop, say=say)
+    except WatcherRunning as running:
+        if args.once:
+            say([f"{running}; this run changed nothing"])
+            return 0
+        raise InputError(f"{running}: one watcher per live config (stop it first, or run "
+                         "`--once` from a timer instead)") from None
     return 0
 
 

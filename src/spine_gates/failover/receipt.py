@@ -9,8 +9,10 @@ tree by surprise). They live in the user's state dir, one chain per spine:
 
 The Statement is the gate run's (so the verifier and the audit read it unchanged) with predicate
 type `failover/v1` and the failover's own fields: the action, the overrides (ids, slot, route,
-replaced route, expiry, the redacted health evidence), the routes before and after per slot, and
-the non-safety findings the action went ahead despite.
+replaced route, expiry, the redacted health evidence), the routes before and after per slot, the
+non-safety findings the action went ahead despite, and `actor`: who acted — `user@host` for a
+person running `gates failover apply|revert` (or `sync --clear-overrides`), `watcher:<host>:<pid>`
+for `gates failover watch`. Names only, never a credential.
 """
 
 from __future__ import annotations
@@ -48,12 +50,33 @@ def chain_dir(root: Path) -> Path:
     return state_dir() / RECEIPTS / spine_id(root)
 
 
+def person_actor() -> str:
+    """`user@host` of the person running this process (login name and host name only)."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no USER/LOGNAME and no passwd entry (a bare container)
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def watcher_actor() -> str:
+    """`watcher:<host>:<pid>`: which watcher process acted."""
+    import os
+    import socket
+
+    return f"watcher:{socket.gethostname()}:{os.getpid()}"
+
+
 def emit_failover_receipt(root: Path, key: SigningKey, *, action: str,
                           overrides: Sequence[Override], before: Mapping[str, str],
                           after: Mapping[str, str], findings: Sequence[Finding],
                           live_digest: str | None, when: _dt.datetime,
-                          note: str = "") -> WrittenReceipt:
-    """Sign and store one failover action as the head of the spine's failover chain."""
+                          note: str = "", actor: str | None = None) -> WrittenReceipt:
+    """Sign and store one failover action as the head of the spine's failover chain; `actor`
+    defaults to the person running this process (`person_actor()`)."""
     from spine_gates import __version__
     from spine_gates.model.spine import bundled_dir, load_config
     from spine_gates.receipts.gitinfo import git_state
@@ -76,12 +99,14 @@ def emit_failover_receipt(root: Path, key: SigningKey, *, action: str,
     git = git_state(root)
     moment = when.astimezone(_dt.UTC).replace(microsecond=0)
     gate = f"failover.{action}"
+    who = actor or person_actor()
 
     def build(run_key: str, at: _dt.datetime, previous: str | None) -> dict[str, Any]:
         predicate = _redact({
             "gate": gate,
             "gates": [gate],
             "action": action,
+            "actor": who,
             "note": note,
             "verdict": {"passed": True, "exitCode": 0,
                         "summary": {"findings": len(findings)}},

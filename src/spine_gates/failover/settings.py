@@ -14,13 +14,32 @@ Defaults, and why:
 - `router_module: false`: turning it on adds `CUSTOM_ROUTER_PATH` to the compiled config (the
   router needs one restart to load it), so it is opt-in and compile output is unchanged without
   it.
+
+`watch:` (`gates failover watch`), defaults and why:
+- `interval: 30s`: a probe round is one catalogue call per provider (free) bounded by the 10 s
+  deadline; with `bad_probes: 2` a hung primary is failed over within about a minute, while
+  every request to it hangs until then. Under a timer, set it to the timer's period.
+- `bad_probes: 2`: consecutive probe rounds that must find a slot's route in a trigger state
+  before it is failed over. The breaker opens on the first failure, so one lost probe would
+  otherwise move traffic.
+- `hold: 5m`: how long the replaced primary must look healthy before it gets its slot back; longer
+  than the breakers' first open waits (30 s, 60 s, 120 s), so a primary that answers one probe
+  between failures never gets traffic back (a provider flapping every probe is never reverted).
+- `recovery_probe_interval: 5m`: at most one 1-token completion per replaced primary per
+  interval confirms the recovery on the path that failed (a catalogue call can answer while
+  completions hang). It costs a token: 12 an hour per down primary at most.
+- `max_changes_per_hour: 6`: route changes (a slot failed over, or handed back) in any hour. A
+  real outage costs two per slot (over and back) and the reference spine's busiest provider
+  serves two slots; more than this in an hour is flapping, and the watcher stops changing
+  routes until the hour has passed. Renewals are not changes: they keep the route in force.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from spine_gates.errors import InputError
@@ -33,7 +52,20 @@ CONFIG_FILE = "spine-gates.yaml"
 DEFAULT_TRIGGERS = (State.UNREACHABLE, State.QUOTA_EXHAUSTED)
 DEFAULT_TTL = _dt.timedelta(minutes=30)
 MAX_TTL = _dt.timedelta(hours=4)
-KNOWN = ("triggers", "default_ttl", "max_ttl", "router_module")
+KNOWN = ("triggers", "default_ttl", "max_ttl", "router_module", "watch")
+WATCH_KNOWN = ("interval", "bad_probes", "hold", "recovery_probe_interval",
+               "max_changes_per_hour")
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    """`failover.watch`: the watcher's pace, hysteresis and change cap (module docstring)."""
+
+    interval: _dt.timedelta = _dt.timedelta(seconds=30)
+    bad_probes: int = 2
+    hold: _dt.timedelta = _dt.timedelta(minutes=5)
+    recovery_probe_interval: _dt.timedelta = _dt.timedelta(minutes=5)
+    max_changes_per_hour: int = 6
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
@@ -43,6 +75,7 @@ class FailoverSettings:
     default_ttl: _dt.timedelta = DEFAULT_TTL
     max_ttl: _dt.timedelta = MAX_TTL
     router_module: bool = False
+    watch: WatchSettings = field(default_factory=WatchSettings)
 
     def ttl(self, text: str | None, where: str = "--ttl") -> _dt.timedelta:
         """An override's life: `text` (a duration) or the default, never over `max_ttl`."""
@@ -105,7 +138,8 @@ def failover_settings(config: SpineConfig) -> FailoverSettings:
     if not isinstance(module, bool):
         raise InputError("failover.router_module must be true or false", CONFIG_FILE,
                          line("router_module"))
-    return FailoverSettings(triggers, default_ttl, max_ttl, module)
+    return FailoverSettings(triggers, default_ttl, max_ttl, module,
+                            _watch(section.get("watch"), line))
 
 
 def _triggers(raw: Any, line: int | None) -> tuple[State, ...]:
@@ -124,14 +158,38 @@ def _triggers(raw: Any, line: int | None) -> tuple[State, ...]:
 
 
 def _duration(section: dict[str, Any], key: str, default: _dt.timedelta,
-              line: int | None) -> _dt.timedelta:
+              line: int | None, prefix: str = "") -> _dt.timedelta:
     if key not in section:
         return default
     raw = section[key]
+    name = f"failover.{prefix}{key}"
     if not isinstance(raw, str):
-        raise InputError(f"failover.{key} must be a duration such as 90s, 30m or 2h (quoted "
+        raise InputError(f"{name} must be a duration such as 90s, 30m or 2h (quoted "
                          "or not, but with its unit)", CONFIG_FILE, line)
     try:
         return parse_duration(raw, CONFIG_FILE, line)
     except InputError as exc:
-        raise InputError(f"failover.{key}: {exc.message}", CONFIG_FILE, line) from None
+        raise InputError(f"{name}: {exc.message}", CONFIG_FILE, line) from None
+
+
+def _watch(raw: Any, line: Callable[[str], int | None]) -> WatchSettings:
+    if raw is None:
+        return WatchSettings()
+    if not isinstance(raw, dict):
+        raise InputError("failover.watch must be a mapping", CONFIG_FILE, line("watch"))
+    for key in raw:
+        if key not in WATCH_KNOWN:
+            raise InputError(f"unknown failover.watch setting {key!r} (known: "
+                             f"{', '.join(WATCH_KNOWN)})", CONFIG_FILE, line(f"watch/{key}"))
+    default = WatchSettings()
+    durations = {key: _duration(raw, key, getattr(default, key), line(f"watch/{key}"), "watch.")
+                 for key in ("interval", "hold", "recovery_probe_interval")}
+    counts = {}
+    for key in ("bad_probes", "max_changes_per_hour"):
+        value = raw.get(key, getattr(default, key))
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InputError(f"failover.watch.{key} must be a whole number of at least 1",
+                             CONFIG_FILE, line(f"watch/{key}"))
+        counts[key] = value
+    return WatchSettings(durations["interval"], counts["bad_probes"], durations["hold"],
+                         durations["recovery_probe_interval"], counts["max_changes_per_hour"])
