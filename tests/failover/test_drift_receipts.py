@@ -20,9 +20,6 @@ import pytest
 from spine_gates.failover.receipt import chain_dir
 from tests.failover.cli_setup import Armed, arm
 
-UNVERIFIED = pytest.mark.xfail(strict=True, reason="drift only checks that an override records "
-                               "a digest, never that the receipt exists, verifies, records it")
-
 
 @pytest.fixture
 def armed(tmp_path: Path) -> Armed:
@@ -68,7 +65,6 @@ def test_an_override_with_a_receipt_that_verifies_is_overridden(armed: Armed) ->
     assert not _rule(findings, "DRIFT-OVR-006")
 
 
-@UNVERIFIED
 def test_an_override_whose_receipt_is_missing_from_the_chain_is_drift(armed: Armed) -> None:
     applied = _apply(armed)
     shutil.rmtree(chain_dir(armed.spine))
@@ -84,7 +80,6 @@ def test_an_override_whose_receipt_is_missing_from_the_chain_is_drift(armed: Arm
     assert "verdict drift" in _rule(findings, "DRIFT-000")[0]["message"]
 
 
-@UNVERIFIED
 def test_an_override_whose_receipt_is_not_signed_by_a_trust_anchor_is_drift(
         armed: Armed, tmp_path: Path) -> None:
     _apply(armed)
@@ -101,7 +96,6 @@ def test_an_override_whose_receipt_is_not_signed_by_a_trust_anchor_is_drift(
     assert all("does not verify" in f["message"] and "signature" in f["message"] for f in bad)
 
 
-@UNVERIFIED
 def test_an_override_whose_receipt_file_was_modified_is_drift(armed: Armed) -> None:
     _apply(armed)
     envelope = next(chain_dir(armed.spine).glob("*/*/*.dsse.json"))
@@ -112,7 +106,6 @@ def test_an_override_whose_receipt_file_was_modified_is_drift(armed: Armed) -> N
     assert len(bad) == 2 and all("does not verify" in f["message"] for f in bad)
 
 
-@UNVERIFIED
 def test_an_override_naming_a_receipt_that_does_not_record_it_is_drift(
         armed: Armed, state_home: Path) -> None:
     _apply(armed)
