@@ -33,9 +33,6 @@ USER_MODULE = f"""module.exports = async function userRouter(req, config) {{
 """
 OVERRIDE = "openrouter,anthropic/claude-sonnet-4-5"
 
-REPLACED = pytest.mark.xfail(strict=True, reason="sync replaces a user's own CUSTOM_ROUTER_PATH "
-                             "with the failover module silently")
-
 
 def _marked(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "messages": [{"role": "user", "content": f"hi {MARK}"}]}
@@ -70,7 +67,6 @@ def _sync(spine: Path, live: Path, env: dict[str, str]) -> Any:
     return synced
 
 
-@REPLACED
 def test_sync_chains_the_users_module_and_status_and_drift_name_it(tmp_path: Path) -> None:
     spine, live, user, env = _spine_with_user_module(tmp_path, free_port(), free_port())
     synced = _sync(spine, live, env)
@@ -90,7 +86,6 @@ def test_sync_chains_the_users_module_and_status_and_drift_name_it(tmp_path: Pat
     assert router_module.installed_digest(ours) == router_module.expected_digest(ours)
 
 
-@REPLACED
 def test_a_relative_custom_router_path_is_refused_by_sync(tmp_path: Path) -> None:
     spine, live, _user, env = _spine_with_user_module(tmp_path, free_port(), free_port())
     config = json.loads(live.read_text())
@@ -120,7 +115,6 @@ def chained_router(tmp_path: Path) -> Iterator[tuple[Path, Path, int, RoutingUps
         upstream.stop()
 
 
-@REPLACED
 def test_the_real_router_answers_through_the_users_module_except_on_an_overridden_slot(
         chained_router: tuple[Path, Path, int, RoutingUpstream, dict[str, str]]) -> None:
     spine, live, port, _upstream, env = chained_router

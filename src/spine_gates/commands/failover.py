@@ -216,7 +216,7 @@ def _require_module(inputs: _Inputs) -> None:
     installed = router_module.installed_digest(expected)
     if installed is None:
         raise InputError(MODULE_MISSING.format(what="installed"), str(expected))
-    if installed != router_module.expected_digest():
+    if installed != router_module.expected_digest(expected):
         raise InputError(MODULE_MISSING.format(what="current (the installed one differs from "
                                                     "what this version renders)"),
                          str(expected))
@@ -434,9 +434,18 @@ def _module_state(live_option: str | None) -> str:
     installed = router_module.installed_digest(expected)
     if installed is None:
         return "not installed"
-    if installed != router_module.expected_digest():
+    if installed != router_module.expected_digest(expected):
         return "stale"
     return "installed"
+
+
+def _chained(live_option: str | None) -> str | None:
+    """The user's own router module the failover module chains (recorded by sync), or None."""
+    from spine_gates.ccr.live import live_path
+    from spine_gates.failover import router_module
+
+    path, _ = live_path(live_option)
+    return router_module.recorded_chain(router_module.module_path(path))
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -447,6 +456,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     moment = now()
     entries = overrides.read()
     module = _module_state(args.live)
+    chained = _chained(args.live)
 
     def state(entry: Override) -> str:
         if not entry.active(moment):
@@ -455,11 +465,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     if args.format == "json":
         data = {"now": iso(moment), "file": str(overrides.overrides_path()),
-                "router_module": module,
+                "router_module": module, "chained_router": chained,
                 "overrides": [{**e.to_json(), "state": state(e)} for e in entries]}
         emit(json.dumps(data, indent=2) + "\n", None)
         return 0
     lines = [f"failover overrides ({overrides.overrides_path()}), router module: {module}"]
+    if chained:
+        lines.append(f"  the router module chains {chained}: requests it does not override go "
+                     "to it")
     if not entries:
         lines.append("  none")
     for entry in entries:

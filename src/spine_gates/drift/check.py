@@ -104,7 +104,7 @@ def findings_for(comparison: Comparison, rules: list[IgnoreRule],
     if not view.quiet:
         found, problems = override_findings(view, live, drift_finding)
         out += found
-        overridden = len(found) - problems
+        overridden = sum(f.rule == "DRIFT-OVR-001" for f in found)
         counts += f", {overridden} overridden"
         if problems:
             counts += f", {problems} failover problem(s)"

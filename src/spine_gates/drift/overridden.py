@@ -42,6 +42,8 @@ class OverrideView:
     covered: dict[tuple[str, ...], Override] = field(default_factory=dict)
     # override id -> why its receipt is not evidence for it (read_view with a spine root)
     receipt_problems: dict[str, str] = field(default_factory=dict)
+    # the user's own router module the failover module chains (recorded by sync), or None
+    chained: str | None = None
 
     @property
     def in_force(self) -> list[Override]:
@@ -66,7 +68,12 @@ def read_view(compiled: dict[str, Any], live: dict[str, Any],
     recorded = tuple(overrides.read())
     now = clock.now()
     module = _module_state(compiled)
-    view = OverrideView(recorded, now, module)
+    chained = None
+    if module is not None:
+        from spine_gates.failover.router_module import recorded_chain
+
+        chained = recorded_chain(module[0])
+    view = OverrideView(recorded, now, module, chained=chained)
     receipted = [o for o in recorded if o.active(now) and o.receipt]
     if root is not None and receipted:
         view.receipt_problems.update(_receipt_problems(root, receipted))
@@ -131,7 +138,7 @@ def _module_state(compiled: dict[str, Any]) -> tuple[Path, str, str | None] | No
     from spine_gates.failover import router_module
 
     path = Path(named)
-    return path, router_module.expected_digest(), router_module.installed_digest(path)
+    return path, router_module.expected_digest(path), router_module.installed_digest(path)
 
 
 def _applied(override: Override, view: OverrideView, live: dict[str, Any]) -> bool:
@@ -162,6 +169,10 @@ def findings(view: OverrideView, live: LiveView,
             out.append(make("DRIFT-OVR-004", f"the failover router module is {_short(installed)}"
                             f", spine-gates renders {_short(expected)}", str(path)))
             problems += 1
+        if view.chained is not None:
+            out.append(make("DRIFT-OVR-007", f"the failover router module chains the router "
+                            f"module {view.chained}: requests it does not override are routed "
+                            "by it", str(path)))
     for override in view.recorded:
         pointer = f"/Router/{override.slot}"
         line = live.line(pointer)
