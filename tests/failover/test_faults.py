@@ -44,10 +44,6 @@ def read_only(folder: Path) -> Iterator[None]:
             folder.chmod(0o700)
 
 
-UNWRAPPED = pytest.mark.xfail(strict=True, reason="a write refused by the file system "
-                              "(OSError) is an internal error (exit 4), not bad input")
-
-
 @pytest.fixture
 def armed(tmp_path: Path) -> Armed:
     return arm(tmp_path)
@@ -87,7 +83,6 @@ def test_apply_with_a_state_dir_that_cannot_be_written_is_exit_3_and_applies_not
     assert armed.live.read_bytes() == live_before
 
 
-@UNWRAPPED
 @pytest.mark.parametrize("keep_live_copy", [True, False], ids=["first-override", "later"])
 def test_the_override_file_in_a_read_only_state_dir_is_exit_3_and_left_as_it_was(
         spine: Path, state_home: Path, tmp_path: Path, keep_live_copy: bool) -> None:
@@ -119,7 +114,6 @@ def test_apply_never_writes_the_live_config_so_a_read_only_one_is_no_obstacle(
     assert {o["state"] for o in _status(armed)["overrides"]} == {"active"}
 
 
-@UNWRAPPED
 def test_sync_into_a_live_config_folder_that_cannot_be_written_is_exit_3_and_writes_nothing(
         armed: Armed) -> None:
     config = json.loads(armed.live.read_text())
