@@ -22,8 +22,6 @@ from tests.failover.cli_setup import Armed, arm
 
 DEFAULT_LIST = ["openai,o4-mini", "openrouter,anthropic/claude-sonnet-4-5"]
 
-UNSTATED = pytest.mark.xfail(strict=True, reason="the plan does not say which fallback list an "
-                             "override uses or that it is not pruned; the receipt omits warnings")
 
 
 @pytest.fixture
@@ -42,7 +40,6 @@ def _plan_json(armed: Armed) -> dict[str, Any]:
     return dict(json.loads(proc.stdout))
 
 
-@UNSTATED
 def test_each_change_names_the_fallback_list_it_uses_and_that_it_is_not_pruned(
         armed: Armed) -> None:
     data = _plan_json(armed)
@@ -55,7 +52,6 @@ def test_each_change_names_the_fallback_list_it_uses_and_that_it_is_not_pruned(
     assert "not removed" in unreachable["message"]
 
 
-@UNSTATED
 def test_the_plan_text_says_overridden_requests_fall_back_through_fallback_default(
         armed: Armed) -> None:
     proc = armed.failover("plan", "--from-cache")
@@ -66,7 +62,6 @@ def test_the_plan_text_says_overridden_requests_fall_back_through_fallback_defau
     assert "warning default: fallback.default entry openai,o4-mini is unreachable" in proc.stdout
 
 
-@UNSTATED
 def test_apply_signs_the_plans_warnings_into_its_receipt(armed: Armed) -> None:
     warnings = _plan_json(armed)["warnings"]
     assert warnings

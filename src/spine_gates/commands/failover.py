@@ -165,12 +165,18 @@ def render_plan(proposed: Plan, predicted: list[dict[str, Any]], health: str | N
         lines.append(f"  change  {change.slot}: {change.replaces} -> {change.route} "
                      f"(role {change.role}; {change.state.value}: {change.reason})")
         lines += [f"          skipped {ref}: {why}" for ref, why in change.skipped]
+        lines.append(f"          falls back through fallback.default "
+                     f"[{', '.join(change.fallback)}]")
     for stuck in proposed.stuck:
         lines.append(f"  stuck   {stuck.slot}: {stuck.replaces} is {stuck.state.value} "
                      f"({stuck.reason}); {stuck.why}")
     for override in proposed.reverts:
         lines.append(f"  revert  {override.id} {override.slot}: {override.replaces} serves "
                      f"again (now {override.route})")
+    if proposed.changes:
+        from spine_gates.failover.plan import NOT_PRUNED
+
+        lines.append(f"  note    {NOT_PRUNED}")
     for warning in proposed.warnings:
         lines.append(f"  warning {warning.slot}: {warning.message}")
     for row in predicted:
@@ -281,7 +287,7 @@ def _routes(live: dict[str, Any], active: list[Override]) -> dict[str, str]:
 
 def _sign(inputs: _Inputs, key: SigningKey | None, action: str,
           entries: list[Override], before: dict[str, str], findings: list[Finding],
-          note: str = "") -> str | None:
+          note: str = "", warnings: list[dict[str, Any]] | None = None) -> str | None:
     if key is None:
         return None
     from spine_gates.failover import overrides
@@ -291,7 +297,7 @@ def _sign(inputs: _Inputs, key: SigningKey | None, action: str,
     written = emit_failover_receipt(inputs.root, key, action=action, overrides=entries,
                                     before=before, after=after, findings=findings,
                                     live_digest=_live_digest(inputs), when=inputs.now,
-                                    note=note)
+                                    note=note, warnings=warnings or [])
     return written.digest
 
 
@@ -333,7 +339,9 @@ def cmd_apply(args: argparse.Namespace) -> int:
         if proposed.reverts else []
     added = overrides.apply(proposed, ttl, inputs.now, max_ttl=inputs.settings.max_ttl,
                             live_path=inputs.live.path)
-    digest = _sign(inputs, key, "apply", [*added, *reverted], before, findings)
+    warnings = [w.to_json() for w in proposed.warnings]
+    digest = _sign(inputs, key, "apply", [*added, *reverted], before, findings,
+                   warnings=warnings)
     if digest and added:
         overrides.set_receipt([o.id for o in added], digest)
     from spine_gates.health.state import iso
@@ -346,6 +354,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
     for stuck in proposed.stuck:
         lines.append(f"stuck {stuck.slot}: {stuck.why}")
     lines += _findings_note(findings)
+    if digest and warnings:
+        lines.append(f"{len(warnings)} plan warning(s) recorded in the receipt")
     lines.append(f"receipt {digest[:15]}" if digest else "no receipt (--no-receipt)")
     lines.append(_router_note(inputs))
     emit(visible_lines(lines), None)
