@@ -12,13 +12,14 @@ from typing import Any
 
 from spine_gates.failover import overrides
 from spine_gates.failover.plan import plan
+from spine_gates.failover.receipt import emit_failover_receipt
 from spine_gates.failover.router_module import MODULE_NAME
 from spine_gates.failover.settings import FailoverSettings
+from spine_gates.receipts.keys import load_signing_key
 from tests.failover.helpers import NOW, healthy, hung, load
 from tests.helpers import gates_env, run_gates
 
 TTL = _dt.timedelta(minutes=30)
-RECEIPT = "sha256:" + "ab" * 32
 EXPIRY = "2026-12-03T08:30:00Z"
 
 
@@ -39,11 +40,24 @@ def synced(spine: Path, tmp_path: Path, *extra: str) -> Path:
     return live
 
 
-def apply_hung_openai(spine: Path, receipt: str | None = RECEIPT) -> list[overrides.Override]:
-    """Fail over every slot openai serves (default, webSearch), through the engine."""
+def apply_hung_openai(spine: Path, signed: bool = True) -> list[overrides.Override]:
+    """Fail over every slot openai serves (default, webSearch), through the engine; `signed`:
+    with a real `failover.apply` receipt in the spine's failover chain (drift verifies it)."""
     model, live = load(spine)
-    return overrides.apply(plan(model, healthy(openai=hung()), live, FailoverSettings(), NOW),
-                           TTL, NOW, receipt=receipt)
+    added = overrides.apply(plan(model, healthy(openai=hung()), live, FailoverSettings(), NOW),
+                            TTL, NOW)
+    if not signed:
+        return added
+    key_file = spine.parent / "apply-signer.key"
+    if not key_file.exists():
+        made = run_gates("receipts", "keygen", "--root", str(spine), "--out", str(key_file))
+        assert made.returncode == 0, made.stderr
+    key = load_signing_key(str(key_file))
+    assert key is not None
+    written = emit_failover_receipt(spine, key, action="apply", overrides=added, before={},
+                                    after={}, findings=[], live_digest=None, when=NOW)
+    overrides.set_receipt([o.id for o in added], written.digest)
+    return [o for o in overrides.read() if o.id in {a.id for a in added}]
 
 
 def drift(spine: Path, live: Path, minutes: int) -> tuple[subprocess.CompletedProcess[str],
@@ -94,7 +108,8 @@ def test_an_active_recorded_override_is_overridden_exit_0_naming_it(spine: Path,
     for finding in named:
         slot = finding["pointer"].removeprefix("/Router/")
         override = by_slot[slot]
-        for part in (override.id, override.route, override.replaces, EXPIRY, RECEIPT[:15]):
+        for part in (override.id, override.route, override.replaces, EXPIRY,
+                     str(override.receipt)[:15]):
             assert part in finding["message"]
 
 
@@ -112,7 +127,7 @@ def test_an_expired_override_still_recorded_is_drift(spine: Path, tmp_path: Path
 
 def test_an_override_without_a_receipt_is_drift(spine: Path, tmp_path: Path) -> None:
     live = synced(with_module(spine), tmp_path)
-    apply_hung_openai(spine, receipt=None)
+    apply_hung_openai(spine, signed=False)
     result, findings = drift(spine, live, 5)
     assert result.returncode == 2
     unrecorded = rules(findings, "DRIFT-OVR-003")
@@ -235,8 +250,8 @@ def test_sync_clear_overrides_signs_a_revert_receipt_like_failover_revert(
     assert result.returncode == 0, result.stderr
     assert "receipt sha256:" in result.stdout
     audit = run_gates("receipts", "audit", "--root", str(spine), "--format", "json", env=env)
-    [action] = json.loads(audit.stdout)["failover"]["actions"]
-    assert action["action"] == "revert"
+    [applied, action] = json.loads(audit.stdout)["failover"]["actions"]
+    assert (applied["action"], action["action"]) == ("apply", "revert")
     assert {o["id"] for o in action["overrides"]} == {o.id for o in added}
     assert run_gates("receipts", "verify", "--root", str(spine), env=env).returncode == 0
 

@@ -126,7 +126,7 @@ def test_plan_json_is_documented_shape_and_serialisable(spine: Path) -> None:
     assert set(data) == {"version", "status", "checked_at", "changes", "stuck", "reverts",
                          "warnings"}
     assert set(data["changes"][0]) == {"slot", "role", "replaces", "route", "state", "reason",
-                                       "until", "evidence", "skipped"}
+                                       "until", "evidence", "skipped", "fallback"}
     assert data["checked_at"] == "2026-12-03T08:00:00Z"
 
 

@@ -74,6 +74,13 @@ def sync(root: Path, live_option: str | None, profile_name: str | None, dry_run:
         lines.append(f"{name}: already matches the SSOT (profile {compiled.profile}); nothing to "
                      "write")
     module = view.module
+    # a user's own CUSTOM_ROUTER_PATH is chained by the failover module, not replaced
+    chained = None
+    if module is not None:
+        from spine_gates.failover import router_module
+
+        chained = router_module.chain_for(live.data if live is not None else {}, module[0])
+        module = (module[0], router_module.expected_digest(chained=chained), module[2])
     module_changed = module is not None and module[2] != module[1]
     active = [o for o in view.recorded if o.active(view.now)]
     if dry_run:
@@ -82,6 +89,9 @@ def sync(root: Path, live_option: str | None, profile_name: str | None, dry_run:
                          f"({len(plan.changes)} change(s)); nothing written")
         if module is not None and module_changed:
             lines.append(f"dry run: would install the failover router module {module[0]}")
+        if chained is not None and chained != view.chained:
+            lines.append(f"dry run: the failover router module would chain the router module "
+                         f"{chained}")
         if clear_overrides and view.recorded:
             lines.append(f"dry run: would end {len(view.recorded)} failover override(s)")
         return visible_lines(lines), EXIT_PASS
@@ -91,7 +101,7 @@ def sync(root: Path, live_option: str | None, profile_name: str | None, dry_run:
         # before the config that names it: a router started in between finds the module
         from spine_gates.failover import router_module
 
-        router_module.install(path)
+        router_module.install(path, chained=chained)
     result = target.apply_sync(plan, str(root))
     reload = target.reload(path).sentence
     if result.wrote:
@@ -103,6 +113,9 @@ def sync(root: Path, live_option: str | None, profile_name: str | None, dry_run:
         # the router loads the module once, at start: a new or changed one needs a restart
         again = "the restart above loads it" if result.wrote else reload
         lines.append(f"installed the failover router module {module[0]}; {again}")
+    if chained is not None and chained != view.chained:
+        lines.append(f"the failover router module chains the router module {chained} (the "
+                     "live config's CUSTOM_ROUTER_PATH): requests it does not override go to it")
     if clear_overrides and key is not None:
         lines += _clear_overrides(root, ctx, path, view.now, key)
     elif clear_overrides:

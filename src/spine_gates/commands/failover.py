@@ -145,12 +145,18 @@ def render_plan(proposed: Plan, predicted: list[dict[str, Any]], health: str | N
         lines.append(f"  change  {change.slot}: {change.replaces} -> {change.route} "
                      f"(role {change.role}; {change.state.value}: {change.reason})")
         lines += [f"          skipped {ref}: {why}" for ref, why in change.skipped]
+        lines.append(f"          falls back through fallback.default "
+                     f"[{', '.join(change.fallback)}]")
     for stuck in proposed.stuck:
         lines.append(f"  stuck   {stuck.slot}: {stuck.replaces} is {stuck.state.value} "
                      f"({stuck.reason}); {stuck.why}")
     for override in proposed.reverts:
         lines.append(f"  revert  {override.id} {override.slot}: {override.replaces} serves "
                      f"again (now {override.route})")
+    if proposed.changes:
+        from spine_gates.failover.plan import NOT_PRUNED
+
+        lines.append(f"  note    {NOT_PRUNED}")
     for warning in proposed.warnings:
         lines.append(f"  warning {warning.slot}: {warning.message}")
     for row in predicted:
@@ -249,6 +255,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
     for stuck in proposed.stuck:
         lines.append(f"stuck {stuck.slot}: {stuck.why}")
     lines += findings_note(findings)
+    if applied.digest and proposed.warnings:
+        lines.append(f"{len(proposed.warnings)} plan warning(s) recorded in the receipt")
     lines.append(f"receipt {applied.digest[:15]}" if applied.digest
                  else "no receipt (--no-receipt)")
     lines.append(actions.router_note(inputs))
@@ -396,9 +404,18 @@ def _module_state(live_option: str | None) -> str:
     installed = router_module.installed_digest(expected)
     if installed is None:
         return "not installed"
-    if installed != router_module.expected_digest():
+    if installed != router_module.expected_digest(expected):
         return "stale"
     return "installed"
+
+
+def _chained(live_option: str | None) -> str | None:
+    """The user's own router module the failover module chains (recorded by sync), or None."""
+    from spine_gates.ccr.live import live_path
+    from spine_gates.failover import router_module
+
+    path, _ = live_path(live_option)
+    return router_module.recorded_chain(router_module.module_path(path))
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -409,6 +426,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     moment = now()
     entries = overrides.read()
     module = _module_state(args.live)
+    chained = _chained(args.live)
 
     def state(entry: Override) -> str:
         if not entry.active(moment):
@@ -417,11 +435,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     if args.format == "json":
         data = {"now": iso(moment), "file": str(overrides.overrides_path()),
-                "router_module": module,
+                "router_module": module, "chained_router": chained,
                 "overrides": [{**e.to_json(), "state": state(e)} for e in entries]}
         emit(json.dumps(data, indent=2) + "\n", None)
         return 0
     lines = [f"failover overrides ({overrides.overrides_path()}), router module: {module}"]
+    if chained:
+        lines.append(f"  the router module chains {chained}: requests it does not override go "
+                     "to it")
     if not entries:
         lines.append("  none")
     for entry in entries:

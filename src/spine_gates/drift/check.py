@@ -5,6 +5,7 @@ The `drift` check kind (`drift/gate_kinds.py`), `gates sync` and `gates adopt` s
 from __future__ import annotations
 
 import datetime as _dt
+from pathlib import Path
 from typing import Any
 
 from spine_gates.ccr.compile import ccr_settings, compile_ccr_config
@@ -61,14 +62,14 @@ def drift_finding(rule_id: str, message: str, file: str, line: int | None = None
 
 
 def findings_for(comparison: Comparison, rules: list[IgnoreRule],
-                 today: _dt.date) -> list[Finding]:
+                 today: _dt.date, root: Path | None = None) -> list[Finding]:
     """One finding per difference (ignored ones suppressed, failover overrides named), expired
     rules, the failover state, and the verdict."""
     from spine_gates.drift.overridden import findings as override_findings
     from spine_gates.drift.overridden import read_view
 
     live = comparison.live
-    view = read_view(comparison.compiled.data, live.data, comparison.differences)
+    view = read_view(comparison.compiled.data, live.data, comparison.differences, root)
     out: list[Finding] = []
     counted: list[Difference] = []
     covered = 0
@@ -103,7 +104,7 @@ def findings_for(comparison: Comparison, rules: list[IgnoreRule],
     if not view.quiet:
         found, problems = override_findings(view, live, drift_finding)
         out += found
-        overridden = len(found) - problems
+        overridden = sum(f.rule == "DRIFT-OVR-001" for f in found)
         counts += f", {overridden} overridden"
         if problems:
             counts += f", {problems} failover problem(s)"

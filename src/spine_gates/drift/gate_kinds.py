@@ -39,7 +39,8 @@ def drift(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[F
         return _shape(live, profile) + [drift_finding(
             "DRIFT-000", f"verdict not compared: the SSOT does not compile to a router config "
             f"({exc.message})", exc.file or "", exc.line)]
-    found = findings_for(target.compare(compiled, live), ignore_rules(ctx.model, spec), ctx.today)
+    found = findings_for(target.compare(compiled, live), ignore_rules(ctx.model, spec), ctx.today,
+                         ctx.root)
     if any(f.rule.startswith("DRIFT-OVR-") for f in found):
         ctx.rules.update(rule_metas("overrides"))
     return _shape(live, profile) + found

@@ -164,7 +164,18 @@ def _clean_temp_files(directory: Path, name: str) -> None:
 
 
 def apply_sync(plan: SyncPlan, root: str) -> SyncResult:
-    """Back up, then replace the live config atomically; refuse if it changed since read."""
+    """Back up, then replace the live config atomically; refuse if it changed since read. A
+    write the file system refuses (a read-only folder) is bad input, exit 3: the config is
+    replaced by rename, so it is the old one or the new one."""
+    try:
+        return _apply_sync(plan, root)
+    except OSError as exc:
+        where = exc.filename or plan.path.parent
+        raise InputError(f"cannot write the live config's folder ({exc.strerror or exc}); the "
+                         "config was not replaced", str(where)) from None
+
+
+def _apply_sync(plan: SyncPlan, root: str) -> SyncResult:
     directory = plan.path.parent
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     with _lock(directory, plan.path.name):

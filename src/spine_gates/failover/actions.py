@@ -74,7 +74,7 @@ def require_module(inputs: Inputs) -> None:
     installed = router_module.installed_digest(expected)
     if installed is None:
         raise InputError(MODULE_MISSING.format(what="installed"), str(expected))
-    if installed != router_module.expected_digest():
+    if installed != router_module.expected_digest(expected):
         raise InputError(MODULE_MISSING.format(what="current (the installed one differs from "
                                                     "what this version renders)"),
                          str(expected))
@@ -112,7 +112,8 @@ def routes(live: dict[str, Any], active: Sequence[Override]) -> dict[str, str]:
 
 def sign(inputs: Inputs, key: SigningKey | None, action: str, entries: Sequence[Override],
          before: dict[str, str], findings: Sequence[Finding], *, note: str = "",
-         actor: str | None = None) -> str | None:
+         actor: str | None = None,
+         warnings: Sequence[dict[str, Any]] = ()) -> str | None:
     """Sign one action into the failover chain; its digest, or None without a key."""
     if key is None:
         return None
@@ -123,7 +124,7 @@ def sign(inputs: Inputs, key: SigningKey | None, action: str, entries: Sequence[
     written = emit_failover_receipt(inputs.root, key, action=action, overrides=entries,
                                     before=before, after=after, findings=findings,
                                     live_digest=live_digest(inputs), when=inputs.now,
-                                    note=note, actor=actor)
+                                    note=note, actor=actor, warnings=warnings)
     return written.digest
 
 
@@ -167,8 +168,9 @@ def apply_plan(inputs: Inputs, key: SigningKey | None, proposed: Plan, ttl: _dt.
     added = overrides.apply(proposed, ttl, inputs.now,
                             max_ttl=max_ttl or inputs.settings.max_ttl,
                             live_path=inputs.live.path)
+    # the plan's warnings (fallback.default entries an override can still reach) are signed too
     digest = sign(inputs, key, "apply", [*added, *reverted], before, findings, note=note,
-                  actor=actor)
+                  actor=actor, warnings=[w.to_json() for w in proposed.warnings])
     if digest and added:
         overrides.set_receipt([o.id for o in added], digest)
     return Applied(added, reverted, digest)

@@ -115,10 +115,20 @@ def render(entries: Iterable[Override]) -> str:
                       indent=2, sort_keys=False) + "\n"
 
 
+def _unwritable(exc: OSError, path: Path) -> InputError:
+    """A write the file system refused (read-only folder, full disk): bad input, exit 3; the
+    atomic write left the old file in place."""
+    return InputError(f"cannot write the failover state ({exc.strerror or exc}); nothing was "
+                      "changed: make the folder writable (or set XDG_STATE_HOME)", str(path))
+
+
 def _write(entries: list[Override], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # 0644: the router (possibly another user's service) only needs to read it
-    write_atomic(path, render(entries), mode=0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # 0644: the router (possibly another user's service) only needs to read it
+        write_atomic(path, render(entries), mode=0o644)
+    except OSError as exc:
+        raise _unwritable(exc, path) from None
 
 
 @contextmanager
@@ -185,8 +195,11 @@ def _keep_pre_override(live_path: Path, target: Path) -> None:
     except OSError as exc:
         raise InputError(f"cannot read the live config to keep a copy: {exc}",
                          str(live_path)) from None
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_atomic(target, data, mode=0o600)  # it may hold keys the user pasted in
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic(target, data, mode=0o600)  # it may hold keys the user pasted in
+    except OSError as exc:
+        raise _unwritable(exc, target) from None
 
 
 def revert(ids: Iterable[str] | None, now: _dt.datetime) -> list[Override]:

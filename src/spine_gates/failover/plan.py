@@ -7,12 +7,17 @@ the live router config and the active overrides. It never writes and never touch
 The router module makes an override's request use `fallback.default` whatever its slot (a custom
 route is scenario `default` in 2.0.0), and it cannot change that list: the plan warns about
 entries of `fallback.default` that are unreachable (a hung one hangs the request that reaches it)
-and about slots whose own fallback list stops applying.
+and about slots whose own fallback list stops applying. The issue asked that hung or unreachable
+entries be removed from an overridden slot's fallback list; spine-gates does not (a module that
+rewrites the running router's `fallback.default` changes it for every request, and the change
+outlives the override), and each change says so: `fallback` = the list its requests use, its
+entries, and `unusable_entries_removed: false`.
 
 JSON shape (`Plan.to_json`):
 `{"version": 1, "status": "nothing_to_do" | "changes_proposed", "checked_at",
 "changes": [{"slot", "role", "replaces", "route", "state", "reason", "until", "evidence",
-"skipped": [{"ref", "why"}]}], "stuck": [{"slot", "role", "replaces", "state", "reason", "why"}],
+"skipped": [{"ref", "why"}], "fallback": {"list", "entries", "unusable_entries_removed"}}],
+"stuck": [{"slot", "role", "replaces", "state", "reason", "why"}],
 "reverts": [{"id", "slot", "replaces", "route"}], "warnings": [{"slot", "kind", "entry",
 "message"}]}`. `stuck` slots have a trigger but no healthy, allowed chain entry; `reverts` are
 active overrides whose replaced route serves again.
@@ -37,6 +42,11 @@ if TYPE_CHECKING:
     from spine_gates.model.governance import GovernanceModel
 
 VERSION = 1
+FALLBACK_LIST = "fallback.default"  # 2.0.0: a custom route is scenario default, whatever its slot
+NOT_PRUNED = ("an overridden request falls back through fallback.default, which the router "
+              "loads at start; spine-gates does not remove hung or unreachable entries from it "
+              "(the module could only change the running router's list for every request, "
+              "beyond the override's life): see the warnings")
 
 
 @dataclass(frozen=True)
@@ -50,12 +60,16 @@ class Change:
     until: str | None
     evidence: dict[str, Any]
     skipped: tuple[tuple[str, str], ...] = ()  # chain entries passed over, and why
+    # fallback.default: what an overridden request falls back through in 2.0.0, left as it is
+    fallback: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"slot": self.slot, "role": self.role, "replaces": self.replaces,
                 "route": self.route, "state": self.state.value, "reason": self.reason,
                 "until": self.until, "evidence": self.evidence,
-                "skipped": [{"ref": ref, "why": why} for ref, why in self.skipped]}
+                "skipped": [{"ref": ref, "why": why} for ref, why in self.skipped],
+                "fallback": {"list": FALLBACK_LIST, "entries": list(self.fallback),
+                             "unusable_entries_removed": False}}
 
 
 @dataclass(frozen=True)
@@ -222,16 +236,23 @@ def plan(model: GovernanceModel, states: Mapping[str, Health], live_config: Mapp
                                "cost policy"))
             continue
         changes.append(Change(slot, role, current, chosen, entry.state, entry.reason,
-                              entry.until, evidence, tuple(skipped)))
+                              entry.until, evidence, tuple(skipped),
+                              tuple(_fallback_default(live_config))))
     return Plan(now, tuple(changes), tuple(stuck), tuple(reverts),
                 tuple(_warnings(changes, live_config, states)))
+
+
+def _fallback_default(live_config: Mapping[str, Any]) -> list[str]:
+    lists = live_config.get("fallback") if isinstance(live_config.get("fallback"), dict) else {}
+    assert isinstance(lists, dict)
+    return [e for e in lists.get("default") or [] if isinstance(e, str)]
 
 
 def _warnings(changes: Sequence[Change], live_config: Mapping[str, Any],
               states: Mapping[str, Health]) -> list[PlanWarning]:
     lists = live_config.get("fallback") if isinstance(live_config.get("fallback"), dict) else {}
     assert isinstance(lists, dict)
-    default = [e for e in lists.get("default") or [] if isinstance(e, str)]
+    default = _fallback_default(live_config)
     out: list[PlanWarning] = []
     for change in changes:
         own = [e for e in lists.get(change.slot) or [] if isinstance(e, str)]
@@ -251,8 +272,9 @@ def _warnings(changes: Sequence[Change], live_config: Mapping[str, Any],
                 "the router skips it after a connection error"
             out.append(PlanWarning(change.slot, kind, item,
                                f"fallback.default entry {item} is unreachable ({health.reason}): "
-                               f"if {change.route} answers with an HTTP error, {effect}; the "
-                               "router module cannot remove it (the list is loaded at start)"))
+                               f"if {change.route} answers with an HTTP error, {effect}; not "
+                               "removed: the router loads the list at start, and the module "
+                               "does not change it"))
     return out
 
 

@@ -10,9 +10,10 @@ tree by surprise). They live in the user's state dir, one chain per spine:
 The Statement is the gate run's (so the verifier and the audit read it unchanged) with predicate
 type `failover/v1` and the failover's own fields: the action, the overrides (ids, slot, route,
 replaced route, expiry, the redacted health evidence), the routes before and after per slot, the
-non-safety findings the action went ahead despite, and `actor`: who acted — `user@host` for a
-person running `gates failover apply|revert` (or `sync --clear-overrides`), `watcher:<host>:<pid>`
-for `gates failover watch`. Names only, never a credential.
+non-safety findings the action went ahead despite, the plan's warnings (an apply's), and
+`actor`: who acted — `user@host` for a person running `gates failover apply|revert` (or
+`sync --clear-overrides`), `watcher:<host>:<pid>` for `gates failover watch`. Names only, never a
+credential.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def emit_failover_receipt(root: Path, key: SigningKey, *, action: str,
                           overrides: Sequence[Override], before: Mapping[str, str],
                           after: Mapping[str, str], findings: Sequence[Finding],
                           live_digest: str | None, when: _dt.datetime,
-                          note: str = "", actor: str | None = None) -> WrittenReceipt:
+                          note: str = "", actor: str | None = None,
+                          warnings: Sequence[Mapping[str, Any]] = ()) -> WrittenReceipt:
     """Sign and store one failover action as the head of the spine's failover chain; `actor`
     defaults to the person running this process (`person_actor()`)."""
     from spine_gates import __version__
@@ -114,6 +116,8 @@ def emit_failover_receipt(root: Path, key: SigningKey, *, action: str,
             "routes": {"before": dict(before), "after": dict(after)},
             "expires": max((o.to_json()["expires_at"] for o in overrides), default=None),
             "findings": [finding_dict(f) for f in findings],
+            # the plan's warnings (fallback.default entries an override can still reach)
+            "warnings": [dict(w) for w in warnings],
             "waivers": [],
             "tool": {"name": "spine-gates", "version": __version__},
             "git": git,

@@ -4,10 +4,15 @@
 // request it reads the override file; for a request whose slot has an active override it returns
 // that route, for every other request null (the router's own rules decide, unchanged). Any error
 // (no file, torn or wrong-shaped JSON) is null: normal routing.
+// CHAINED is the user's own CUSTOM_ROUTER_PATH module that this one took the place of (null: none):
+// every request without an active override is handed to it, and its answer returned, so the user's
+// routing stands. It is required at its first use, not here: a broken user module then fails only
+// its own requests (the router catches that and routes normally), never the overrides.
 "use strict";
 const fs = require("fs");
 
 const OVERRIDES = __OVERRIDES_PATH__;
+const CHAINED = __CHAINED_PATH__;
 const MODULE_VERSION = 1;
 
 function activeRoutes(now) {
@@ -60,7 +65,7 @@ function slotOf(req, config) {
   return "default";
 }
 
-module.exports = async function spineGatesFailover(req, config) {
+function overrideFor(req, config) {
   let routes;
   try {
     routes = activeRoutes(Date.now());
@@ -75,5 +80,13 @@ module.exports = async function spineGatesFailover(req, config) {
     return null;
   }
   return slot && Object.prototype.hasOwnProperty.call(routes, slot) ? routes[slot] : null;
+}
+
+module.exports = async function spineGatesFailover(req, config, context) {
+  const route = overrideFor(req, config);
+  if (route) return route;
+  if (CHAINED === null) return null;
+  // the user's module, called exactly as the router would have called it
+  return require(CHAINED)(req, config, context);
 };
 module.exports.MODULE_VERSION = MODULE_VERSION;
