@@ -223,15 +223,16 @@ def build_parser() -> argparse.ArgumentParser:
         lambda p: p.add_argument("--api-base-override", action="append", metavar="PROVIDER=URL",
                                  help="probe URL for a provider (tests, staging); plain http "
                                       "only to loopback when a key is sent"))
-    pstatus = providers.add_parser("status", parents=[reader, plain_report, probe],
+    pstatus = providers.add_parser("status", parents=[reader, plain_report, probe, live],
                                    help="probe providers; roles healthy/degraded/down "
                                         "(exit 0/1/2)")
     pstatus.add_argument("--session-refresh", action="store_true", help=argparse.SUPPRESS)
     pstatus.set_defaults(handler="cmd_status")
 
     session = group("session", "session start: the cached provider brief")
-    session.add_parser("check", parents=[reader], help="one provider_brief line; never blocks, "
-                       "always exit 0").set_defaults(handler="cmd_check")
+    session.add_parser("check", parents=[reader, live],
+                       help="one provider_brief line; never blocks, always exit 0"
+                       ).set_defaults(handler="cmd_check")
 
     # `gates compile ccr` names the target as its word; `gates compile --target ccr` is the same
     # (every proxy command takes --target); given both, they must agree.

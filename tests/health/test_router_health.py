@@ -82,11 +82,9 @@ def router_json(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 
 
 def router_lines(proc: subprocess.CompletedProcess[str]) -> list[str]:
-    return [line for line in proc.stdout.splitlines() if "router" in line.lower()
-            and not line.startswith(("  router change", "roles"))]
+    return [line for line in proc.stdout.splitlines() if line.startswith("router")]
 
 
-@pytest.mark.xfail(strict=True, reason="providers status does not report the router itself")
 def test_a_running_router_is_up_on_the_port_ccr_activate_names(status, health_env,
                                                                fake_router):
     port = fake_router.server_address[1]
@@ -106,7 +104,6 @@ def test_a_running_router_is_up_on_the_port_ccr_activate_names(status, health_en
         f"{os.getpid()} running)"]
 
 
-@pytest.mark.xfail(strict=True, reason="providers status does not report the router itself")
 def test_a_stopped_router_is_one_line_that_says_how_to_get_work_going(status, health_env):
     port = closed_port()
     pid = dead_pid()
@@ -123,7 +120,6 @@ def test_a_stopped_router_is_one_line_that_says_how_to_get_work_going(status, he
     assert data["latency_ms"] is None
 
 
-@pytest.mark.xfail(strict=True, reason="providers status does not report the router itself")
 def test_a_router_that_accepts_but_never_answers_costs_at_most_the_short_timeout(
         status, health_env):
     with socket.socket() as listener:  # accepts connections (the backlog), never answers
@@ -140,7 +136,6 @@ def test_a_router_that_accepts_but_never_answers_costs_at_most_the_short_timeout
     assert elapsed < 4, elapsed
 
 
-@pytest.mark.xfail(strict=True, reason="providers status does not report the router itself")
 def test_the_port_is_read_as_ccr_activate_reads_it(status, health_env, fake_router):
     port = fake_router.server_address[1]
     live_config(health_env, "$GATES_TEST_ROUTER_PORT")
@@ -157,7 +152,6 @@ def test_the_port_is_read_as_ccr_activate_reads_it(status, health_env, fake_rout
     assert "is not a port number (an unset variable?)" in unset["reason"]
 
 
-@pytest.mark.xfail(strict=True, reason="providers status does not report the router itself")
 def test_without_a_router_config_the_router_is_not_set_up(status, health_env):
     proc = status(fmt="text")
     config = Path(health_env["HOME"]) / ".claude-code-router" / "config.json"
@@ -165,7 +159,6 @@ def test_without_a_router_config_the_router_is_not_set_up(status, health_env):
     assert router_json(status())["state"] == "not_configured"
 
 
-@pytest.mark.xfail(strict=True, reason="providers status does not report the router itself")
 def test_offline_reads_the_router_files_and_sends_nothing(status, health_env, fake_router,
                                                           tmp_path):
     port = fake_router.server_address[1]
@@ -175,7 +168,6 @@ def test_offline_reads_the_router_files_and_sends_nothing(status, health_env, fa
     assert _Health.hits == []
 
 
-@pytest.mark.xfail(strict=True, reason="providers status does not report the router itself")
 def test_live_names_another_router_config(status, health_env, fake_router, tmp_path):
     port = fake_router.server_address[1]
     other = tmp_path / "elsewhere" / "config.json"
@@ -185,7 +177,6 @@ def test_live_names_another_router_config(status, health_env, fake_router, tmp_p
     assert router["state"] == "up" and router["config"] == str(other)
 
 
-@pytest.mark.xfail(strict=True, reason="providers status does not report the router itself")
 def test_the_router_check_never_prints_a_key_from_the_config(status, health_env):
     key = "sk-ant-api03-FAKEKEYanthropic0123456789abcdefXYZ"
     live_config(health_env, text=json.dumps({"PORT": closed_port(), "APIKEY": key,
@@ -203,7 +194,6 @@ def test_the_status_exit_code_still_follows_the_roles(status, health_env, fake):
     assert status().returncode == 1  # architect degraded; the router being down adds nothing
 
 
-@pytest.mark.xfail(strict=True, reason="providers status does not report the router itself")
 def test_a_router_config_that_does_not_parse_is_a_router_line_not_a_status_failure(
         status, health_env):
     live_config(health_env, text="{not json5 at all")

@@ -45,7 +45,6 @@ def override(ident: str, slot: str, expires_at: str) -> dict[str, object]:
             "evidence": {"state": "unreachable"}, "receipt": "sha256:" + "ab" * 32}
 
 
-@pytest.mark.xfail(strict=True, reason="the session brief does not check the router")
 def test_a_down_router_is_named_with_the_command_that_gets_work_going(spine, health_env):
     port = closed_port()
     live_config(health_env, port)
@@ -83,7 +82,6 @@ def test_no_router_config_adds_no_line(spine, health_env):
     assert not [line for line in session(spine, health_env) if "router" in line]
 
 
-@pytest.mark.xfail(strict=True, reason="the session brief does not name active failovers")
 def test_an_active_failover_is_named_with_slot_route_expiry_and_reason(spine, health_env):
     write_overrides(health_env, [override("fo-aaaaaaaaaa", "think", "2026-12-03T09:30:00Z"),
                                  override("fo-bbbbbbbbbb", "longContext",
@@ -98,7 +96,6 @@ def test_an_active_failover_is_named_with_slot_route_expiry_and_reason(spine, he
         "2026-12-03T08:59:59Z and is still recorded: `gates failover revert fo-bbbbbbbbbb`"]
 
 
-@pytest.mark.xfail(strict=True, reason="the session brief does not name active failovers")
 def test_a_corrupt_override_file_is_a_line_not_a_failure(spine, health_env):
     path = write_overrides(health_env, "{torn")
     lines = session(spine, health_env)
