@@ -338,6 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
     failover.add_parser("status", parents=[live, plain],
                         help="the recorded overrides: active, unreceipted, expired").set_defaults(
         handler="cmd_status")
+    fbypass = failover.add_parser("bypass", parents=[reader, plain, probe, health],
+                                  help="what sends each proxy-compatible CLI straight to a "
+                                       "healthy provider while the router is down (exit 1: a "
+                                       "CLI has none)")
+    fbypass.add_argument("--cli", metavar="NAME", help="only this CLI (CLI registry id)")
+    fbypass.set_defaults(handler="cmd_bypass", handler_module="failover_bypass")
     return parser
 
 
@@ -383,8 +389,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
-    """The command's handler, from its group's module (imported now, and only now)."""
-    module = importlib.import_module(f"spine_gates.commands.{COMMANDS[args.command]}")
+    """The command's handler, from its group's module (or the subcommand's own module, when it
+    names one), imported now and only now."""
+    name = getattr(args, "handler_module", None) or COMMANDS[args.command]
+    module = importlib.import_module(f"spine_gates.commands.{name}")
     handler: Callable[[argparse.Namespace], int] = getattr(module, args.handler)
     return handler
 

@@ -56,7 +56,6 @@ def cli_entry(proc: subprocess.CompletedProcess[str], cli: str) -> dict[str, Any
     return entry
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_BUILT)
 def test_claude_code_is_sent_straight_to_anthropic_with_the_key_as_a_reference(spine):
     cache(spine, "openai")
     proc = bypass(spine, "--cli", "claude_code", "--from-cache")
@@ -75,7 +74,6 @@ def test_claude_code_is_sent_straight_to_anthropic_with_the_key_as_a_reference(s
     assert f"#   {RUN}" in comments
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_BUILT)
 def test_the_json_names_the_route_the_key_reference_and_the_command(spine):
     cache(spine, "openai")
     proc = bypass(spine, "--cli", "claude_code", "--from-cache", "--format", "json")
@@ -94,7 +92,6 @@ def test_the_json_names_the_route_the_key_reference_and_the_command(spine):
     assert entry["env"]["ANTHROPIC_API_KEY"] == "$ANTHROPIC_API_KEY"
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_BUILT)
 def test_opencode_gets_the_config_change_for_its_first_healthy_openai_format_provider(spine):
     cache(spine, "openai")
     proc = bypass(spine, "--cli", "opencode", "--from-cache", "--format", "json")
@@ -119,7 +116,6 @@ def test_opencode_gets_the_config_change_for_its_first_healthy_openai_format_pro
             line.strip().endswith('"apiKey": "{env:OPENROUTER_API_KEY}"')]
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_BUILT)
 def test_a_cli_with_no_healthy_provider_of_its_format_is_exit_1_with_why(spine):
     cache(spine, "anthropic")
     proc = bypass(spine, "--cli", "claude_code", "--from-cache", "--format", "json")
@@ -137,7 +133,6 @@ def test_a_cli_with_no_healthy_provider_of_its_format_is_exit_1_with_why(spine):
             "provider in the role's chain") in text.stdout
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_BUILT)
 def test_without_cli_every_proxy_compatible_cli_is_listed_and_codex_is_not(spine):
     cache(spine)
     proc = bypass(spine, "--from-cache", "--format", "json")
@@ -146,7 +141,6 @@ def test_without_cli_every_proxy_compatible_cli_is_listed_and_codex_is_not(spine
     assert cli_entry(proc, "opencode")["route"] == "openai/o4-mini"
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_BUILT)
 def test_a_cli_that_never_uses_the_router_needs_no_bypass(spine):
     cache(spine)
     proc = bypass(spine, "--cli", "codex", "--from-cache")
@@ -155,7 +149,6 @@ def test_a_cli_that_never_uses_the_router_needs_no_bypass(spine):
                            "it reaches its providers directly already\n")
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_BUILT)
 def test_no_key_value_appears_even_when_the_keys_are_in_the_environment(spine):
     with FakeProviders() as fake:
         fake.all_healthy()
@@ -167,14 +160,12 @@ def test_no_key_value_appears_even_when_the_keys_are_in_the_environment(spine):
             assert "$ANTHROPIC_API_KEY" in proc.stdout
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_BUILT)
 def test_an_unknown_cli_is_bad_input(spine):
     cache(spine)
     one_error_line(bypass(spine, "--cli", "nope", "--from-cache"), "unknown CLI 'nope'",
                    "claude_code, codex, opencode")
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_BUILT)
 def test_from_cache_needs_a_fresh_cache(spine):
     one_error_line(bypass(spine, "--from-cache"), "no cached provider state for this spine")
     cache(spine)

@@ -24,7 +24,6 @@ import pytest
 
 from tests.health.fakes import closed_port
 from tests.health.health_helpers import assert_no_keys
-from tests.helpers import run_gates
 
 
 class _Health(BaseHTTPRequestHandler):

@@ -9,8 +9,6 @@ import socket
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.health.fakes import closed_port
 from tests.health.test_router_health import live_config
 from tests.helpers import run_gates
