@@ -223,15 +223,16 @@ def build_parser() -> argparse.ArgumentParser:
         lambda p: p.add_argument("--api-base-override", action="append", metavar="PROVIDER=URL",
                                  help="probe URL for a provider (tests, staging); plain http "
                                       "only to loopback when a key is sent"))
-    pstatus = providers.add_parser("status", parents=[reader, plain_report, probe],
+    pstatus = providers.add_parser("status", parents=[reader, plain_report, probe, live],
                                    help="probe providers; roles healthy/degraded/down "
                                         "(exit 0/1/2)")
     pstatus.add_argument("--session-refresh", action="store_true", help=argparse.SUPPRESS)
     pstatus.set_defaults(handler="cmd_status")
 
     session = group("session", "session start: the cached provider brief")
-    session.add_parser("check", parents=[reader], help="one provider_brief line; never blocks, "
-                       "always exit 0").set_defaults(handler="cmd_check")
+    session.add_parser("check", parents=[reader, live],
+                       help="one provider_brief line; never blocks, always exit 0"
+                       ).set_defaults(handler="cmd_check")
 
     # `gates compile ccr` names the target as its word; `gates compile --target ccr` is the same
     # (every proxy command takes --target); given both, they must agree.
@@ -346,6 +347,12 @@ def build_parser() -> argparse.ArgumentParser:
     failover.add_parser("status", parents=[live, plain],
                         help="the recorded overrides: active, unreceipted, expired").set_defaults(
         handler="cmd_status")
+    fbypass = failover.add_parser("bypass", parents=[reader, plain, probe, health],
+                                  help="what sends each proxy-compatible CLI straight to a "
+                                       "healthy provider while the router is down (exit 1: a "
+                                       "CLI has none)")
+    fbypass.add_argument("--cli", metavar="NAME", help="only this CLI (CLI registry id)")
+    fbypass.set_defaults(handler="cmd_bypass", handler_module="failover_bypass")
     return parser
 
 
@@ -391,8 +398,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
-    """The command's handler, from its group's module (imported now, and only now)."""
-    module = importlib.import_module(f"spine_gates.commands.{COMMANDS[args.command]}")
+    """The command's handler, from its group's module (or the subcommand's own module, when it
+    names one), imported now and only now."""
+    name = getattr(args, "handler_module", None) or COMMANDS[args.command]
+    module = importlib.import_module(f"spine_gates.commands.{name}")
     handler: Callable[[argparse.Namespace], int] = getattr(module, args.handler)
     return handler
 

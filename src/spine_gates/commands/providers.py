@@ -30,6 +30,7 @@ class StatusArgs(Protocol):
     deep: bool
     api_base_override: list[str] | None
     session_refresh: bool
+    live: str | None
 
 
 @contextmanager
@@ -63,7 +64,9 @@ def providers_status(args: StatusArgs, root: Path) -> int:
         try:
             report, keys = collect_status(root, timeout=args.timeout, deadline=args.deadline,
                                           offline=args.offline, deep=args.deep,
-                                          overrides=args.api_base_override, progress=progress)
+                                          overrides=args.api_base_override, progress=progress,
+                                          live=Path(args.live).expanduser() if args.live
+                                          else None)
         except GatesError as exc:
             if args.session_refresh:
                 from spine_gates.health.session_brief import record_refresh

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import sqlite3
 
     from spine_gates.health.roles import RoleView
+    from spine_gates.health.router import RouterHealth
     from spine_gates.health.runner import ProgressFunc
 
 DEFAULTS = {"timeout_s": 5.0, "deadline_s": 10.0, "slow_ms": 2500.0, "cache_ttl_s": 300.0,
@@ -56,6 +57,7 @@ class StatusReport:
     roles: tuple[RoleView, ...]
     duration_ms: float
     cache_ttl_s: float = DEFAULTS["cache_ttl_s"]
+    router: RouterHealth | None = None  # the router itself (health/router.py)
 
     @property
     def exit_code(self) -> int:
@@ -78,6 +80,7 @@ class StatusReport:
             "roles": [r.to_json() for r in self.roles],
             "duration_ms": round(self.duration_ms, 1),
             "cache_ttl_s": self.cache_ttl_s,
+            "router": self.router.to_json() if self.router is not None else None,
         }
 
 
@@ -173,7 +176,8 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
                    offline: bool = False, deep: bool = False,
                    overrides: list[str] | None = None,
                    env: Mapping[str, str] | None = None, progress: ProgressFunc | None = None,
-                   now: _dt.datetime | None = None) -> tuple[StatusReport, list[str]]:
+                   now: _dt.datetime | None = None,
+                   live: Path | None = None) -> tuple[StatusReport, list[str]]:
     """Returns the report and the keys seen (so the caller can scrub any output of them).
 
     Only what the probes need comes before they start: the registries (every one is parsed, so
@@ -204,6 +208,7 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
     ready = None
     try:
         ready = _while_probing(root, config, documents, targets, keys, now, conf)
+        ready.router = _router(live, env, offline)
         observed = flight.result() if flight is not None else {}
     except BaseException:
         if flight is not None:
@@ -225,6 +230,7 @@ class _Ready:
     tallies: dict[str, passive.Tally]
     files: list[str]
     digest: str
+    router: RouterHealth | None = None
 
 
 def _while_probing(root: Path, config: Any, documents: dict[str, Any],
@@ -267,11 +273,20 @@ def _finish(root: Path, ready: _Ready, targets: list[ProviderTarget],
             for t in targets)
         views = tuple(role_views(ready.roles, {s.id: s.health for s in statuses}))
         report = StatusReport(str(root), now, offline, statuses, views,
-                              (time.perf_counter() - started) * 1000, conf["cache_ttl_s"])
+                              (time.perf_counter() - started) * 1000, conf["cache_ttl_s"],
+                              ready.router)
         save_snapshot(conn, report, ready.files, ready.digest)
     finally:
         conn.close()
     return report
+
+
+def _router(live: Path | None, env: Mapping[str, str], offline: bool) -> RouterHealth:
+    """The router's own health, checked while the probes are on the wire (loopback only, at
+    most its short timeout); --offline reads its files and sends nothing."""
+    from spine_gates.health.router import check_router
+
+    return check_router(live, env, probe=not offline)
 
 
 def open_store() -> Any:

@@ -58,6 +58,9 @@ def render_text(report: StatusReport) -> str:
         lines.append("  ".join([*cells, row[5]]).rstrip())
         lines.extend(notes.get(index, []))
     lines.append("")
+    if report.router is not None:
+        lines.append(visible(report.router.line()))
+        lines.append("")
     lines.append("roles")
     width = max([len(visible(v.role)) for v in report.roles] + [4])
     for view in report.roles:

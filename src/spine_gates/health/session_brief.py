@@ -27,6 +27,7 @@ from spine_gates.printable import visible
 REFRESH_ENV = "SPINE_GATES_HEALTH_REFRESH"  # "0" disables the background refresh
 REFRESH_GRACE_S = 120.0  # a refresh started this recently is still running: do not start another
 SESSION_BUSY_MS = 200
+ROUTER_TIMEOUT_S = 0.3  # a session-start hook has 15 s; a router that is up answers in ms
 
 
 
@@ -125,13 +126,94 @@ def _spawn_refresh(conn: Any, root: Path, now: float) -> str:
 
 
 def session_check(root_arg: str | None, env: Mapping[str, str] | None = None,
-                  reference: bool = False) -> list[str]:
-    """The lines to print. Never raises; never touches the network in this process."""
+                  reference: bool = False, live: str | None = None) -> list[str]:
+    """The lines to print. Never raises; sends nothing but one GET of the router's /health on
+    127.0.0.1 (bounded by ROUTER_TIMEOUT_S)."""
     env = env if env is not None else os.environ
     try:
-        return _session_check(root_arg, env, reference)
+        lines = _session_check(root_arg, env, reference)
     except Exception as exc:  # the session must start whatever happens here
-        return [f"provider_brief: unavailable ({type(exc).__name__}: {exc})"]
+        lines = [f"provider_brief: unavailable ({type(exc).__name__}: {exc})"]
+    return lines + [visible(line) for line in failover_lines() + router_lines(live, env)]
+
+
+def failover_lines() -> list[str]:
+    """One `provider_failover:` line per recorded override: the active ones (slot, route,
+    expiry, reason) and the expired ones still on record (drift until reverted)."""
+    import datetime as _dt
+
+    from spine_gates.clock import now as clock_now
+
+    try:
+        entries = _recorded_overrides()
+        now = clock_now()
+    except Exception as exc:  # a corrupt file, a bad SPINE_GATES_NOW: a line, never a failure
+        return [f"provider_failover: unknown ({exc})"]
+    lines = []
+    for entry, expires in entries:
+        stamp = expires.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if now < expires:  # the boundary itself is expired, as for the router module
+            left = int((expires - now).total_seconds())
+            lines.append(f"provider_failover: {entry['slot']} -> {entry['route']} (replaces "
+                         f"{entry['replaces']}) until {stamp}, {_left(left)} left: "
+                         f"{entry['reason']} [{entry['id']}]")
+        else:
+            lines.append(f"provider_failover: {entry['slot']} override {entry['id']} expired at "
+                         f"{stamp} and is still recorded: `gates failover revert {entry['id']}`")
+    return lines
+
+
+def _recorded_overrides() -> list[tuple[dict[str, Any], Any]]:
+    """The override file `failover.overrides` writes, read without importing it (its imports
+    cost ~150 ms: the schema and YAML modules); the same corruption is refused in its words."""
+    import datetime as _dt
+
+    path = state_store.state_dir() / "overrides.json"
+
+    def bad(what: str) -> InputError:
+        return InputError(f"corrupted failover state: {what}; fix or remove the file (removing "
+                          "it ends every override)", str(path))
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except ValueError as exc:
+        raise bad(f"not JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("version") != 1 \
+            or not isinstance(data.get("overrides"), list):
+        raise bad('expected {"version": 1, "overrides": [...]}')
+    out = []
+    for index, entry in enumerate(data["overrides"]):
+        fields = ("id", "slot", "route", "replaces", "expires_at", "reason")
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(f), str) for f in fields):
+            raise bad(f"overrides[{index}] lacks one of {', '.join(fields)}")
+        try:
+            expires = _dt.datetime.fromisoformat(entry["expires_at"].replace("Z", "+00:00"))
+        except ValueError:
+            raise bad(f"overrides[{index}].expires_at is not an ISO-8601 time") from None
+        out.append((entry, expires if expires.tzinfo else expires.replace(tzinfo=_dt.UTC)))
+    return out
+
+
+def _left(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds}s"
+    if seconds < 5400:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+
+
+def router_lines(live: str | None, env: Mapping[str, str]) -> list[str]:
+    """`provider_router:` when the router is set up here and does not answer: every
+    proxy-compatible CLI is then stuck, and the line names the way around it."""
+    from spine_gates.health.router import check_router
+
+    path = Path(live).expanduser() if live else None
+    router = check_router(path, env, timeout=ROUTER_TIMEOUT_S)
+    if not router.failed:
+        return []
+    return ["provider_router: " + router.line().removeprefix("router: ")]
 
 
 def _session_check(root_arg: str | None, env: Mapping[str, str], reference: bool) -> list[str]:

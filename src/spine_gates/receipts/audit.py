@@ -61,11 +61,15 @@ def failover_section(root: Path, directory: Path) -> dict[str, Any]:
                                    if isinstance(o, dict)],
                      "findings": len(predicate.get("findings") or []),
                      "signer": receipt.signer.name, "keyid": short_id(receipt.signer.keyid)})
+    from spine_gates.clock import now
+    from spine_gates.receipts.audit_failovers import failovers
+
     return {"directory": str(directory),
             "chain": {"receipts": report.count, "verified": len(report.receipts),
                       "ok": report.ok, "problems": [{"receipt": p.receipt, "reason": p.reason}
                                                     for p in report.problems]},
-            "actions": rows}
+            "actions": rows,
+            "failovers": failovers([r.predicate for r in report.receipts], now())}
 
 
 def _governed_files(root: Path, receipts: list[Receipt]) -> list[str]:

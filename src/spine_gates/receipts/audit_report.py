@@ -12,6 +12,8 @@ from html import escape as _html_escape
 from typing import Any
 
 from spine_gates.printable import visible, visible_lines
+from spine_gates.receipts.audit_failovers import HEADERS as FAILOVER_HEADERS
+from spine_gates.receipts.audit_failovers import table_rows as failover_cells
 
 
 def render_json(audit: dict[str, Any]) -> str:
@@ -135,10 +137,17 @@ def _failover_markdown(section: dict[str, Any]) -> list[str]:
     rows = _failover_rows(section)
     if not rows:
         return [*out, "No verified failover receipts."]
-    out += ["| " + " | ".join(_FAILOVER_HEADERS) + " |",
-            "|" + "---|" * len(_FAILOVER_HEADERS)]
-    out += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]
+    out += _md_table(_FAILOVER_HEADERS, rows)
+    out += ["", "## Failovers", "",
+            "Each override from its apply to its end (revert, replacement or expiry), who "
+            "applied and ended it (`unknown`: a receipt signed before actors were recorded).", ""]
+    out += _md_table(FAILOVER_HEADERS, failover_cells(section.get("failovers") or []))
     return out
+
+
+def _md_table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    return ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers),
+            *["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]]
 
 
 def _timeline_svg(rows: list[dict[str, Any]]) -> str:
@@ -248,6 +257,8 @@ def render_html(audit: dict[str, Any]) -> str:
         parts.append(_table(["receipt", "reason"],
                             [[p["receipt"], p["reason"]] for p in chain["problems"]]))
         parts.append(_table(_FAILOVER_HEADERS, _failover_rows(section)))
+        parts.append("<h2>Failovers</h2>")
+        parts.append(_table(FAILOVER_HEADERS, failover_cells(section.get("failovers") or [])))
     parts.append("</body></html>\n")
     return "".join(parts)
 
