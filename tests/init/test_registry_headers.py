@@ -26,7 +26,6 @@ def _replace_header(path: Path, header: str) -> None:
     path.write_text(text[:start] + header + text[body:])
 
 
-@pytest.mark.xfail(strict=True, reason="SSOT header `updated`/`github_issue` gave SCHEMA-001")
 def test_the_real_spines_ssot_header_passes_the_schema(spine):
     _replace_header(spine / SSOT, REAL_HEADER)
     result = run_gates("run", "registry-policy", "--root", str(spine))
@@ -34,7 +33,6 @@ def test_the_real_spines_ssot_header_passes_the_schema(spine):
     assert "SCHEMA-001" not in result.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="SSOT header `updated`/`github_issue` gave SCHEMA-001")
 def test_an_issue_number_written_as_a_number_is_accepted(spine):
     _replace_header(spine / SSOT, 'version: "1.1"\nupdated: 2026-11-25\ngithub_issue: 541\n')
     result = run_gates("run", "registry-policy", "--root", str(spine))
