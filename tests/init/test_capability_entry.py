@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 
 from tests.helpers import REPO
@@ -35,15 +34,12 @@ def test_the_real_spine_fixture_passes_d63_and_d67(tmp_path):
     assert d67(ops / "capabilities.yaml", ops / "bindings" / "capability_map.yaml") == []
 
 
-@pytest.mark.xfail(strict=True, reason="arg_protocol held a sentence and plane was `control`")
 def test_the_shipped_entry_copied_into_the_spine_passes_d63(tmp_path):
     entry = yaml.safe_load(SHIPPED.read_text())["capabilities"]["providers.status"]
     spine = _copy_into_spine(tmp_path, {"providers.status": entry})
     assert d63(spine / "ops" / "capabilities.yaml", spine) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the shipped file had the binding files' header "
-                                       "(updated_at) and named preconditions it lacks")
 def test_the_shipped_file_passes_d63_and_d67_as_it_stands():
     """It is also what `gates init` writes into a new repository: whole, not only the entry."""
     assert d63(SHIPPED, REPO) == []

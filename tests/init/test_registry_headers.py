@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import run_gates
 
 SSOT = "docs/governance/SSOT_REGISTRY.yaml"
