@@ -253,7 +253,8 @@ def load_signing_key(path: str | None, environ: dict[str, str] | None = None,
 
 def default_signing_key(root: Path, environ: Any = None) -> SigningKey | None:
     """The key `gates receipts keygen` wrote to its default place for this spine: the first
-    `<name>.key` in `default_keys_dir()` whose public half is the spine's `receipts/keys/<name>.pub`.
+    `<name>.key` in `default_keys_dir()` whose public half is the spine's
+    `receipts/keys/<name>.pub`.
 
     Matching the public half (not only the name) keeps a same-named key of another spine from
     signing here; a `.pub` that is not a readable key is skipped (verify reports it).
