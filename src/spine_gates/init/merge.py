@@ -78,10 +78,11 @@ def append_entries(text: str, name: str, key: str, entries: list[Any] | dict[str
         first = node.value[0]
         row = lines[first.start_mark.line]
         indent = row.index("-") if "-" in row[:first.start_mark.column] else first.start_mark.column
-        block = _indented(_dump(entries), indent)
+        parts = [_dump([entry]) for entry in entries]
     else:
         indent = node.value[0][0].start_mark.column
-        block = _indented(_dump(entries), indent)
+        parts = [_dump({name: entry}) for name, entry in entries.items()]
+    block = _indented("\n".join(parts), indent)  # a blank line between entries, as people write
     merged = "".join([*lines[:after], "\n", block, *lines[after:]])
     _check(merged, name, key, entries)
     return merged
