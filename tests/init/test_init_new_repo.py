@@ -162,3 +162,20 @@ def test_a_write_that_fails_midway_leaves_nothing_behind(tmp_path, env):
 def test_dir_that_is_a_file_is_bad_input(tmp_path, env):
     (tmp_path / "x").write_text("")
     one_error_line(run_gates("init", str(tmp_path / "x"), env=env), "is not a directory")
+
+
+def test_the_ci_templates_that_ship_are_written_where_each_ci_runs_them(tmp_path, env):
+    from spine_gates.init.templates import CI_TEMPLATE_DIR
+
+    shipped = sorted(p.relative_to(CI_TEMPLATE_DIR).as_posix()
+                     for p in CI_TEMPLATE_DIR.rglob("*") if p.is_file()) \
+        if CI_TEMPLATE_DIR.is_dir() else []
+    if not shipped:
+        pytest.skip("no CI templates in this checkout (src/spine_gates/templates/ci/)")
+    made = run_gates("init", str(tmp_path / "x"), env=env)
+    assert made.returncode == 0, made.stderr
+    for name in shipped:
+        place = name.replace("github/", ".github/workflows/", 1).replace("gitlab/", ".gitlab/", 1)
+        assert (tmp_path / "x" / place).read_bytes() == (CI_TEMPLATE_DIR / name).read_bytes()
+        assert f"created   {place}" in made.stdout
+    assert run_gates("run", "all", "--root", str(tmp_path / "x"), env=env).returncode == 0

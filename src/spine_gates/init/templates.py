@@ -81,14 +81,25 @@ def render(source: str, values: Values) -> str:
             .replace("@SCOPE@", values.scope))
 
 
+# Where each CI system's templates go in the spine: GitHub runs every workflow in
+# .github/workflows/; GitLab runs only .gitlab-ci.yml, which includes the job from .gitlab/ (so the
+# job is harmless in a repository on another forge). Other folders keep their relative path.
+CI_PLACES = {"github": ".github/workflows", "gitlab": ".gitlab"}
+
+
 def ci_templates() -> list[Template]:
     """Every file under the CI template folder, if it ships; kept when the user has one."""
     if not CI_TEMPLATE_DIR.is_dir():
         return []
-    return [Template(path.relative_to(CI_TEMPLATE_DIR).as_posix(),
-                     str(path), Existing.KEEP)
-            for path in sorted(CI_TEMPLATE_DIR.rglob("*"))
-            if path.is_file() and "__pycache__" not in path.parts]
+    out = []
+    for path in sorted(CI_TEMPLATE_DIR.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        first, *rest = path.relative_to(CI_TEMPLATE_DIR).parts
+        target = "/".join([CI_PLACES[first], *rest] if first in CI_PLACES and rest
+                          else [first, *rest])
+        out.append(Template(target, str(path), Existing.KEEP))
+    return out
 
 
 def slug(text: str, fallback: str) -> str:
