@@ -28,6 +28,7 @@ REVOKED_FILE = "revoked.yaml"
 KEY_FILE_ENV = "SPINE_GATES_SIGNING_KEY_FILE"
 KEY_ENV = "SPINE_GATES_SIGNING_KEY"
 KEY_REF_ENV = "SPINE_GATES_SIGNING_KEY_REF"
+KEY_LIMIT = 64 * 1024  # a PEM Ed25519 key is 113 bytes; anything this large is not a key
 
 
 def keyid_of(raw_public: bytes) -> str:
@@ -259,8 +260,6 @@ def default_signing_key(root: Path, environ: Any = None) -> SigningKey | None:
     Matching the public half (not only the name) keeps a same-named key of another spine from
     signing here; a `.pub` that is not a readable key is skipped (verify reports it).
     """
-    from spine_gates.receipts.anchors import KEY_LIMIT
-
     folder = default_keys_dir(environ)
     keys = root / KEYS_DIR
     if not folder.is_dir() or not keys.is_dir():
