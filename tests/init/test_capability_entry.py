@@ -73,3 +73,12 @@ def test_d67_as_restated_names_a_capability_missing_from_the_map(tmp_path):
     ops = spine / "ops"
     fails = d67(ops / "capabilities.yaml", ops / "bindings" / "capability_map.yaml")
     assert fails and "providers.status" in fails[0]
+
+
+def test_the_shipped_files_are_what_init_writes():
+    """One source: the repository's ops/ files are init's templates as rendered for this spine."""
+    from spine_gates.init.templates import Values, render
+
+    values = Values(today="2026-11-25", owner="@ronny", scope="agentic-spine")
+    for name in ("ops/capabilities.yaml", "ops/bindings/capability_map.yaml"):
+        assert render(name, values) == (REPO / name).read_text(), name
