@@ -39,6 +39,7 @@ COMMANDS = {
     "secrets": "secrets",
     "route": "route",
     "failover": "failover",
+    "init": "init",
 }
 # OSError numbers that only a malformed path name causes: exit 3 wherever they surface.
 _BAD_PATH_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.ELOOP})
@@ -353,6 +354,15 @@ def build_parser() -> argparse.ArgumentParser:
                                        "CLI has none)")
     fbypass.add_argument("--cli", metavar="NAME", help="only this CLI (CLI registry id)")
     fbypass.set_defaults(handler="cmd_bypass", handler_module="failover_bypass")
+    init = sub.add_parser("init", help="write a minimal spine into DIR, or add what an existing "
+                                       "spine lacks (never overwrites)")
+    init.add_argument("dir", nargs="?", metavar="DIR",
+                      help="the spine's folder (default: the current directory); made a git "
+                           "repository if it is in none")
+    init.add_argument("--yes", action="store_true",
+                      help="add entries to existing files without asking (required without a "
+                           "terminal)")
+    init.set_defaults(handler="cmd_init")
     return parser
 
 

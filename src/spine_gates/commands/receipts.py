@@ -14,12 +14,22 @@ if TYPE_CHECKING:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
-    from spine_gates.receipts.keys import commit_hint, short_id, write_keypair
+    from spine_gates.receipts.keys import (
+        KEY_FILE_ENV,
+        commit_hint,
+        default_keys_dir,
+        short_id,
+        write_keypair,
+    )
 
     private, public, key = write_keypair(root_of(args, "receipts keygen"), args.out, args.name)
     print(f"private key: {private} (mode 0600; keep it out of the repository)")
     print(f"public key:  {public}")
     print(f"key id:      {short_id(key.keyid)}")
+    if private.parent == default_keys_dir().absolute():
+        print("signing:     `gates run … --receipt` finds this key here by itself")
+    else:
+        print(f"signing:     pass --signing-key {private} (or set {KEY_FILE_ENV})")
     print(f"next step:   {commit_hint(key, public)}")
     return 0
 

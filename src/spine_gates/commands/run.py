@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from spine_gates.commands import emit, gate_report, root_of, skipped
 from spine_gates.errors import InputError
 
 
-def signing_key(args: argparse.Namespace) -> tuple[Any, str | None]:
+def signing_key(args: argparse.Namespace, spine: Path) -> tuple[Any, str | None]:
     """The receipt signing key (None when no receipt is wanted; cryptography stays unloaded) and
     the warning to print after the run when CI wants a receipt but no key is configured."""
     wanted = args.receipt
@@ -21,7 +22,7 @@ def signing_key(args: argparse.Namespace) -> tuple[Any, str | None]:
         return None, None
     from spine_gates.receipts.emit import signing_key_for_run
 
-    return signing_key_for_run(args.signing_key, explicit=args.receipt is True)
+    return signing_key_for_run(args.signing_key, explicit=args.receipt is True, root=spine)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -44,7 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise InputError("--receipt writes into the spine's receipts/, and nothing writes "
                              "into the bundled reference spine: pass --root DIR naming your spine")
         args.receipt = False
-    key, no_key_warning = signing_key(args)
+    key, no_key_warning = signing_key(args, spine)
     ctx = prepare(spine, {"live": args.live, "target": args.target,
                           "no_baseline": args.no_baseline})
     selected = list(gates.values()) if args.gate == "all" else [gates[args.gate]]

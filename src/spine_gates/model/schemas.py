@@ -117,8 +117,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "providers": _registry("providers", PROVIDER_ENTRY),
     "cli_interfaces": _registry("cli_interfaces", CLI_ENTRY),
     "roles": _registry("roles", ROLE_ENTRY),
+    # The spine's own SSOT_REGISTRY.yaml starts `version`, `updated`, `github_issue` ("#541");
+    # files written in the binding style (`updated_at`, `owner`, `scope`) are accepted too.
     "ssot": {
         "version": _VERSION,
+        "updated": _DATE,
+        "github_issue": {"type": ["string", "integer"]},
         "updated_at": _DATE,
         "owner": {"type": "string"},
         "scope": {"type": "string"},

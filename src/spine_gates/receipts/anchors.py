@@ -24,6 +24,7 @@ from spine_gates.model.scope import inside_root
 from spine_gates.receipts.files import NotRegular, TooLarge, read_regular
 from spine_gates.receipts.gitinfo import open_repo, worktree_of
 from spine_gates.receipts.keys import (
+    KEY_LIMIT,
     KEYS_DIR,
     REVOKED_FILE,
     PublicKey,
@@ -32,7 +33,6 @@ from spine_gates.receipts.keys import (
     public_key_from_bytes,
 )
 
-KEY_LIMIT = 64 * 1024  # a PEM Ed25519 key is 113 bytes; anything this large is not a key
 REVOKED_LIMIT = 1 << 20
 _FILE_MODES = ("100644", "100755")  # git's modes for a regular file (not a link, not a submodule)
 _RECEIPTS = "receipts"

@@ -67,14 +67,17 @@ def gate_reads(result: GateResult) -> frozenset[str]:
     return frozenset().union(*(gates[n].reads for n in names if n in gates))
 
 
-def signing_key_for_run(path: str | None, explicit: bool) -> tuple[SigningKey | None, str | None]:
+def signing_key_for_run(path: str | None, explicit: bool,
+                        root: Path | None = None) -> tuple[SigningKey | None, str | None]:
     """The key for this run and, when there is none, the warning to print once the gate has run.
 
-    Asking with `--receipt` and no key is bad input (exit 3); the CI default without a key runs
-    without a receipt and warns. The warning is returned rather than printed so that a run that
-    stops on bad input prints its one error line and nothing else."""
+    Given the spine `root`, a key `gates receipts keygen` wrote to its default place for one of
+    the spine's public keys is found with no flag. Asking with `--receipt` and no key is bad
+    input (exit 3); the CI default without a key runs without a receipt and warns. The warning is
+    returned rather than printed so that a run that stops on bad input prints its one error line
+    and nothing else."""
 
-    key = load_signing_key(path)
+    key = load_signing_key(path, root=root)
     if key is not None:
         return key, None
     hint = (f"pass --signing-key PATH or set {KEY_FILE_ENV}, {KEY_ENV} or {KEY_REF_ENV} "

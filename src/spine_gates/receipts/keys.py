@@ -28,6 +28,7 @@ REVOKED_FILE = "revoked.yaml"
 KEY_FILE_ENV = "SPINE_GATES_SIGNING_KEY_FILE"
 KEY_ENV = "SPINE_GATES_SIGNING_KEY"
 KEY_REF_ENV = "SPINE_GATES_SIGNING_KEY_REF"
+KEY_LIMIT = 64 * 1024  # a PEM Ed25519 key is 113 bytes; anything this large is not a key
 
 
 def keyid_of(raw_public: bytes) -> str:
@@ -224,10 +225,12 @@ def _register(text: str) -> None:
     register_secret(text.strip())
 
 
-def load_signing_key(path: str | None, environ: dict[str, str] | None = None) -> SigningKey | None:
+def load_signing_key(path: str | None, environ: dict[str, str] | None = None,
+                     root: Path | None = None) -> SigningKey | None:
     """The signing key: `--signing-key PATH`, else `$SPINE_GATES_SIGNING_KEY_FILE`, else
     `$SPINE_GATES_SIGNING_KEY` (PEM or base64 seed), else `$SPINE_GATES_SIGNING_KEY_REF` (a
-    secret reference such as `env:NAME` or `infisical://…`). None if none is configured."""
+    secret reference such as `env:NAME` or `infisical://…`), else (given the spine `root`) the
+    key keygen wrote to its default place for one of the spine's public keys. None if none."""
     env = os.environ if environ is None else environ
     if path is None and env.get(KEY_FILE_ENV):
         path = env[KEY_FILE_ENV]
@@ -246,6 +249,36 @@ def load_signing_key(path: str | None, environ: dict[str, str] | None = None) ->
         text = resolve_secret_ref(ref, env)
         _register(text)
         return signing_key_from_text(text, f"${KEY_REF_ENV} ({ref})")
+    return default_signing_key(root, env) if root is not None else None
+
+
+def default_signing_key(root: Path, environ: Any = None) -> SigningKey | None:
+    """The key `gates receipts keygen` wrote to its default place for this spine: the first
+    `<name>.key` in `default_keys_dir()` whose public half is the spine's
+    `receipts/keys/<name>.pub`.
+
+    Matching the public half (not only the name) keeps a same-named key of another spine from
+    signing here; a `.pub` that is not a readable key is skipped (verify reports it).
+    """
+    folder = default_keys_dir(environ)
+    keys = root / KEYS_DIR
+    if not folder.is_dir() or not keys.is_dir():
+        return None
+    inside = root.resolve()
+    for pub in sorted(keys.glob("*.pub")):
+        private = folder / f"{pub.stem}.key"
+        if not private.is_file() or not pub.is_file() or pub.stat().st_size > KEY_LIMIT \
+                or not pub.resolve().is_relative_to(inside):
+            continue
+        try:
+            trusted = public_key_from_bytes(pub.read_bytes(), pub.stem, f"{KEYS_DIR}/{pub.name}")
+        except InputError:
+            continue
+        text = private.read_text("ascii", "replace")
+        _register(text)
+        key = signing_key_from_text(text, str(private))
+        if key.keyid == trusted.keyid:
+            return key
     return None
 
 
@@ -262,10 +295,16 @@ def resolve_secret_ref(ref: str, env: Any) -> str:
     return str(value)
 
 
-def default_private_path(name: str, environ: Any = None) -> Path:
+def default_keys_dir(environ: Any = None) -> Path:
+    """Where keygen puts private keys and a run looks for them: the user's config dir, outside
+    every repository (keygen refuses a private key inside one), mode 0700."""
     env = os.environ if environ is None else environ
     base = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "spine-gates" / "keys" / f"{name}.key"
+    return base / "spine-gates" / "keys"
+
+
+def default_private_path(name: str, environ: Any = None) -> Path:
+    return default_keys_dir(environ) / f"{name}.key"
 
 
 def _inside(path: Path, folder: Path | None) -> bool:

@@ -1,0 +1,106 @@
+"""`gates init [DIR] [--yes]`: a minimal spine the user edits, or what an existing spine lacks.
+
+Nothing of the user's is overwritten: a file init would write that exists with other content is
+listed and the run stops (exit 3) before anything is written, except the files init merges into
+(the SSOT registry, the capability files, the pre-commit config, `.claude/settings.json`), where
+it only adds entries, after a prompt (`--yes` skips it; without a terminal it is required).
+A DIR that is not in a git repository becomes one (`git init`), as `cargo new` or `uv init` do:
+the hooks and the receipts' trust anchors need git.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from spine_gates.clock import today
+from spine_gates.errors import InputError
+
+if TYPE_CHECKING:
+    from spine_gates.init.plan import Change
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from spine_gates.init.apply import apply_plan
+    from spine_gates.init.plan import Action, plan_init
+    from spine_gates.init.templates import Values, slug
+
+    given = args.dir or "."
+    root = Path(given)
+    if (root.exists() or root.is_symlink()) and not root.is_dir():
+        raise InputError("is not a directory", given)
+    values = Values(today().isoformat(), "@" + slug(_login(), "owner"),
+                    slug(root.absolute().name, "my-spine"))
+    changes = plan_init(root, values)
+    conflicts = [c.path for c in changes if c.action is Action.CONFLICT]
+    if conflicts:
+        raise InputError(f"{len(conflicts)} file(s) exist with other content, and init never "
+                         f"overwrites: {', '.join(conflicts)}; move them away and run it again, "
+                         "or add what they lack by hand (docs/guides/getting-started.md); "
+                         "nothing written", given)
+    merges = [c for c in changes if c.action is Action.MERGE]
+    if merges and not args.yes and not _confirmed(merges):
+        raise InputError(f"init adds entries to {len(merges)} existing file(s) "
+                         f"({', '.join(c.path for c in merges)}): pass --yes to let it "
+                         "(nothing else in them changes); nothing written", given)
+    created_root = not root.exists()
+    if created_root:
+        root.mkdir(parents=True)
+    try:
+        apply_plan(root, changes)
+    except BaseException:
+        if created_root:
+            shutil.rmtree(root, ignore_errors=True)
+        raise
+    for change in changes:
+        note = f" ({change.note})" if change.note else ""
+        print(f"{change.action.value:<9} {change.path}{note}")
+    _git_init(root)
+    where = "" if given == "." else f" --root {given}"
+    print(f"next:     gates run all{where}   # passes as written; then edit the registries, "
+          "git add -A && git commit, pre-commit install")
+    return 0
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a container)
+        return "owner"
+
+
+def _confirmed(merges: list[Change]) -> bool:
+    """Ask on a terminal before adding to the user's files; without one, --yes is required."""
+    if not sys.stdin.isatty():
+        return False
+    for change in merges:
+        print(f"will add to {change.path}: {change.note}")
+    try:
+        answer = input("Add these entries? [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _git_init(root: Path) -> None:
+    """`git init` a DIR that is in no repository; say so, or say why not (never fatal: the files
+    are written and complete)."""
+    git = shutil.which("git")
+    if git is None:
+        print("gates: warning: git not found: run `git init` in the spine before `pre-commit "
+              "install`", file=sys.stderr)
+        return
+    inside = subprocess.run([git, "rev-parse", "--is-inside-work-tree"], cwd=root,
+                            capture_output=True, text=True)
+    if inside.returncode == 0 and inside.stdout.strip() == "true":
+        return
+    made = subprocess.run([git, "init", "-q"], cwd=root, capture_output=True, text=True)
+    if made.returncode != 0:
+        print(f"gates: warning: git init failed: {made.stderr.strip()}", file=sys.stderr)
+        return
+    print("created   .git (git init)")
