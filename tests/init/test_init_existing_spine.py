@@ -61,7 +61,7 @@ def test_the_spines_own_d63_and_d67_still_pass(real, env):
 def test_only_the_missing_capability_is_added_and_nothing_of_the_spines_changes(real, env):
     before = {name: (real / name).read_text() for name in (CAPS, MAP)}
     made = run_gates("init", str(real), "--yes", env=env)
-    assert f"merged    {CAPS} (added capabilities: providers.status)" in made.stdout
+    assert f"merged    {CAPS} (added capabilities: providers.status, failover.watch)" in made.stdout
     for name, text in before.items():
         after = (real / name).read_text()
         assert _is_kept_in(text, after), name
