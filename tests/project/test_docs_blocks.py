@@ -157,11 +157,6 @@ def parse(path: Path) -> list[Block]:
 
 ALL_BLOCKS = [block for doc in DOCS for block in parse(doc)]
 RUN_BLOCKS = [b for b in ALL_BLOCKS if b.lang in RUNNABLE and b.exempt is None]
-STALE = {  # blocks the docs get wrong today, fixed in the next commit
-    "docs/guides/claude-code-router.md:146": "--live names a path that exists nowhere",
-    "docs/guides/routing.md:143": "resilience exits 1 with a role down; the block does not say",
-    "docs/guides/routing.md:164": "`...` is not an argument",
-}
 
 
 def _nested_spine(spine: Path, home: Path) -> None:
@@ -237,9 +232,7 @@ def _tail(text: str, limit: int = 1500) -> str:
     return text if len(text) <= limit else "…" + text[-limit:]
 
 
-@pytest.mark.parametrize("block", [
-    pytest.param(b, marks=pytest.mark.xfail(strict=True, reason=STALE[b.name]))
-    if b.name in STALE else b for b in RUN_BLOCKS], ids=[b.name for b in RUN_BLOCKS])
+@pytest.mark.parametrize("block", RUN_BLOCKS, ids=[b.name for b in RUN_BLOCKS])
 def test_docs_block_runs_with_the_exit_codes_it_states(block: Block, tmp_path: Path) -> None:
     assert block.commands, f"{block.name}: a {block.lang} block with no command"
     spine, env = _prepare(tmp_path, block)
