@@ -47,6 +47,12 @@ EXEMPTIONS: dict[tuple[str, str], str] = {
         "installs from the package index; tests/project/test_install_lines.py runs it offline",
     ("README.md", "./scripts/test.sh"):
         "runs the whole suite; .ci/run runs it",
+    ("README.md", 'python3 -m pip install "git+https://github.com/<org>/spine-gates@<commit>"'):
+        "installs from the network; tests/project/test_install_lines.py runs it with a git+file "
+        "URL",
+    ("README.md", "python3 -m pip wheel --no-deps -w dist ."):
+        "needs a spine-gates checkout; tests/project/test_install_lines.py builds and installs the "
+        "wheel in a fresh venv",
     ("README.md", "gates compile ccr [--profile 2.0|1.0] [--out FILE]"):
         "synopsis ([optional] arguments) and a restart of the real router",
     ("README.md", "gates route explain request.json [--fail anthropic=http_429 ...] [--live-state] "
@@ -253,6 +259,9 @@ def test_exempt_blocks_are_exactly_the_pinned_list() -> None:
     unmarked = sorted(set(EXEMPTIONS) - set(marked))
     assert not unlisted, f"exempt in the docs but not in EXEMPTIONS: {sorted(unlisted)}"
     assert not unmarked, f"in EXEMPTIONS but no longer marked exempt in the docs: {unmarked}"
+    changed = sorted(f"{key}: docs say {marked[key]!r}, EXEMPTIONS {reason!r}"
+                     for key, reason in EXEMPTIONS.items() if marked[key] != reason)
+    assert not changed, f"an exemption's reason differs: {changed}"
     empty = [b.name for b in ALL_BLOCKS if b.exempt == ""]
     assert not empty, f"an exemption needs a reason: {empty}"
 
