@@ -25,10 +25,8 @@ def _edit_router(live: Path, **router: object) -> None:
     live.write_text(json.dumps(data, indent=2))
 
 
-XFAIL = pytest.mark.xfail(strict=True, reason="longContextThreshold compared as a slot")
 
 
-@XFAIL
 @pytest.mark.parametrize("value", [60000, 0])
 def test_the_default_threshold_written_live_is_no_drift(spine: Path, tmp_path: Path,
                                                         value: int) -> None:
@@ -39,7 +37,6 @@ def test_the_default_threshold_written_live_is_no_drift(spine: Path, tmp_path: P
     assert code == 0 and verdict(findings) == "verdict in_sync", findings
 
 
-@XFAIL
 def test_a_threshold_absent_live_and_the_default_in_the_ssot_is_no_drift(spine: Path,
                                                                           tmp_path: Path) -> None:
     assert not (spine / SPINE_SETTINGS).exists()
@@ -59,7 +56,6 @@ def test_another_threshold_is_drift(spine: Path, tmp_path: Path) -> None:
         "/Router/longContextThreshold"]
 
 
-@XFAIL
 def test_adopt_names_the_spine_setting_not_a_slot(spine: Path, tmp_path: Path) -> None:
     live, env = setup(spine, tmp_path)
     _edit_router(live, longContextThreshold=32000)

@@ -13,6 +13,9 @@ from spine_gates.model.loader import Document, join_pointer
 # The router's slots, in the order its config writes them: the one list (roles bind to them,
 # compile orders `Router` by it, resilience walks it).
 CCR_SLOTS = ("default", "background", "think", "longContext", "webSearch", "image")
+# Router.longContextThreshold is a setting beside the slots: 1.0 and 2.0 read
+# `longContextThreshold || 60000`, so absent, 0 and 60000 are one router.
+CCR_LONG_CONTEXT_DEFAULT = 60000
 API_FORMATS = ["anthropic", "openai"]
 
 # Bounds for every number a registry holds: far above any real value, low enough that no command

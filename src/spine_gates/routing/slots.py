@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from spine_gates.model.schemas import CCR_LONG_CONTEXT_DEFAULT as DEFAULT_THRESHOLD
 from spine_gates.routing.tokens import TokenCountError, count_request_tokens, tokens_at_most
 
-DEFAULT_THRESHOLD = 60000
 SUBAGENT_OPEN = "<CCR-SUBAGENT-MODEL>"
 _SUBAGENT = re.compile(r"<CCR-SUBAGENT-MODEL>(.*?)</CCR-SUBAGENT-MODEL>", re.S)
 RULES = ("image", "custom", "explicit", "longContext", "subagent", "background", "webSearch",
