@@ -34,7 +34,7 @@ def _explain(request: Path, *extra: str) -> dict[str, object]:
 def test_a_one_line_request_reports_its_byte_bound_not_a_count(tmp_path: Path) -> None:
     result = _explain(_request(tmp_path, ONE_LINE))
     assert result["tokens_exact"] is False
-    assert result["tokens"] == len("Fix the failing test".encode())
+    assert result["tokens"] == len(b"Fix the failing test")
     assert result["rule"] == "default"
 
 

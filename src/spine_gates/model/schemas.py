@@ -9,6 +9,7 @@ from typing import Any
 
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import Document, join_pointer
+from spine_gates.model.schema_help import explain_violations
 
 # The router's slots, in the order its config writes them: the one list (roles bind to them,
 # compile orders `Router` by it, resilience walks it).
@@ -135,6 +136,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 SCHEMA_RULE = "SCHEMA-001"
+GENERIC_FIX = "Correct the field to match the registry schema (docs/guides/registries.md)."
 SCHEMA_TITLE = "Registry matches its schema"  # as in policies/builtin/rules.yaml
 
 
@@ -284,9 +286,9 @@ def validate_document(kind: str, document: Document) -> list[Finding]:
             file=document.name,
             line=document.line_of(pointer),
             pointer=pointer,
-            fix="Correct the field to match the registry schema (docs/guides/registries.md).",
+            fix=fix,
         )
-        for pointer, message in _violations(kind, document)
+        for pointer, message, fix in _violations(kind, document)
     ]
     return sorted(findings, key=lambda f: (f.line or 0, f.pointer))
 
@@ -295,7 +297,7 @@ _ENTRIES = {"providers": "providers", "cli_interfaces": "cli_interfaces", "roles
             "ssot": "ssots"}
 
 
-def _violations(kind: str, document: Document) -> list[tuple[str, str]]:
+def _violations(kind: str, document: Document) -> list[tuple[str, str, str]]:
     """(pointer, message) for each schema violation: cerberus on the header, then entry by entry.
 
     Entries the compiled predicate passes are skipped; past MAX_SCHEMA_ENTRIES failing entries the
@@ -306,7 +308,7 @@ def _violations(kind: str, document: Document) -> list[tuple[str, str]]:
     main = _ENTRIES[kind]
     rules = schema[main]
     entries = data.get(main)
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str, str]] = []
     items: list[tuple[Any, Any]] = []
     if isinstance(entries, dict) and "valuesrules" in rules:
         items = list(entries.items())
@@ -317,9 +319,10 @@ def _violations(kind: str, document: Document) -> list[tuple[str, str]]:
 
     def explain(validator: Any, value: Any, prefix: tuple[Any, ...]) -> None:
         validator.validate(value)
-        for path, message in _flatten(validator._errors, validator):
+        for path, message, fix in explain_violations(
+                _flatten(validator._errors, validator), validator.schema):
             full = (*prefix, *path[1:]) if prefix else path
-            out.append(("".join(join_pointer("", part) for part in full), message))
+            out.append(("".join(join_pointer("", part) for part in full), message, fix))
 
     explain(_validator(schema), data, ())
     key_rules = rules.get("keysrules")
@@ -344,7 +347,7 @@ def _violations(kind: str, document: Document) -> list[tuple[str, str]]:
     if unexplained:
         pointer = join_pointer(join_pointer("", main), unexplained[0])
         out.append((pointer, f"{len(unexplained)} more entries of {main!r} break the schema "
-                             f"(the first {MAX_SCHEMA_ENTRIES} are listed)"))
+                             f"(the first {MAX_SCHEMA_ENTRIES} are listed)", GENERIC_FIX))
     return out
 
 
