@@ -298,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     rexplain.add_argument("request", metavar="REQUEST.json", help="an Anthropic Messages body")
     rexplain.add_argument("--custom-route", metavar="PROVIDER,MODEL",
                           help="what the config's CUSTOM_ROUTER_PATH returns for this request")
+    rexplain.add_argument("--exact-tokens", action="store_true",
+                          help="count cl100k_base tokens even when the request's UTF-8 size "
+                               "is below the long-context threshold (loads the tokenizer)")
     rexplain.set_defaults(handler="cmd_explain")
     rsim = route.add_parser("simulate", parents=predict,
                             help="seeded load simulation against rate budgets")

@@ -36,6 +36,10 @@ def run_gate(gate: GateDefinition, ctx: RunContext) -> GateResult:
         from spine_gates.policy.baseline import apply_baseline, load_baseline
 
         findings = apply_baseline(findings, load_baseline(ctx.root))
+    # baseline create accepts every finding, the ones a schema error would hide included: once
+    # the schema error is baselined, it hides nothing and they are reported
+    if not ctx.options.get("keep_cascades"):
+        findings = without_cascades(findings)
     findings = _dedupe(findings)
     for rule_id, meta in rule_metas("waivers").items():
         ctx.rules.setdefault(rule_id, meta)
@@ -58,6 +62,32 @@ def run_gate(gate: GateDefinition, ctx: RunContext) -> GateResult:
     )
 
 
+# Rules that judge an entry even while it breaks its schema: the schema itself, YAML's reading
+# of it, and secrets (a key is a key whatever the shape around it).
+_ALWAYS = ("SCHEMA-", "YAML-", "SEC-")
+
+
+def _entry(pointer: str) -> str:
+    """`/roles/architect/ccr_slots` -> `/roles/architect`; "" above entry level."""
+    parts = pointer.split("/")
+    return "/".join(parts[:3]) if len(parts) >= 3 else ""
+
+
+def without_cascades(findings: list[Finding]) -> list[Finding]:
+    """Findings of an entry that breaks its schema (an active SCHEMA-001 error inside it) come
+    from that violation alone: other rules read a missing or mistyped field as empty and would
+    report its consequences (a typo'd `fallback_chain` is not also a one-provider chain). They
+    are left out until the entry matches its schema; the SCHEMA-001 error keeps the gate failing,
+    and a waived or baselined one hides nothing."""
+    broken = {(f.file, _entry(f.pointer)) for f in findings
+              if f.rule == "SCHEMA-001" and not f.suppressed and f.severity is Severity.ERROR
+              and _entry(f.pointer)}
+    if not broken:
+        return findings
+    return [f for f in findings if f.rule.startswith(_ALWAYS)
+            or (f.file, _entry(f.pointer)) not in broken]
+
+
 def _dedupe(findings: list[Finding]) -> list[Finding]:
     seen: set[str] = set()
     out = []
@@ -71,7 +101,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 def combine(results: list[GateResult]) -> GateResult:
     """`gates run all`: one result; drift outranks violations in the exit code."""
-    findings = _dedupe([f for r in results for f in r.findings])
+    findings = _dedupe(without_cascades([f for r in results for f in r.findings]))
     rules = {m.id: m for r in results for m in r.rules}
     return GateResult(
         gate="all",

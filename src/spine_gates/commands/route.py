@@ -73,7 +73,8 @@ def require_known_providers(items: list[str] | None, config: dict[str, Any], fla
 
 def route_explain(request: str, ccr_config: str | None, fail: list[str] | None,
                   root: Path | None, fmt: str, profile: str | None = None,
-                  custom_route: str | None = None, live_state_root: Path | None = None) -> str:
+                  custom_route: str | None = None, live_state_root: Path | None = None,
+                  exact_tokens: bool = True) -> str:
     from spine_gates.routing.explain import (
         explain_request,
         load_request,
@@ -91,10 +92,12 @@ def route_explain(request: str, ccr_config: str | None, fail: list[str] | None,
         from spine_gates.failover.predict import explain_overridden
 
         explanation = explain_overridden(body, config, failures, active,
-                                         supports_fallback=fallback, source=source)
+                                         supports_fallback=fallback, source=source,
+                                         exact_tokens=exact_tokens)
     else:
         explanation = explain_request(body, config, failures, custom_route=custom_route,
-                                      supports_fallback=fallback, source=source)
+                                      supports_fallback=fallback, source=source,
+                                      exact_tokens=exact_tokens)
     return render_json(explanation) if fmt == "json" else render_text(explanation)
 
 
@@ -189,7 +192,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     root = None if args.ccr_config else spine
     emit(route_explain(args.request, args.ccr_config, args.fail, root, args.format,
                        args.profile, args.custom_route,
-                       spine if args.live_state else None), args.output)
+                       spine if args.live_state else None, args.exact_tokens), args.output)
     return 0
 
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from spine_gates.drift.compare import DriftVerdict, show
+from spine_gates.drift.compare import Difference, DriftVerdict, show
 from spine_gates.drift.keyed import MISSING
 from spine_gates.drift.run import DriftRun
 from spine_gates.model.governance import GovernanceModel
@@ -144,6 +144,15 @@ def _ref(target: Any) -> str | None:
     return f"{provider}/{model}"
 
 
+def _threshold_note(diff: Difference) -> str:
+    """The threshold is a spine setting (`ccr.long_context_threshold`), not a role's slot."""
+    if diff.live is MISSING:
+        return (f"{diff.label}: a router setting, not a slot; remove ccr.long_context_threshold "
+                "from spine-gates.yaml to adopt the router's default (60000)")
+    return (f"{diff.label}: a router setting, not a slot; set "
+            f"ccr.long_context_threshold: {show(diff.live)} in spine-gates.yaml to adopt it")
+
+
 def propose_adoption(model: GovernanceModel, run: DriftRun) -> Proposal:
     """The YAML patch and the notes for every drifted (hand-edited) difference."""
     proposal = Proposal()
@@ -156,7 +165,9 @@ def propose_adoption(model: GovernanceModel, run: DriftRun) -> Proposal:
     handled_roles: set[tuple[str, str]] = set()
     for diff in drifted:
         unit = diff.unit
-        if unit[0] in ("Router", "fallback") and len(unit) == 2:
+        if unit == ("Router", "longContextThreshold"):
+            proposal.notes.append(_threshold_note(diff))
+        elif unit[0] in ("Router", "fallback") and len(unit) == 2:
             section = unit[0]
             role_id = next((r for r, body in model.roles.items() if isinstance(body, dict)
                             and unit[1] in (body.get("ccr_slots") or [])), None)

@@ -17,11 +17,26 @@ def _hashable(value: Any) -> Any:
         json.dumps(value, sort_keys=True)
 
 
+def _router(router: dict[str, Any]) -> dict[str, Any]:
+    """The router reads `longContextThreshold || 60000`: a threshold of 0 or the default is
+    the same router as none (so a config written by hand, or by another tool, is not drift)."""
+    from spine_gates.model.schemas import CCR_LONG_CONTEXT_DEFAULT
+
+    threshold = router.get("longContextThreshold", MISSING)
+    if isinstance(threshold, int | float) and not isinstance(threshold, bool) \
+            and threshold in (0, CCR_LONG_CONTEXT_DEFAULT):
+        return {k: v for k, v in router.items() if k != "longContextThreshold"}
+    return router
+
+
 def keyed(config: dict[str, Any]) -> dict[str, Any]:
-    """Providers -> {name: fields}, each provider's models -> frozenset; the rest as is."""
+    """Providers -> {name: fields}, each provider's models -> frozenset, Router without a
+    default long-context threshold; the rest as is."""
     out: dict[str, Any] = {}
     for key, value in config.items():
-        if key == "Providers" and isinstance(value, list):
+        if key == "Router" and isinstance(value, dict):
+            out[key] = _router(value)
+        elif key == "Providers" and isinstance(value, list):
             providers: dict[str, Any] = {}
             for index, provider in enumerate(value):
                 if not isinstance(provider, dict):

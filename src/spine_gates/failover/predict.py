@@ -30,18 +30,19 @@ def describe(override: Override) -> str:
 
 def explain_overridden(body: dict[str, Any], config: dict[str, Any], failures: Failures,
                        active: Sequence[Override], *, supports_fallback: bool = True,
-                       source: str = "") -> Explanation:
+                       source: str = "", exact_tokens: bool = True) -> Explanation:
     """`explain_request`, starting from the active overrides."""
     from spine_gates.routing.explain import explain_request
 
     plain = explain_request(body, config, failures, supports_fallback=supports_fallback,
-                            source=source)
+                            source=source, exact_tokens=exact_tokens)
     by_slot = {o.slot: o for o in active}
     override = by_slot.get(plain.decision.rule)
     if override is None or not config.get("CUSTOM_ROUTER_PATH"):
         return plain
     routed = explain_request(body, config, failures, custom_route=override.route,
-                             supports_fallback=supports_fallback, source=source)
+                             supports_fallback=supports_fallback, source=source,
+                             exact_tokens=exact_tokens)
     decision = dataclasses.replace(routed.decision,
                                    notes=(*routed.decision.notes, describe(override)))
     return dataclasses.replace(routed, decision=decision)

@@ -9,10 +9,14 @@ from typing import Any
 
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import Document, join_pointer
+from spine_gates.model.schema_help import explain_violations
 
 # The router's slots, in the order its config writes them: the one list (roles bind to them,
 # compile orders `Router` by it, resilience walks it).
 CCR_SLOTS = ("default", "background", "think", "longContext", "webSearch", "image")
+# Router.longContextThreshold is a setting beside the slots: 1.0 and 2.0 read
+# `longContextThreshold || 60000`, so absent, 0 and 60000 are one router.
+CCR_LONG_CONTEXT_DEFAULT = 60000
 API_FORMATS = ["anthropic", "openai"]
 
 # Bounds for every number a registry holds: far above any real value, low enough that no command
@@ -136,6 +140,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 SCHEMA_RULE = "SCHEMA-001"
+GENERIC_FIX = "Correct the field to match the registry schema (docs/guides/registries.md)."
 SCHEMA_TITLE = "Registry matches its schema"  # as in policies/builtin/rules.yaml
 
 
@@ -285,9 +290,9 @@ def validate_document(kind: str, document: Document) -> list[Finding]:
             file=document.name,
             line=document.line_of(pointer),
             pointer=pointer,
-            fix="Correct the field to match the registry schema (docs/guides/registries.md).",
+            fix=fix,
         )
-        for pointer, message in _violations(kind, document)
+        for pointer, message, fix in _violations(kind, document)
     ]
     return sorted(findings, key=lambda f: (f.line or 0, f.pointer))
 
@@ -296,7 +301,7 @@ _ENTRIES = {"providers": "providers", "cli_interfaces": "cli_interfaces", "roles
             "ssot": "ssots"}
 
 
-def _violations(kind: str, document: Document) -> list[tuple[str, str]]:
+def _violations(kind: str, document: Document) -> list[tuple[str, str, str]]:
     """(pointer, message) for each schema violation: cerberus on the header, then entry by entry.
 
     Entries the compiled predicate passes are skipped; past MAX_SCHEMA_ENTRIES failing entries the
@@ -307,7 +312,7 @@ def _violations(kind: str, document: Document) -> list[tuple[str, str]]:
     main = _ENTRIES[kind]
     rules = schema[main]
     entries = data.get(main)
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str, str]] = []
     items: list[tuple[Any, Any]] = []
     if isinstance(entries, dict) and "valuesrules" in rules:
         items = list(entries.items())
@@ -318,9 +323,10 @@ def _violations(kind: str, document: Document) -> list[tuple[str, str]]:
 
     def explain(validator: Any, value: Any, prefix: tuple[Any, ...]) -> None:
         validator.validate(value)
-        for path, message in _flatten(validator._errors, validator):
+        for path, message, fix in explain_violations(
+                _flatten(validator._errors, validator), validator.schema):
             full = (*prefix, *path[1:]) if prefix else path
-            out.append(("".join(join_pointer("", part) for part in full), message))
+            out.append(("".join(join_pointer("", part) for part in full), message, fix))
 
     explain(_validator(schema), data, ())
     key_rules = rules.get("keysrules")
@@ -345,7 +351,7 @@ def _violations(kind: str, document: Document) -> list[tuple[str, str]]:
     if unexplained:
         pointer = join_pointer(join_pointer("", main), unexplained[0])
         out.append((pointer, f"{len(unexplained)} more entries of {main!r} break the schema "
-                             f"(the first {MAX_SCHEMA_ENTRIES} are listed)"))
+                             f"(the first {MAX_SCHEMA_ENTRIES} are listed)", GENERIC_FIX))
     return out
 
 

@@ -17,6 +17,7 @@ from spine_gates.checks.table import NAMED_CHECKS, named_check
 from spine_gates.errors import InputError
 from spine_gates.model.loader import join_pointer
 from spine_gates.model.scope import inside_root
+from spine_gates.suggest import did_you_mean
 
 
 def _missing(value: Any) -> bool:
@@ -139,8 +140,11 @@ class MemberOf(Assertion):
                     continue
                 if (_hashable(element) in allowed) == self.negate:
                     idx = index if isinstance(value, list) else None
-                    out.append(Violation(item, {"value": element}, _sub_pointer(item, args, idx)))
+                    extras = {"value": element, "did_you_mean": "" if self.negate
+                              else did_you_mean(element, allowed)}
+                    out.append(Violation(item, extras, _sub_pointer(item, args, idx)))
         return out
+
 
 
 class NotMemberOf(MemberOf):

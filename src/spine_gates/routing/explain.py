@@ -20,7 +20,7 @@ from spine_gates.model.governance import load_model
 from spine_gates.model.loader import read_json
 from spine_gates.printable import visible_lines
 from spine_gates.routing.fallback import Failures, Outcome, registered_providers, resolve
-from spine_gates.routing.slots import Decision, decide
+from spine_gates.routing.slots import BOUND_NOTE, Decision, decide
 from spine_gates.secrets.redact import register_secret
 
 
@@ -40,6 +40,7 @@ class Explanation:
             "scenario": self.decision.scenario,
             "target": self.decision.target,
             "tokens": self.decision.tokens,
+            "tokens_exact": self.decision.tokens_exact,
             "steps": list(self.decision.steps),
             "notes": list(self.decision.notes),
             "outcome": outcome,
@@ -115,13 +116,17 @@ def render_text(explanation: Explanation) -> str:
     """The operator's view: rule, why, target, then each upstream call and the result."""
     d, o = explanation.decision, explanation.outcome
     lines = [f"config:   {explanation.config_source}"]
-    if d.tokens is not None:
+    if d.tokens is not None and d.tokens_exact:
         lines.append(f"tokens:   {d.tokens} (cl100k_base, the router's count)")
+    elif d.tokens is not None:
+        lines.append(f"tokens:   at most {d.tokens} (UTF-8 bytes, below the threshold: "
+                     "not counted)")
     lines.append(f"rule:     {d.rule} -> scenario {d.scenario}")
     lines.append(f"why:      {d.reason}")
     lines.append(f"target:   {d.target or '(none)'}")
     for note in d.notes:
-        lines.append(f"note:     {note}")
+        if note != BOUND_NOTE:  # the tokens line says it
+            lines.append(f"note:     {note}")
     lines.append("trace:")
     for step in d.steps:
         lines.append(f"  - {step}")

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from spine_gates.model.schemas import CCR_LONG_CONTEXT_DEFAULT as DEFAULT_THRESHOLD
 from spine_gates.routing.tokens import TokenCountError, count_request_tokens, tokens_at_most
 
-DEFAULT_THRESHOLD = 60000
 SUBAGENT_OPEN = "<CCR-SUBAGENT-MODEL>"
 _SUBAGENT = re.compile(r"<CCR-SUBAGENT-MODEL>(.*?)</CCR-SUBAGENT-MODEL>", re.S)
 RULES = ("image", "custom", "explicit", "longContext", "subagent", "background", "webSearch",
@@ -35,6 +35,8 @@ class Decision:
     # the request converter (Anthropic -> provider format) throws on this body: after routing,
     # the client gets HTTP 500 and no upstream is called (measured on 2.0.0 and 1.0.73)
     convert_error: str | None = None
+    # False: `tokens` is the UTF-8 byte bound (the count cannot cross the threshold), not counted
+    tokens_exact: bool = True
 
     @property
     def slot(self) -> str:
@@ -64,6 +66,9 @@ class _RouterError(Exception):
     """The router middleware threw: it catches this and uses Router.default."""
 
 
+BOUND_NOTE = "token count bounded by the UTF-8 size, not computed"
+
+
 def decide(body: dict[str, Any], config: dict[str, Any], *,
            custom_route: str | None = None, exact_tokens: bool = True) -> Decision:
     """The router's decision for one Anthropic Messages body under `config`.
@@ -72,6 +77,8 @@ def decide(body: dict[str, Any], config: dict[str, Any], *,
     JavaScript and is not run here); None means it returned nothing and the built-in rules apply.
     """
     decision = _decide(body, config, custom_route=custom_route, exact_tokens=exact_tokens)
+    if BOUND_NOTE in decision.notes:
+        decision = replace(decision, tokens_exact=False)
     if decision.hook_status is None:
         problem = conversion_error(body)
         if problem is not None:
@@ -209,7 +216,7 @@ def _decide(body: dict[str, Any], config: dict[str, Any], *,
         steps.append(f"tokens: {tokens} (cl100k_base)" if exact else
                      f"tokens: at most {tokens} (UTF-8 bytes; not above the threshold)")
         if not exact:
-            notes.append("token count bounded by the UTF-8 size, not computed")
+            notes.append(BOUND_NOTE)
         if custom_route is not None and config.get("CUSTOM_ROUTER_PATH"):
             return Decision("custom", f"CUSTOM_ROUTER_PATH returned {custom_route!r} (used "
                             "verbatim)", custom_route, "default", tokens, tuple(notes),
@@ -256,7 +263,8 @@ def _builtin(body: dict[str, Any], model: str, router: dict[str, Any], config: d
         return Decision("longContext", f"{tokens} tokens > longContextThreshold "
                         f"{threshold:g}", router["longContext"], "longContext", tokens,
                         tuple(notes), steps=(*steps, "longContext: over the threshold"))
-    steps.append(f"longContext: {tokens} tokens, threshold {threshold:g}"
+    bound = "at most " if BOUND_NOTE in notes else ""
+    steps.append(f"longContext: {bound}{tokens} tokens, threshold {threshold:g}"
                  + ("" if _truthy(router.get("longContext")) else ", slot not set"))
 
     system = body.get("system")

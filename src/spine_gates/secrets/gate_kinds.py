@@ -35,5 +35,5 @@ def secret_refs(spec: dict[str, Any], ctx: RunContext,
     uses = resolve.collect_refs(ctx.model.view(), ctx.model.line_of)
     answers = resolve.resolve_refs(uses, settings, ctx.root, offline=offline, require=require)
     ctx.options.setdefault("secret_resolutions", {}).update(answers)
-    return [*resolve.findings_for(uses, answers, require),
+    return [*resolve.findings_for(uses, answers, require, settings.manifest),
             *resolve.unlisted_findings(uses, answers, settings, ctx.root)]

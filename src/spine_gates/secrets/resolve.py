@@ -21,7 +21,7 @@ from spine_gates.secrets.cache import DEFAULT_TTL_SECONDS, ExistenceCache
 from spine_gates.secrets.config import SecretsSettings
 from spine_gates.secrets.resolvers.env import EnvResolver
 from spine_gates.secrets.resolvers.interface import Resolution, Status
-from spine_gates.secrets.resolvers.manifest import ManifestResolver
+from spine_gates.secrets.resolvers.manifest import DEFAULT_MANIFEST, ManifestResolver
 
 MISSING_RULE = "SEC-010"
 UNRESOLVED_RULE = "SEC-011"
@@ -128,7 +128,7 @@ def _manifest(settings: SecretsSettings, root: Path) -> Any:
 
 
 def findings_for(uses: list[RefUse], answers: dict[refs.SecretRef, Resolution],
-                 require: bool = False) -> list[Finding]:
+                 require: bool = False, manifest: str = DEFAULT_MANIFEST) -> list[Finding]:
     """SEC-010 for a reference a source says is missing; SEC-011 for one nobody could answer."""
     out = []
     for use in uses:
@@ -141,7 +141,7 @@ def findings_for(uses: list[RefUse], answers: dict[refs.SecretRef, Resolution],
                 message=f"{use.field} {use.ref.raw} does not resolve: {answer.detail} "
                         f"(source: {answer.source})",
                 file=use.file, line=use.line, pointer=use.pointer,
-                fix=_fix(use.ref)))
+                fix=_fix(use.ref, manifest)))
         else:
             out.append(Finding(
                 rule=UNRESOLVED_RULE,
@@ -150,17 +150,29 @@ def findings_for(uses: list[RefUse], answers: dict[refs.SecretRef, Resolution],
                 message=f"{use.field} {use.ref.raw} unresolved: {answer.detail} "
                         f"(source: {answer.source})",
                 file=use.file, line=use.line, pointer=use.pointer,
-                fix="Configure Infisical access (INFISICAL_HOST, INFISICAL_CLIENT_ID, "
-                    "INFISICAL_CLIENT_SECRET, INFISICAL_PROJECT_ID) or list the name in the "
-                    "secrets manifest; export the variable for env: references."))
+                fix=_unresolved_fix(use.ref, manifest, require)))
     return out
 
 
-def _fix(ref: refs.SecretRef) -> str:
+def _unresolved_fix(ref: refs.SecretRef, manifest: str, require: bool) -> str:
+    """What makes the reference checkable: for env: the variable, for Infisical access or (off
+    --require-resolution) the manifest entry, named with the manifest's path and shape."""
+    if ref.scheme == "env":
+        return f"Export {ref.name} (e.g. run under `infisical run -- <command>`)."
+    access = ("Configure Infisical access (INFISICAL_HOST, INFISICAL_CLIENT_ID, "
+              "INFISICAL_CLIENT_SECRET, INFISICAL_PROJECT_ID)")
+    if require:
+        return f"{access}; with --require-resolution only Infisical counts."
+    folder = ref.path or "/"
+    return (f"{access}, or list the name in {manifest} under paths: "
+            f"`paths: {{{folder}: [{ref.name}]}}` (names only, never values).")
+
+
+def _fix(ref: refs.SecretRef, manifest: str) -> str:
     if ref.scheme == "env":
         return f"Export {ref.name} (e.g. via `infisical run -- <command>`)."
-    return (f"Create {ref.name} under {ref.path} in Infisical (and list it in the secrets "
-            "manifest), or correct the reference.")
+    return (f"Create {ref.name} under {ref.path} in Infisical and list it in {manifest} "
+            f"(`paths: {{{ref.path or '/'}: [{ref.name}]}}`), or correct the reference.")
 
 
 def unlisted_findings(uses: list[RefUse], answers: dict[refs.SecretRef, Resolution],
