@@ -58,4 +58,4 @@ def test_a_binding_registry_keeps_its_own_header(spine):
     result = run_gates("run", "registry-policy", "--root", str(spine))
     assert result.returncode == 1
     assert "unknown field 'updated'" in result.stdout
-    assert "required field 'updated_at' is missing" in result.stdout
+    assert "unknown field 'updated'; did you mean 'updated_at' (required)?" in result.stdout
