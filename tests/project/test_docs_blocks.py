@@ -80,6 +80,24 @@ EXEMPTIONS: dict[tuple[str, str], str] = {
     ("receipts.md", "infisical run --path /spine/ci -- env SPINE_GATES_SIGNING_KEY_REF="
                     "env:GATES_SIGNING_KEY gates run all"):
         "infisical run",
+    ("failover.md", "gates failover bypass"):
+        "needs provider keys from Infisical and cached or probed provider health "
+        "(tests/failover/test_bypass_claude.py runs it against a fake provider)",
+    ("failover.md", "gates failover watch --once"):
+        "needs a deployed router config, a signing key and provider keys "
+        "(tests/failover/test_watch_guide.py runs it against fake providers)",
+    ("failover.md", "systemctl --user daemon-reload"):
+        "needs systemd's user manager",
+    ("getting-started.md", 'python3 -m venv .venv && .venv/bin/pip install '
+                           '"git+https://github.com/<org>/spine-gates@<commit>"'):
+        "installs spine-gates from the network (tests/project/test_install_lines.py installs "
+        "from a git+file URL)",
+    ("getting-started.md", 'cd my-spine && pre-commit install && git add -A && git commit -m '
+                           '"spine from gates init"'):
+        "needs your git identity (tests/init/ commit with a test identity)",
+    ("getting-started.md", "cd ~/code/agentic-spine"):
+        "needs your existing spine checkout (tests/init/test_init_existing_spine.py uses a "
+        "fixture of its shape)",
 }
 
 

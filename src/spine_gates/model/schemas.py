@@ -9,7 +9,6 @@ from typing import Any
 
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import Document, join_pointer
-from spine_gates.model.schema_help import explain_violations
 
 # The router's slots, in the order its config writes them: the one list (roles bind to them,
 # compile orders `Router` by it, resilience walks it).
@@ -320,6 +319,10 @@ def _violations(kind: str, document: Document) -> list[tuple[str, str, str]]:
     elif isinstance(entries, list) and "schema" in rules:
         items = list(enumerate(entries))
         data = {**data, main: []}
+
+    # only a document that breaks its schema gets here: the clean pre-commit path never loads
+    # the hint machinery (nor cerberus)
+    from spine_gates.model.schema_help import explain_violations
 
     def explain(validator: Any, value: Any, prefix: tuple[Any, ...]) -> None:
         validator.validate(value)

@@ -17,7 +17,6 @@ from spine_gates.checks.table import NAMED_CHECKS, named_check
 from spine_gates.errors import InputError
 from spine_gates.model.loader import join_pointer
 from spine_gates.model.scope import inside_root
-from spine_gates.suggest import did_you_mean
 
 
 def _missing(value: Any) -> bool:
@@ -139,6 +138,8 @@ class MemberOf(Assertion):
                 if element is None:
                     continue
                 if (_hashable(element) in allowed) == self.negate:
+                    from spine_gates.suggest import did_you_mean  # a failing rule only
+
                     idx = index if isinstance(value, list) else None
                     extras = {"value": element, "did_you_mean": "" if self.negate
                               else did_you_mean(element, allowed)}
