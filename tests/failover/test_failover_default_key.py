@@ -21,7 +21,6 @@ def armed(tmp_path: Path) -> Armed:
     return armed
 
 
-@pytest.mark.xfail(strict=True, reason="failover signs only with an explicit or environment key")
 def test_apply_and_revert_sign_with_the_key_keygen_wrote(armed: Armed) -> None:
     applied = armed.failover("apply", "--from-cache", "--yes")
     assert applied.returncode == 0, applied.stderr
@@ -34,7 +33,6 @@ def test_apply_and_revert_sign_with_the_key_keygen_wrote(armed: Armed) -> None:
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="sync --clear-overrides signs only with an environment key")
 def test_sync_clear_overrides_signs_with_it_too(armed: Armed) -> None:
     applied = armed.failover("apply", "--from-cache", "--yes")
     assert applied.returncode == 0, applied.stderr

@@ -96,7 +96,7 @@ def sync(root: Path, live_option: str | None, profile_name: str | None, dry_run:
             lines.append(f"dry run: would end {len(view.recorded)} failover override(s)")
         return visible_lines(lines), EXIT_PASS
     # ending overrides is signed like `gates failover revert`: find the key before writing
-    key = _clear_key(len(view.recorded)) if clear_overrides and view.recorded else None
+    key = _clear_key(len(view.recorded), root) if clear_overrides and view.recorded else None
     if module is not None and module_changed:
         # before the config that names it: a router started in between finds the module
         from spine_gates.failover import router_module
@@ -127,11 +127,11 @@ def sync(root: Path, live_option: str | None, profile_name: str | None, dry_run:
     return visible_lines(lines), EXIT_PASS
 
 
-def _clear_key(count: int) -> SigningKey:
+def _clear_key(count: int, root: Path) -> SigningKey:
     """The signing key for the revert receipt of `--clear-overrides` (exit 3 without one)."""
     from spine_gates.receipts.keys import KEY_ENV, KEY_FILE_ENV, KEY_REF_ENV, load_signing_key
 
-    key = load_signing_key(None)
+    key = load_signing_key(None, root=root)
     if key is None:
         raise InputError(f"sync --clear-overrides ends {count} failover override(s), signed "
                          f"like `gates failover revert`, and needs a signing key: set "

@@ -225,7 +225,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     inputs = _inputs(args, "failover apply")
     ttl = inputs.settings.ttl(args.ttl)
     _confirm(args)
-    key = actions.signing_key(args.receipt, args.signing_key)
+    key = actions.signing_key(args.receipt, args.signing_key, inputs.root)
     actions.require_module(inputs)
     findings = recorded_findings(inputs.ctx, "failover apply")
     lines: list[str] = []
@@ -291,7 +291,7 @@ def cmd_revert(args: argparse.Namespace) -> int:
     if args.ids and args.all:
         raise InputError("pass override ids or --all, not both")
     inputs = _inputs(args, "failover revert")
-    key = actions.signing_key(args.receipt, args.signing_key)
+    key = actions.signing_key(args.receipt, args.signing_key, inputs.root)
     findings = recorded_findings(inputs.ctx, None)
     removed, digest = actions.end_overrides(inputs, None if args.all else args.ids, key,
                                             findings)
@@ -353,7 +353,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         raise InputError("--interval must be a number of seconds above 0 (at most 86400)")
     root = root_of(args, "failover watch")
     inputs = actions.load_inputs(root, args.live)
-    key = actions.signing_key(args.receipt, args.signing_key)
+    key = actions.signing_key(args.receipt, args.signing_key, root)
     actions.require_module(inputs)
     interval = None if args.interval is None else _dt.timedelta(seconds=args.interval)
     spec = watch.Watch(root, args.live, _watch_probe(args), _watch_confirm(args),

@@ -80,14 +80,14 @@ def require_module(inputs: Inputs) -> None:
                          str(expected))
 
 
-def signing_key(wanted: bool, path: str | None) -> SigningKey | None:
+def signing_key(wanted: bool, path: str | None, root: Path | None = None) -> SigningKey | None:
     """The key `apply` and `revert` sign with (--signing-key, else the environment's); None
     with --no-receipt. No key is exit 3 before anything is written."""
     if not wanted:
         return None
     from spine_gates.receipts.emit import signing_key_for_run
 
-    key, _ = signing_key_for_run(path, explicit=True)
+    key, _ = signing_key_for_run(path, explicit=True, root=root)
     return key
 
 
