@@ -7,14 +7,11 @@ import json
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from tests.helpers import gates_env, run_gates
 from tests.secrets.corpus import echoes_a_piece
 
-CANNOT_ADD = pytest.mark.xfail(strict=True, reason="adopt only notes a provider the live "
-                               "config introduced; it cannot add it")
 MISTRAL_KEY = "mstr-8Kq2Vx7Lp4Tz9Wn3Rb6Yc1Hd5Gf0Js"
 
 
@@ -39,7 +36,6 @@ def add_mistral(live: Path) -> None:
     live.write_text(json.dumps(data, indent=2))
 
 
-@CANNOT_ADD
 def test_adopt_patch_adds_the_new_provider_with_defaults_and_a_key_reference(
         spine: Path, tmp_path: Path) -> None:
     live, env = synced(spine, tmp_path)
@@ -61,7 +57,6 @@ def test_adopt_patch_adds_the_new_provider_with_defaults_and_a_key_reference(
         "cost_tier": "paid", "api_key_ref": "env:MISTRAL_API_KEY"}
 
 
-@CANNOT_ADD
 def test_adopted_new_provider_passes_reg_002_and_reg_003_and_leaves_only_its_key_as_drift(
         spine: Path, tmp_path: Path) -> None:
     live, env = synced(spine, tmp_path)

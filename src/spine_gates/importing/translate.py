@@ -140,33 +140,44 @@ def _providers(live: LiveConfig, out: Imported) -> dict[str, str]:
                              "names in lower case; the drift gate reports the rename until "
                              "`gates sync`")
         names[ident] = ident
-        models = list(dict.fromkeys(str(m) for m in provider.get("models") or []))
-        transformer = provider.get("transformer")
-        _no_keys_in(transformer, f"Providers[{index}].transformer", live,
+        _no_keys_in(provider.get("transformer"), f"Providers[{index}].transformer", live,
                     f"{pointer}/transformer")
-        body: dict[str, Any] = {}
-        guess = guess_provider(url, models)
-        file_pointer = f"/providers/{ident}"
-        body["type"] = guess.type
-        api_format, api_base, endpoint = _endpoint(url, transformer)
-        body["api_format"] = api_format
-        body["api_base"] = api_base
-        if endpoint:
-            body["api_endpoint"] = endpoint
-            out.guesses.append(Guess(PROVIDERS_FILE, f"{file_pointer}/api_format", api_format,
-                                     "the endpoint is neither …/chat/completions nor "
-                                     "…/v1/messages; api_endpoint keeps the router's URL"))
-        body["quota_type"] = guess.quota_type
-        body["models"] = models
-        body["cost_tier"] = guess.cost_tier
-        out.guesses.append(Guess(PROVIDERS_FILE, file_pointer,
-                                 f"type {guess.type}, cost_tier {guess.cost_tier}, quota_type "
-                                 f"{guess.quota_type}", guess.why))
-        body["api_key_ref"] = _key_ref(provider, ident, taken, live, pointer, out)
-        if isinstance(transformer, dict):
-            body["transformer"] = transformer
+        key_ref = _key_ref(provider, ident, taken, live, pointer, out)
+        body, why = provider_body(provider, ident, taken, key_ref)
+        if "api_endpoint" in body:
+            out.guesses.append(Guess(PROVIDERS_FILE, f"/providers/{ident}/api_format",
+                                     body["api_format"], "the endpoint is neither "
+                                     "…/chat/completions nor …/v1/messages; api_endpoint keeps "
+                                     "the router's URL"))
+        out.guesses.append(Guess(PROVIDERS_FILE, f"/providers/{ident}",
+                                 f"type {body['type']}, cost_tier {body['cost_tier']}, "
+                                 f"quota_type {body['quota_type']}", why))
         out.providers[ident] = body
     return names
+
+
+def provider_body(provider: dict[str, Any], ident: str, taken: set[str],
+                  key_ref: str | None = None) -> tuple[dict[str, Any], str]:
+    """The registry entry for one router provider, with import's conservative defaults and an
+    `env:` reference for its key (`gates adopt` adds a new provider with it); and why the
+    defaults are what they are. The key itself is never part of it."""
+    url = str(provider.get("api_base_url"))
+    models = list(dict.fromkeys(str(m) for m in provider.get("models") or []))
+    transformer = provider.get("transformer")
+    guess = guess_provider(url, models)
+    api_format, api_base, endpoint = _endpoint(url, transformer)
+    body: dict[str, Any] = {"type": guess.type, "api_format": api_format, "api_base": api_base}
+    if endpoint:
+        body["api_endpoint"] = endpoint
+    body.update({"quota_type": guess.quota_type, "models": models, "cost_tier": guess.cost_tier})
+    if key_ref is None:
+        key = provider.get("api_key")
+        variable = _variable(key) if isinstance(key, str) else None
+        key_ref = f"env:{variable or key_variable(ident, taken)}"
+    body["api_key_ref"] = key_ref
+    if isinstance(transformer, dict):
+        body["transformer"] = transformer
+    return body, guess.why
 
 
 def _endpoint(url: str, transformer: Any) -> tuple[str, str, str | None]:
