@@ -16,6 +16,9 @@ from typing import Any
 from spine_gates.drift.compare import Difference, DriftVerdict, show
 from spine_gates.drift.keyed import MISSING
 from spine_gates.drift.run import DriftRun
+from spine_gates.errors import InputError
+from spine_gates.importing.translate import provider_body
+from spine_gates.init.merge import append_entries
 from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import Document, join_pointer
 
@@ -85,9 +88,6 @@ class _Editor:
 
     def add_entries(self, key: str, entries: dict[str, Any]) -> bool:
         """Append entries at the end of the top-level mapping `key` (comments and order kept)."""
-        from spine_gates.errors import InputError
-        from spine_gates.init.merge import append_entries
-
         try:
             text = append_entries("".join(self.lines), self.document.name, key, entries)
         except InputError:
@@ -169,8 +169,6 @@ def _new_provider(name: str, live: dict[str, Any],
                   model: GovernanceModel) -> tuple[dict[str, Any], str] | str:
     """A provider the live config introduced, as a registry entry with `gates import ccr`'s
     conservative defaults and an env: reference for its key; or why it cannot be added."""
-    from spine_gates.importing.translate import provider_body
-
     raw = next((p for p in live.get("Providers") or []
                 if isinstance(p, dict) and p.get("name") == name), None)
     if raw is None or not isinstance(raw.get("api_base_url"), str):

@@ -20,6 +20,7 @@ from spine_gates.ccr.profiles import CcrProfile
 from spine_gates.errors import InputError
 from spine_gates.importing.defaults import guess_provider, is_local, key_variable
 from spine_gates.model.schemas import CCR_SLOTS
+from spine_gates.secrets.detect import LITERAL, REFERENCE, scan_value, walk_strings
 from spine_gates.secrets.redact import fingerprint
 
 PROVIDERS_FILE = "docs/governance/PROVIDER_REGISTRY.yaml"
@@ -284,8 +285,6 @@ def _settings(live: LiveConfig, out: Imported) -> None:
 
 def _no_keys_in(value: Any, label: str, live: LiveConfig, pointer: str) -> None:
     """A key anywhere the import would copy verbatim is refused: it would land in the spine."""
-    from spine_gates.secrets.detect import LITERAL, REFERENCE, scan_value, walk_strings
-
     if isinstance(value, str):
         value = {label.rsplit(".", 1)[-1]: value}
     for inner, text, keys in walk_strings(value):
