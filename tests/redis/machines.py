@@ -83,11 +83,11 @@ def machine(base: Path, name: str, server: RedisServer, **extra: str) -> Machine
     home = base / name / "home"
     home.mkdir(parents=True)
     state = base / name / "state"
-    env = gates_env(HOME=str(home), XDG_STATE_HOME=str(state),
-                    XDG_CONFIG_HOME=str(base / name / "config"),
-                    XDG_CACHE_HOME=str(base / name / "cache"),
-                    SPINE_GATES_HEALTH_REFRESH="0", **{PASSWORD_ENV: server.password},
-                    **KEYS, **extra)
+    settings = {"HOME": str(home), "XDG_STATE_HOME": str(state),
+                "XDG_CONFIG_HOME": str(base / name / "config"),
+                "XDG_CACHE_HOME": str(base / name / "cache"),
+                "SPINE_GATES_HEALTH_REFRESH": "0", PASSWORD_ENV: server.password, **KEYS}
+    env = gates_env(**{**settings, **extra})
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
                   "all_proxy"):
         env.pop(proxy, None)

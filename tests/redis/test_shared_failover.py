@@ -70,7 +70,6 @@ def _local(m: Machine) -> list[dict[str, Any]]:
     return entries
 
 
-@pytest.mark.xfail(strict=True, reason="each watcher applies to its own overrides file")
 def test_two_watchers_at_the_same_time_apply_one_failover_once(
         team: tuple[Machine, Machine], team_spine: Path, redis_server: RedisServer,
         prefix: str) -> None:
@@ -88,7 +87,6 @@ def test_two_watchers_at_the_same_time_apply_one_failover_once(
     assert _local(a) == _local(b) == shared  # each router's file mirrors the team's state
 
 
-@pytest.mark.xfail(strict=True, reason="each watcher applies to its own overrides file")
 def test_an_override_one_machine_applied_reaches_the_others_router_file_at_its_next_round(
         team: tuple[Machine, Machine], team_spine: Path) -> None:
     a, b = team
@@ -106,7 +104,6 @@ def test_an_override_one_machine_applied_reaches_the_others_router_file_at_its_n
         [e["id"] for e in _local(a)]
 
 
-@pytest.mark.xfail(strict=True, reason="the state: block is ignored")
 def test_failover_apply_with_the_teams_redis_down_is_exit_3_and_writes_nothing(
         team: tuple[Machine, Machine], team_spine: Path, redis_server: RedisServer,
         prefix: str) -> None:
