@@ -7,8 +7,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.redis.machines import RedisServer, machine
 from tests.redis.test_shared_health import _silent_server
 

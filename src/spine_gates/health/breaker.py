@@ -11,18 +11,13 @@ quota signal; only the stated reset passing, or a probe that measures quota itse
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from spine_gates.health.state import Health, State
 from spine_gates.secrets.redact import redact_text
-
-if TYPE_CHECKING:
-    import sqlite3
-
-    from spine_gates.health.state_interface import BreakerStore
 
 RATE_WAIT_S = 60.0
 EJECT_BASE_S = 30.0
@@ -48,6 +43,30 @@ class Breaker:
 
 
 CLOSED = Breaker(Position.CLOSED)
+Step = Callable[[Breaker], Breaker]
+
+
+class BreakerStore(Protocol):
+    """Where breakers live: `breakers_sqlite.SqliteBreakers` (this machine's store, the
+    default) or `state_redis.RedisState` (the team's Redis); the spine's `state:` picks one."""
+
+    scope: str  # "machine" or "team": whose breakers a reader sees
+
+    def update_breaker(self, provider: str, model: str, credential: str, step: Step,
+                       now: _dt.datetime) -> Breaker:
+        """Load, apply `step`, persist when it changed, atomically across processes (and
+        machines, for Redis); returns the breaker after the step."""
+        ...
+
+    def breaker_models(self, provider: str, credential: str) -> list[str]:
+        """Models with a model-level breaker on record for a provider's credential."""
+        ...
+
+    def count_requests(self, provider: str, credential: str, sent: int,
+                       now: _dt.datetime) -> int | None:
+        """Add `sent` requests to this minute's count for the key; the minute's total so far,
+        or None for a store that keeps no shared budget (one machine's count is no budget)."""
+        ...
 
 
 def _open_for(state: State, ejections: int) -> float | None:
@@ -140,28 +159,17 @@ def from_record(rec: Mapping[str, Any]) -> Breaker:
         return CLOSED  # written by an incompatible version: start over
 
 
-def _store(store: BreakerStore | sqlite3.Connection) -> BreakerStore:
-    """A SQLite connection stands for this machine's store (the callers that hold one)."""
-    import sqlite3
-
-    if not isinstance(store, sqlite3.Connection):
-        return store
-    from spine_gates.health.breakers_sqlite import SqliteBreakers
-
-    return SqliteBreakers(store)
-
-
-def update(store: BreakerStore | sqlite3.Connection, provider: str, model: str,
+def update(store: BreakerStore, provider: str, model: str,
            credential: str, observed: Health | None, now: _dt.datetime, api_base: str,
            offline_reason: str = "not probed; breaker closed") -> Health:
     """Advance and persist one breaker atomically; returns the health to report."""
-    after = _store(store).update_breaker(
+    after = store.update_breaker(
         provider, model, credential, lambda before: advance(before, observed, now, api_base),
         now)
     return effective(after, observed, offline_reason)
 
 
-def open_breakers(store: BreakerStore | sqlite3.Connection, provider: str,
+def open_breakers(store: BreakerStore, provider: str,
                   credential: str) -> list[str]:
     """Models with a breaker still on record for a provider (offline view)."""
-    return _store(store).breaker_models(provider, credential)
+    return store.breaker_models(provider, credential)

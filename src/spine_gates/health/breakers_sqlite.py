@@ -10,10 +10,10 @@ from spine_gates.health.breaker import (
     PROVIDER_WIDE,
     Breaker,
     Position,
+    Step,
     from_record,
     to_record,
 )
-from spine_gates.health.state_interface import Step
 from spine_gates.health.state_store import transaction
 
 _COLUMNS = ("position", "state", "reason", "until", "opened_at", "ejections", "api_base")

@@ -27,10 +27,10 @@ from spine_gates.model.spine import load_config, load_documents
 if TYPE_CHECKING:
     import sqlite3
 
+    from spine_gates.health.breaker import BreakerStore
     from spine_gates.health.roles import RoleView
     from spine_gates.health.router import RouterHealth
     from spine_gates.health.runner import ProgressFunc
-    from spine_gates.health.state_interface import BreakerStore
 
 DEFAULTS = {"timeout_s": 5.0, "deadline_s": 10.0, "slow_ms": 2500.0, "cache_ttl_s": 300.0,
             "passive_window_s": passive.WINDOW_S}

@@ -34,11 +34,11 @@ from spine_gates.health.breaker import (
     PROVIDER_WIDE,
     Breaker,
     Position,
+    Step,
     from_record,
     to_record,
 )
 from spine_gates.health.state_config import CONFIG_FILE, StateConfig, minute, password
-from spine_gates.health.state_interface import Step
 
 RPM_TTL_S = 120
 T = TypeVar("T")
