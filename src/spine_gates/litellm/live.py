@@ -80,7 +80,7 @@ def _get(url: str, key: str) -> Any:
         with opener.open(request, timeout=TIMEOUT) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        hint = " (is LITELLM_MASTER_KEY the proxy's master key?)" if exc.code in (401, 403) \
+        hint = " (is LITELLM_MASTER_KEY the proxy's master key?)" if exc.code in (400, 401, 403) \
             else ""
         raise InputError(f"the proxy answered HTTP {exc.code}{hint}", url) from None
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
