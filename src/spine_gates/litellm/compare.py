@@ -11,6 +11,7 @@ from typing import Any
 
 from spine_gates.drift.compare import Difference, DriftVerdict
 from spine_gates.drift.keyed import MISSING, keyed_pointer
+from spine_gates.litellm.live import RUNTIME_PARAMS
 from spine_gates.secrets.redact import fingerprint
 
 ENV_KEY = re.compile(r"os\.environ/[A-Za-z_][A-Za-z0-9_]*")
@@ -175,8 +176,6 @@ def file_pointer(unit: tuple[str, ...], live: dict[str, Any]) -> str:
 def runtime_view(compiled: dict[str, Any], runtime: dict[str, Any]) -> dict[str, Any]:
     """The compiled config as far as the running proxy shows it: no keys (it never returns
     them), the litellm_params it reports, and the router settings it reports."""
-    from spine_gates.litellm.live import RUNTIME_PARAMS
-
     deployments = []
     for entry in compiled.get("model_list") or []:
         params = entry.get("litellm_params") or {}
