@@ -18,6 +18,17 @@ if ! command -v redis-server >/dev/null 2>&1; then
     echo "redis-server is missing: install it (Debian: apt-get install redis-server)" >&2
   fi
 fi
+# The LiteLLM gateway the tests start (tests/litellm/): its own venv, from the hash-locked
+# requirements/litellm.lock, never the product's environment; rebuilt only when the lock changes.
+lock_sum=$(sha256sum requirements/litellm.lock | cut -d' ' -f1)
+if [ "$(cat .venv-litellm/.lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
+  started=$SECONDS
+  rm -rf .venv-litellm && python3 -m venv .venv-litellm
+  .venv-litellm/bin/python -m pip install -q --disable-pip-version-check --require-hashes \
+    -r requirements/litellm.lock
+  echo "$lock_sum" > .venv-litellm/.lock-sha256
+  echo "litellm venv installed from requirements/litellm.lock in $((SECONDS - started)) s"
+fi
 export PATH="$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH"
 set +e
 .venv/bin/python -m pytest "$@"

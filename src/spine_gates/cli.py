@@ -171,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("files", nargs="*", metavar="FILE",
                      help="changed files (a pre-commit hook passes them): run only if the gate "
                           "reads one of them, else exit 0 at once")
+    run.add_argument("--live-url", metavar="URL",
+                     help="the running proxy to compare too (--target litellm: "
+                          "http://127.0.0.1:4000, read with $LITELLM_MASTER_KEY)")
     run.add_argument("--no-baseline", action="store_true",
                      help="report findings accepted in the baseline too")
     run.set_defaults(handler="cmd_run")

@@ -65,6 +65,19 @@ EXEMPTIONS: dict[tuple[str, str], str] = {
         "synopsis ([optional] arguments)",
     ("README.md", "gates receipts keygen --name ci"):
         "synopsis ([optional] arguments)",
+    ("team-gateway.md", "export ANTHROPIC_BASE_URL=http://127.0.0.1:4000 "
+                        'ANTHROPIC_AUTH_TOKEN="$LITELLM_MASTER_KEY"'):
+        "needs a running gateway and Claude Code (tests/litellm run claude -p through the real "
+        "proxy)",
+    ("team-gateway.md", "python3 -m venv .venv-litellm"):
+        "installs from the package index (about 90 s, 760 MB); scripts/test.sh does it for the "
+        "tests",
+    ("team-gateway.md", "gates sync --target litellm --live /etc/litellm/config.yaml"):
+        "starts the real gateway with provider keys from Infisical (tests/litellm start it behind "
+        "a fake upstream)",
+    ("team-gateway.md", "gates run provider-drift --target litellm --live "
+                        "/etc/litellm/config.yaml --live-url http://127.0.0.1:4000"):
+        "needs a running gateway and its master key (tests/litellm compare the real proxy)",
     ("claude-code-router.md", "npm install --save-exact @musistudio/claude-code-router@2.0.0"):
         "installs from the npm registry; package.json pins it for the tests",
     ("claude-code-router.md", "infisical run --env=prod --path=/spine/ai/providers -- ccr start"):

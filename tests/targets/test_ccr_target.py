@@ -263,7 +263,7 @@ def test_an_unknown_target_is_one_line_naming_the_known_ones() -> None:
         get_target("litelm")
     assert isinstance(raised.value, InputError)
     assert raised.value.exit_code == EXIT_BAD_INPUT
-    assert str(raised.value) == "unknown proxy target 'litelm' (known: ccr)"
+    assert str(raised.value) == "unknown proxy target 'litelm' (known: ccr, litellm)"
 
 
 def test_each_table_entry_builds_the_target_of_its_name() -> None:

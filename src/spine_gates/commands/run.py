@@ -46,7 +46,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                              "into the bundled reference spine: pass --root DIR naming your spine")
         args.receipt = False
     key, no_key_warning = signing_key(args, spine)
-    ctx = prepare(spine, {"live": args.live, "target": args.target,
+    ctx = prepare(spine, {"live": args.live, "target": args.target, "live_url": args.live_url,
                           "no_baseline": args.no_baseline})
     selected = list(gates.values()) if args.gate == "all" else [gates[args.gate]]
     results = [run_gate(gate, ctx) for gate in selected]

@@ -26,11 +26,17 @@ def drift(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[F
     # No file where none was named: no proxy on this machine (a CI runner), so nothing to
     # compare, and nothing to report that a baseline or a SARIF upload would carry around.
     live = target.read_live(path, required=explicit)
-    if live is None:
+    # `--live-url`: the running proxy itself (LiteLLM), read through its endpoints
+    url = ctx.options.get("live_url")
+    runtime = target.read_runtime(url) if url else None
+    if live is None and runtime is None:
         return []
-    profile = profile_for(ctx.options.get("profile"), ctx.model, spec.get("profile"))
+    # the router's version profile matters only to the router target
+    profile = profile_for(ctx.options.get("profile"), ctx.model, spec.get("profile")) \
+        if target.name == "ccr" else None
     try:
-        compiled = target.compile(ctx.model, profile.name, live_path=path)
+        compiled = target.compile(ctx.model, profile.name if profile else
+                                  ctx.options.get("profile"), live_path=path)
     except InputError as exc:
         # A registry fault (a dangling chain entry) is a policy finding the registry rules
         # report; aborting here would hide every finding of `gates run all` behind exit 3.
@@ -39,13 +45,17 @@ def drift(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[F
         return _shape(live, profile) + [drift_finding(
             "DRIFT-000", f"verdict not compared: the SSOT does not compile to a router config "
             f"({exc.message})", exc.file or "", exc.line)]
-    found = findings_for(target.compare(compiled, live), ignore_rules(ctx.model, spec), ctx.today,
-                         ctx.root)
+    rules = ignore_rules(ctx.model, spec)
+    found: list[Finding] = []
+    for view in (live, runtime):
+        if view is not None:
+            found += findings_for(target.compare(compiled, view), rules, ctx.today, ctx.root)
     if any(f.rule.startswith("DRIFT-OVR-") for f in found):
         ctx.rules.update(rule_metas("overrides"))
     return _shape(live, profile) + found
 
-
-def _shape(live: LiveView, profile: CcrProfile) -> list[Finding]:
+def _shape(live: LiveView | None, profile: CcrProfile | None) -> list[Finding]:
     # The CCR-* shape rules read a claude-code-router config; another target's file is not one.
-    return shape_findings(live, profile) if isinstance(live, LiveConfig) else []
+    if isinstance(live, LiveConfig) and profile is not None:
+        return shape_findings(live, profile)
+    return []

@@ -17,7 +17,13 @@ def _ccr() -> ProxyTarget:
     return CcrTarget()
 
 
-TARGETS: dict[str, Callable[[], ProxyTarget]] = {"ccr": _ccr}
+def _litellm() -> ProxyTarget:
+    from spine_gates.targets.litellm import LitellmTarget
+
+    return LitellmTarget()
+
+
+TARGETS: dict[str, Callable[[], ProxyTarget]] = {"ccr": _ccr, "litellm": _litellm}
 DEFAULT_TARGET = "ccr"
 
 

@@ -20,7 +20,13 @@ from spine_gates.drift.run import DriftRun
 from spine_gates.drift.stamp import read_stamp, synced_config
 from spine_gates.drift.sync import SyncPlan, SyncResult, apply_sync, plan_sync
 from spine_gates.model.governance import GovernanceModel
-from spine_gates.targets.interface import Comparison, Compiled, LiveView, Reload
+from spine_gates.targets.interface import (
+    Comparison,
+    Compiled,
+    LiveView,
+    Reload,
+    TargetError,
+)
 
 
 class CcrTarget:
@@ -41,6 +47,11 @@ class CcrTarget:
         if not required and is_missing(path):
             return None
         return read_live_config(path)
+
+    def read_runtime(self, url: str) -> LiveView:
+        # The router serves its config file; `--live` reads the same thing.
+        raise TargetError("--live-url: claude-code-router has no runtime to read beyond its "
+                          "config file (use --live PATH); it is for --target litellm")
 
     def compare(self, compiled: Compiled, live: LiveView) -> Comparison:
         stamp = read_stamp(live.path)

@@ -120,6 +120,10 @@ class ProxyTarget(Protocol):
     def read_live(self, path: Path, *, required: bool) -> LiveView | None:
         """The parsed live config; None when nothing is there and `required` is false."""
 
+    def read_runtime(self, url: str) -> LiveView:
+        """The running proxy's state through its endpoints (`--live-url`), shaped like its
+        config; a target whose proxy has none raises TargetError."""
+
     def compare(self, compiled: Compiled, live: LiveView) -> Comparison:
         """Every keyed difference, pending where the live value is what the last sync wrote."""
 
