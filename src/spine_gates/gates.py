@@ -79,9 +79,11 @@ def without_cascades(findings: list[Finding]) -> list[Finding]:
     report its consequences (a typo'd `fallback_chain` is not also a one-provider chain). They
     are left out until the entry matches its schema; the SCHEMA-001 error keeps the gate failing,
     and a waived or baselined one hides nothing."""
+    # a field of the entry breaks the schema (`/roles/a/fallback_chain`); an id that breaks its
+    # pattern (`/roles/<id>`) leaves the fields as written, and the rules judge them as usual
     broken = {(f.file, _entry(f.pointer)) for f in findings
               if f.rule == "SCHEMA-001" and not f.suppressed and f.severity is Severity.ERROR
-              and _entry(f.pointer)}
+              and _entry(f.pointer) and f.pointer != _entry(f.pointer)}
     if not broken:
         return findings
     return [f for f in findings if f.rule.startswith(_ALWAYS)
