@@ -91,7 +91,6 @@ def test_every_command_with_json_output_has_a_case_here() -> None:
     assert _json_commands(build_parser()) == set(CASES)
 
 
-@pytest.mark.xfail(strict=True, reason="JSON outputs do not name the tool or the schema version")
 @pytest.mark.parametrize("path", sorted(CASES), ids=" ".join)
 def test_the_json_output_names_the_tool_and_the_schema_version(
         world: World, path: tuple[str, ...]) -> None:
@@ -100,7 +99,6 @@ def test_the_json_output_names_the_tool_and_the_schema_version(
     assert data["tool"] == {"name": "spine-gates", "version": __version__}
 
 
-@pytest.mark.xfail(strict=True, reason="JSON outputs do not name the tool or the schema version")
 @pytest.mark.parametrize("path", [("failover", "plan"), ("failover", "bypass")], ids=" ".join)
 def test_an_output_that_already_had_a_version_keeps_it(world: World,
                                                        path: tuple[str, ...]) -> None:
@@ -108,7 +106,6 @@ def test_an_output_that_already_had_a_version_keeps_it(world: World,
     assert data["version"] == data["schema_version"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="JSON outputs do not name the tool or the schema version")
 def test_a_report_written_to_a_file_is_stamped_too(world: World, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     done = world.gates("run", "registry-policy", "--no-receipt", "--format", "json",
