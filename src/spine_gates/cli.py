@@ -40,6 +40,7 @@ COMMANDS = {
     "route": "route",
     "failover": "failover",
     "init": "init",
+    "import": "importing",
     "completion": "completion",
 }
 # OSError numbers that only a malformed path name causes: exit 3 wherever they surface.
@@ -367,6 +368,19 @@ def build_parser() -> argparse.ArgumentParser:
                       help="add entries to existing files without asking (required without a "
                            "terminal)")
     init.set_defaults(handler="cmd_init")
+    import_ = group("import", "bring an existing proxy config under governance")
+    iccr = import_.add_parser("ccr", parents=[plain, _profile_options("2.0 if the config has "
+                                                                      "fallback, else 1.0")],
+                              help="a claude-code-router config.json (1.x, 2.0; JSON5) becomes "
+                                   "the registries and roles of a spine (never overwrites)")
+    iccr.add_argument("path", metavar="PATH", help="the router config to import")
+    iccr.add_argument("--into", metavar="DIR",
+                      help="the spine's folder (default: the current directory); new, empty, "
+                           "or a spine without registries")
+    iccr.add_argument("--yes", action="store_true",
+                      help="add entries to existing files without asking (required without a "
+                           "terminal)")
+    iccr.set_defaults(handler="cmd_import_ccr")
     completion = sub.add_parser("completion", help="print the shell completion script")
     completion.add_argument("shell", choices=("bash", "zsh", "fish"),
                             help="bash, zsh or fish (see the README for where each goes)")

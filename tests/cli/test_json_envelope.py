@@ -10,6 +10,7 @@ import argparse
 import base64
 import json
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,8 @@ from tests.helpers import copy_reference_spine, gates_env, run_gates
 REQUEST = {"model": "claude-sonnet-4-5", "max_tokens": 64,
            "messages": [{"role": "user", "content": "plan the migration"}]}
 
-# command path -> its arguments after the path; {live} and {request} are files in the world.
+# command path -> its arguments after the path; {live} and {request} are files in the world,
+# {fresh} a new directory each time.
 CASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("run",): ("registry-policy", "--no-receipt"),
     ("list",): (),
@@ -38,6 +40,7 @@ CASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("failover", "plan"): ("--offline", "--live", "{live}"),
     ("failover", "status"): ("--live", "{live}"),
     ("failover", "bypass"): ("--offline",),
+    ("import", "ccr"): ("{live}", "--into", "{fresh}"),
 }
 
 
@@ -74,7 +77,9 @@ class World:
         return run_gates(*argv, cwd=self.spine, env=self.env)
 
     def json_output(self, path: tuple[str, ...]) -> dict[str, object]:
-        extra = [a.format(live=self.live, request=self.request) for a in CASES[path]]
+        fresh = Path(tempfile.mkdtemp(dir=self.spine.parent)) / "imported"
+        extra = [a.format(live=self.live, request=self.request, fresh=fresh)
+                 for a in CASES[path]]
         done = self.gates(*path, *extra, "--format", "json")
         assert done.returncode in (0, 1, 2), (done.returncode, done.stderr)
         data = json.loads(done.stdout)

@@ -198,10 +198,18 @@ def _live_edit(spine: Path, home: Path) -> None:
     live.write_text(text)
 
 
+def _hand_written_config(spine: Path, home: Path) -> None:
+    """importing.md starts from a hand-written router config with literal keys."""
+    fixture = REPO / "tests" / "importing" / "fixtures" / "deepseek-openrouter-ollama.json5"
+    shutil.copyfile(fixture, home / ".claude-code-router" / "config.json")
+
+
 # (file, first command line) -> extra set-up on top of the common one.
 SETUPS: dict[tuple[str, str], Callable[[Path, Path], None]] = {
     ("README.md", "gates list"): _nested_spine,
     ("claude-code-router.md", "gates adopt > adopt.patch && git apply adopt.patch"): _live_edit,
+    ("importing.md", "gates import ccr ~/.claude-code-router/config.json --into governed"):
+        _hand_written_config,
 }
 
 REQUEST = ('{"model": "claude-sonnet-4-5", "max_tokens": 16,'

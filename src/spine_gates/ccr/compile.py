@@ -6,6 +6,7 @@ bytes. Keys are never written, only `$NAME` placeholders the router fills from i
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -30,8 +31,14 @@ DEFAULT_APIKEY_REF = "env:CCR_APIKEY"
 # The router silently drops a provider without an api_key; a keyless local server gets this.
 LOCAL_NO_KEY = "no-key"
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-_SETTINGS = {"host", "port", "apikey_ref", "log_level", "long_context_threshold",
-             "api_timeout_ms", "ignore", "profile"}
+_SETTINGS = {"host", "port", "apikey_ref", "log", "log_level", "long_context_threshold",
+             "api_timeout_ms", "ignore", "profile", "extra"}
+# Settings that may be null: the key is then left out and the router's own default applies (an
+# imported config that never set it compiles back to the same file).
+_OMITTABLE = ("host", "port", "apikey_ref", "log", "log_level")
+# What the registries compile to; `ccr.extra` carries other router keys verbatim (PROXY_URL,
+# transformers, …), each only where no setting writes the same key.
+SECTIONS = ("Providers", "Router", "fallback")
 
 
 def placeholder_for(ref: str) -> str:
@@ -79,8 +86,21 @@ def ccr_settings(model: GovernanceModel) -> dict[str, Any]:
         raise InputError(f"ccr.profile {settings['profile']!r} is not supported (supported: "
                          f"{', '.join(PROFILES)})", "spine-gates.yaml")
     for key in ("host", "apikey_ref", "log_level"):
-        if key in settings and not isinstance(settings[key], str):
-            raise InputError(f"ccr.{key} must be a string", "spine-gates.yaml")
+        if settings.get(key) is not None and not isinstance(settings[key], str):
+            raise InputError(f"ccr.{key} must be a string (or null: not written)",
+                             "spine-gates.yaml")
+    if settings.get("log") is not None and not isinstance(settings["log"], bool):
+        raise InputError("ccr.log must be true or false (or null: not written)",
+                         "spine-gates.yaml")
+    extra = settings.get("extra")
+    if extra is not None:
+        if not isinstance(extra, dict):
+            raise InputError("ccr.extra must be a mapping of router keys to values",
+                             "spine-gates.yaml")
+        owned = sorted(set(map(str, extra)) & set(SECTIONS))
+        if owned:
+            raise InputError(f"ccr.extra cannot set {owned[0]!r}: compile writes it from the "
+                             "registries", "spine-gates.yaml")
     return settings
 
 
@@ -138,7 +158,13 @@ def compile_ccr_config(model: GovernanceModel, profile: CcrProfile, *,
             "api_key": api_key,
             "models": models,
         }
-        if api_format == "anthropic":
+        endpoint = body.get("api_endpoint")
+        if isinstance(endpoint, str):
+            entry["api_base_url"] = endpoint
+        transformer = body.get("transformer")
+        if isinstance(transformer, dict):
+            entry["transformer"] = copy.deepcopy(transformer)
+        elif api_format == "anthropic":
             entry["transformer"] = {"use": ["Anthropic"]}
         providers.append(entry)
         known_models[ident] = models
@@ -184,13 +210,22 @@ def compile_ccr_config(model: GovernanceModel, profile: CcrProfile, *,
             if profile.supports_fallback and slot in profile.fallback_scenarios and chain:
                 fallback[slot] = chain
 
-    config: dict[str, Any] = {
-        "HOST": str(settings.get("host", DEFAULT_HOST)),
-        "PORT": int(settings.get("port", DEFAULT_PORT)),
-        "APIKEY": _apikey(str(settings.get("apikey_ref", DEFAULT_APIKEY_REF))),
-        "LOG": True,
-        "LOG_LEVEL": str(settings.get("log_level", DEFAULT_LOG_LEVEL)),
-    }
+    defaults: dict[str, Any] = {"host": DEFAULT_HOST, "port": DEFAULT_PORT,
+                                "apikey_ref": DEFAULT_APIKEY_REF, "log": True,
+                                "log_level": DEFAULT_LOG_LEVEL}
+    chosen = {key: settings.get(key, defaults[key]) for key in _OMITTABLE}
+    config: dict[str, Any] = {}
+    if chosen["host"] is not None:
+        config["HOST"] = str(chosen["host"])
+    if chosen["port"] is not None:
+        config["PORT"] = int(chosen["port"])
+    if chosen["apikey_ref"] is not None:
+        # "" is the router UI's "no client key": written as it is, not a reference
+        config["APIKEY"] = _apikey(str(chosen["apikey_ref"])) if chosen["apikey_ref"] else ""
+    if chosen["log"] is not None:
+        config["LOG"] = bool(chosen["log"])
+    if chosen["log_level"] is not None:
+        config["LOG_LEVEL"] = str(chosen["log_level"])
     if "api_timeout_ms" in settings:
         config["API_TIMEOUT_MS"] = int(settings["api_timeout_ms"])
     if module is not None:
@@ -202,6 +237,11 @@ def compile_ccr_config(model: GovernanceModel, profile: CcrProfile, *,
     config["Router"] = ordered_router
     if profile.supports_fallback:
         config["fallback"] = {s: fallback[s] for s in profile.fallback_scenarios if s in fallback}
+    for key, value in (settings.get("extra") or {}).items():
+        if str(key) in config:
+            raise InputError(f"ccr.extra sets {key!r}, which a ccr setting writes already; "
+                             "keep one", "spine-gates.yaml")
+        config[str(key)] = copy.deepcopy(value)
     return config
 
 

@@ -16,6 +16,9 @@ from typing import Any
 from spine_gates.drift.compare import Difference, DriftVerdict, show
 from spine_gates.drift.keyed import MISSING
 from spine_gates.drift.run import DriftRun
+from spine_gates.errors import InputError
+from spine_gates.importing.translate import provider_body
+from spine_gates.init.merge import append_entries
 from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import Document, join_pointer
 
@@ -81,6 +84,15 @@ class _Editor:
             return False
         new = [f"{indent.group(1)}{_scalar(v)}\n" for v in values]
         self.lines[first - 1:last] = new
+        return True
+
+    def add_entries(self, key: str, entries: dict[str, Any]) -> bool:
+        """Append entries at the end of the top-level mapping `key` (comments and order kept)."""
+        try:
+            text = append_entries("".join(self.lines), self.document.name, key, entries)
+        except InputError:
+            return False
+        self.lines = text.splitlines(keepends=True)
         return True
 
     def diff(self) -> str:
@@ -153,6 +165,31 @@ def _threshold_note(diff: Difference) -> str:
             f"ccr.long_context_threshold: {show(diff.live)} in spine-gates.yaml to adopt it")
 
 
+def _new_provider(name: str, live: dict[str, Any],
+                  model: GovernanceModel) -> tuple[dict[str, Any], str] | str:
+    """A provider the live config introduced, as a registry entry with `gates import ccr`'s
+    conservative defaults and an env: reference for its key; or why it cannot be added."""
+    raw = next((p for p in live.get("Providers") or []
+                if isinstance(p, dict) and p.get("name") == name), None)
+    if raw is None or not isinstance(raw.get("api_base_url"), str):
+        return "a provider without an api_base_url cannot be added; add it by hand"
+    if not re.match(r"^[a-z0-9][a-z0-9_.-]*$", name):
+        return (f"provider name {name!r} cannot be a registry id the router matches (lower "
+                "case, no commas or spaces); rename it in the live config first")
+    unknown = sorted(set(raw) - {"name", "api_base_url", "api_key", "models", "transformer"})
+    if unknown:
+        return f"its field {unknown[0]!r} has no place in the registry; add the provider by hand"
+    taken = {str(b.get("api_key_ref"))[4:] for b in model.providers.values()
+             if isinstance(b, dict) and str(b.get("api_key_ref")).startswith("env:")}
+    body, why = provider_body(raw, name, taken)
+    ref = body["api_key_ref"]
+    return body, (f"Providers[{name}]: added with guessed type {body['type']}, cost_tier "
+                  f"{body['cost_tier']}, quota_type {body['quota_type']} ({why}): review them; "
+                  f"its key becomes {ref}: export {ref[4:]} where the router runs (or store it "
+                  f"in Infisical and reference that), then `gates sync` writes ${ref[4:]} in "
+                  "place of the key")
+
+
 def propose_adoption(model: GovernanceModel, run: DriftRun) -> Proposal:
     """The YAML patch and the notes for every drifted (hand-edited) difference."""
     proposal = Proposal()
@@ -163,6 +200,7 @@ def propose_adoption(model: GovernanceModel, run: DriftRun) -> Proposal:
     live_router: dict[str, Any] = router_raw if isinstance(router_raw, dict) else {}
     live_fallback: dict[str, Any] = fallback_raw if isinstance(fallback_raw, dict) else {}
     handled_roles: set[tuple[str, str]] = set()
+    new_providers: dict[str, dict[str, Any]] = {}
     for diff in drifted:
         unit = diff.unit
         if unit == ("Router", "longContextThreshold"):
@@ -199,6 +237,13 @@ def propose_adoption(model: GovernanceModel, run: DriftRun) -> Proposal:
                         f"{pointer}/fallback_chain", [r for r in refs if r], len(old)):
                     proposal.notes.append(f"{diff.label}: cannot rewrite the fallback chain of "
                                           f"{role_id!r} here; edit it by hand")
+        elif unit[0] == "Providers" and len(unit) == 2 and diff.ssot is MISSING:
+            added = _new_provider(unit[1], run.live.data, model)
+            if isinstance(added, str):
+                proposal.notes.append(f"{diff.label}: {added}")
+            else:
+                new_providers[unit[1]] = added[0]
+                proposal.notes.append(added[1])
         elif unit[0] == "Providers" and len(unit) == 3 and unit[1] in model.providers:
             pointer = join_pointer("/providers", unit[1])
             if unit[2] == "models" and isinstance(diff.live, frozenset):
@@ -221,6 +266,9 @@ def propose_adoption(model: GovernanceModel, run: DriftRun) -> Proposal:
         else:
             proposal.notes.append(f"{diff.sentence()}: not expressible in the registries; "
                                   "declare it as an ignore rule (ccr.ignore) or `gates sync`")
+    if new_providers and not editors["providers"].add_entries("providers", new_providers):
+        proposal.notes.append(f"cannot append {', '.join(new_providers)} to the providers "
+                              "mapping here; add them by hand")
     proposal.patch = "".join(editor.diff() for editor in editors.values())
     withheld = sum(editor.withheld for editor in editors.values())
     if withheld:

@@ -63,6 +63,11 @@ PROVIDER_ENTRY = {
     "cost_tier": {"type": "string", "required": True, "allowed": ["free", "paid", "mixed"]},
     "api_key_ref": {"type": "string", "nullable": True, "empty": False},
     "rate_limit_signal": {"type": "string"},
+    # claude-code-router specifics, compiled as written (`gates import ccr` fills them): the
+    # provider's `transformer` block, and the full URL the router posts to when it is not
+    # api_base plus the format's path (Gemini's native API through the `gemini` transformer).
+    "transformer": {"type": "dict"},
+    "api_endpoint": {"type": "string", "regex": r"^https?://[^\s]+$"},
     "notes": {"type": "string"},
 }
 

@@ -1,0 +1,132 @@
+"""`gates import ccr PATH [--into DIR] [--yes]`: a hand-written router config becomes a spine.
+
+The spine is written with `gates init`'s writer (all or nothing, never overwriting). Every
+literal key becomes an `env:NAME` reference listed in the manifest; the key itself is written
+nowhere and shown only as a fingerprint. What the router config cannot tell is guessed and
+listed, in text and `--format json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from spine_gates.clock import today
+from spine_gates.commands import emit
+from spine_gates.errors import EXIT_PASS, InputError
+from spine_gates.report.envelope import dumps
+
+
+def cmd_import_ccr(args: argparse.Namespace) -> int:
+    from spine_gates.ccr.live import LiveConfig, parse_config, read_bytes, register_credentials
+    from spine_gates.ccr.profiles import get_profile
+    from spine_gates.commands.init import _confirmed, _git_init, _login
+    from spine_gates.importing.render import RenderError
+    from spine_gates.importing.translate import profile_of, translate
+    from spine_gates.importing.write import plan_import
+    from spine_gates.init.apply import apply_plan
+    from spine_gates.init.plan import Action
+    from spine_gates.init.templates import Values, slug
+
+    source = Path(args.path).expanduser()
+    if (source.parent / "config.sqlite").exists():
+        raise InputError("this is a claude-code-router 3.x home (config.sqlite next to it); "
+                         "import reads 2.0 and 1.x configs only", args.path)
+    raw = read_bytes(source, args.path)
+    data = parse_config(raw, args.path)
+    register_credentials(data)
+    live = LiveConfig(source, args.path, raw, data)
+    name, why = profile_of(data, args.profile)
+    imported = translate(live, get_profile(name), why)
+
+    given = args.into or "."
+    root = Path(given)
+    if (root.exists() or root.is_symlink()) and not root.is_dir():
+        raise InputError("is not a directory", given)
+    day = today()
+    values = Values(day.isoformat(), "@" + slug(_login(), "owner"),
+                    slug(root.absolute().name, "my-spine"))
+    changes = plan_import(root, imported, values, imported.waiver_expiry(day))
+    conflicts = [c.path for c in changes if c.action is Action.CONFLICT]
+    if conflicts:
+        raise InputError(f"{len(conflicts)} file(s) exist with other content, and import never "
+                         f"overwrites: {', '.join(conflicts)}; import into a new folder, or "
+                         "into a spine without these files (docs/guides/importing.md); "
+                         "nothing written", given)
+    for change in changes:
+        for key in _literal_keys(data):
+            if change.content and key in change.content:
+                raise RenderError(f"{change.path}: would hold a key from the router config; "
+                                  "nothing written")
+    merges = [c for c in changes if c.action is Action.MERGE]
+    if merges and not args.yes and not _confirmed(merges):
+        raise InputError(f"import adds entries to {len(merges)} existing file(s) "
+                         f"({', '.join(c.path for c in merges)}): pass --yes to let it "
+                         "(nothing else in them changes); nothing written", given)
+    created_root = not root.exists()
+    if created_root:
+        root.mkdir(parents=True)
+    try:
+        apply_plan(root, changes)
+    except BaseException:
+        if created_root:
+            shutil.rmtree(root, ignore_errors=True)
+        raise
+    where = "" if given == "." else f" --root {given}"
+    next_steps = [f"gates run provider-drift{where} --live {args.path}   # only the keys "
+                  "differ",
+                  *(f"export {k.ref[4:]}=…   # the key {k.where} held, where the router runs"
+                    for k in imported.keys if k.was.startswith("a literal")),
+                  f"gates sync{where} --live {args.path}   # writes $NAME in place of each key"]
+    report: dict[str, Any] = {
+        "source": args.path,
+        "into": given,
+        "profile": imported.profile,
+        "files": [{"path": c.path, "action": c.action.value, "note": c.note} for c in changes],
+        "keys": [{"where": k.where, "was": k.was, "ref": k.ref} for k in imported.keys],
+        "guesses": [{"file": g.file, "pointer": g.pointer, "value": g.value, "why": g.why}
+                    for g in imported.guesses],
+        "waivers": [{"rule": w.rule, "file": w.file, "pointer": w.pointer, "reason": w.reason,
+                     "expires": imported.waiver_expiry(day)} for w in imported.waivers],
+        "notes": imported.notes,
+        "next": next_steps,
+    }
+    if args.format == "json":
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()):  # the JSON document stays alone
+            _git_init(root)
+        emit(dumps(report), None)
+        return EXIT_PASS
+    files, rest = _text(report)
+    emit(files, None)
+    sys.stdout.flush()
+    _git_init(root)  # says `created .git` after the files, as `gates init` does
+    emit(rest, None)
+    return EXIT_PASS
+
+
+def _literal_keys(data: dict[str, Any]) -> list[str]:
+    """The router config's literal keys (never written; checked for before writing)."""
+    values = [p.get("api_key") for p in data.get("Providers") or [] if isinstance(p, dict)]
+    values.append(data.get("APIKEY"))
+    return [v for v in values if isinstance(v, str) and len(v.strip()) >= 8
+            and not v.strip().startswith("$")]
+
+
+def _text(report: dict[str, Any]) -> tuple[str, str]:
+    """The file lines, and the rest (keys, guesses, waivers, notes, next steps)."""
+    files = [f"{f['action']:<9} {f['path']}" + (f" ({f['note']})" if f["note"] else "")
+             for f in report["files"]]
+    lines = [f"key       {k['where']}: {k['was']} -> {k['ref']}" for k in report["keys"]]
+    lines += [f"guess     {g['file']}:{g['pointer']} = {g['value']}: {g['why']}"
+              for g in report["guesses"]]
+    lines += [f"waived    {w['rule']} {w['file']}:{w['pointer'] or '/'} until {w['expires']}: "
+              f"{w['reason']}" for w in report["waivers"]]
+    lines += [f"note      {n}" for n in report["notes"]]
+    lines += [f"next:     {step}" for step in report["next"]]
+    return "\n".join(files) + "\n", "\n".join(lines) + "\n"
