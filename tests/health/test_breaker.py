@@ -9,6 +9,7 @@ from pathlib import Path
 
 from spine_gates.health import breaker, state_store
 from spine_gates.health.breaker import CLOSED, Position, advance
+from spine_gates.health.breakers_sqlite import SqliteBreakers
 from spine_gates.health.state import Health, State
 from tests.health.health_helpers import provider
 
@@ -95,11 +96,13 @@ def test_auth_failure_holds_until_a_probe_succeeds_or_the_config_changes():
 
 def test_breakers_persist_per_provider_model_and_credential(tmp_path: Path):
     conn = state_store.connect(tmp_path / "h.sqlite3")
-    breaker.update(conn, "openai", "*", "sha256:aaaaaaaa", QUOTA_HOLD, T0, "https://x")
+    breaker.update(SqliteBreakers(conn), "openai", "*", "sha256:aaaaaaaa", QUOTA_HOLD, T0,
+                   "https://x")
     conn.close()
     conn = state_store.connect(tmp_path / "h.sqlite3")
-    held = breaker.update(conn, "openai", "*", "sha256:aaaaaaaa", OK, T0 + _s(60), "https://x")
-    other_key = breaker.update(conn, "openai", "*", "sha256:bbbbbbbb", OK, T0 + _s(60),
+    store = SqliteBreakers(conn)
+    held = breaker.update(store, "openai", "*", "sha256:aaaaaaaa", OK, T0 + _s(60), "https://x")
+    other_key = breaker.update(store, "openai", "*", "sha256:bbbbbbbb", OK, T0 + _s(60),
                                "https://x")
     conn.close()
     assert held.state == State.QUOTA_EXHAUSTED and held.source == "breaker"
@@ -147,7 +150,8 @@ def _hammer(path: str, worker: int, rounds: int) -> int:
     conn = state_store.connect(Path(path))
     for i in range(rounds):
         observed = QUOTA_HOLD if (i + worker) % 3 == 0 else Health(State.OVERLOADED, "529")
-        breaker.update(conn, f"p{i % 4}", "*", "none", observed, T0 + _s(i), "https://x")
+        breaker.update(SqliteBreakers(conn), f"p{i % 4}", "*", "none", observed, T0 + _s(i),
+                       "https://x")
         with state_store.transaction(conn):
             count = conn.execute("SELECT COALESCE(MAX(ejections), 0) FROM breakers").fetchone()
             conn.execute("INSERT INTO samples (provider, at, latency_ms) VALUES (?, ?, ?)",

@@ -33,8 +33,10 @@ LAZY_LAYERS = ("commands/", "cli.py")
 
 # Third-party libraries worth importing inside a function (each costs tens of milliseconds or
 # more); any other library (yaml, jmespath) is imported at the top of the module that uses it.
+# redis: only a spine with `state: {backend: redis}` needs it (health/state_redis.py), and
+# importing it costs 190 ms or more here, which every other command would pay.
 HEAVY_LIBRARIES = frozenset({"bpe_openai", "cerberus", "cryptography", "deepdiff", "git", "httpx",
-                             "infisical_sdk", "pyjson5", "requests"})
+                             "infisical_sdk", "pyjson5", "redis", "requests"})
 
 
 def _module_name(path: Path) -> str:

@@ -10,6 +10,8 @@ never runs the gate runner) and are handed in.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from spine_gates.failover.record import Override
     from spine_gates.failover.settings import FailoverSettings
     from spine_gates.finding import Finding
+    from spine_gates.health.state_redis import RedisState
     from spine_gates.receipts.keys import SigningKey
 
 MODULE_MISSING = ("the failover router module is not {what}: set `failover.router_module: true` "
@@ -42,6 +45,7 @@ class Inputs:
     settings: FailoverSettings
     live: LiveConfig
     now: _dt.datetime
+    shared: RedisState | None = None  # the team's store (`state: {backend: redis}`), or None
 
 
 def load_inputs(root: Path, live_option: str | None, ctx: RunContext | None = None,
@@ -59,7 +63,39 @@ def load_inputs(root: Path, live_option: str | None, ctx: RunContext | None = No
     if is_missing(path):
         raise InputError("no live router config: a failover overrides a running router's "
                          "slots; write it with `gates sync` (or pass --live PATH)", str(path))
-    return Inputs(root, ctx, settings, read_live_config(path), moment or now())
+    live = read_live_config(path)
+    return Inputs(root, ctx, settings, live, moment or now(), shared_state(ctx))
+
+
+def shared_state(ctx: RunContext) -> RedisState | None:
+    """The team's store when the spine names one (connected, and its overrides mirrored into
+    this machine's file, so what follows reads the team's state); exit 3 when it is down."""
+    from spine_gates.health.state_config import state_config
+
+    config = state_config(ctx.config)
+    if not config.shared:
+        return None
+    from spine_gates.failover.overrides import mirror
+    from spine_gates.health.state_redis import connect
+
+    shared = connect(config)
+    mirror(shared)
+    return shared
+
+
+@contextmanager
+def team_round(inputs: Inputs) -> Iterator[None]:
+    """One watcher round at a time across the team (the `<prefix>:lock:watch` lease): the
+    second watcher waits, then mirrors what the first applied and plans on it, so one change is
+    applied once. On this machine's file store there is nothing to share: no lock."""
+    if inputs.shared is None:
+        yield
+        return
+    from spine_gates.failover.overrides import mirror
+
+    with inputs.shared.lease("watch", inputs.shared.config.lock_lease_s):
+        mirror(inputs.shared)
+        yield
 
 
 def require_module(inputs: Inputs) -> None:
@@ -144,7 +180,7 @@ def sign_unreceipted(inputs: Inputs, key: SigningKey | None, findings: Sequence[
     digest = sign(inputs, key, "apply", unsigned, before, findings, note=INTERRUPTED_NOTE,
                   actor=actor)
     if digest:
-        overrides.set_receipt([o.id for o in unsigned], digest)
+        overrides.set_receipt([o.id for o in unsigned], digest, inputs.shared)
     return unsigned, digest
 
 
@@ -163,16 +199,16 @@ def apply_plan(inputs: Inputs, key: SigningKey | None, proposed: Plan, ttl: _dt.
     from spine_gates.failover import overrides
 
     before = routes(inputs.live.data, overrides.active(inputs.now))
-    reverted = overrides.revert([o.id for o in proposed.reverts], inputs.now) \
+    reverted = overrides.revert([o.id for o in proposed.reverts], inputs.now, inputs.shared) \
         if proposed.reverts else []
     added = overrides.apply(proposed, ttl, inputs.now,
                             max_ttl=max_ttl or inputs.settings.max_ttl,
-                            live_path=inputs.live.path)
+                            live_path=inputs.live.path, shared=inputs.shared)
     # the plan's warnings (fallback.default entries an override can still reach) are signed too
     digest = sign(inputs, key, "apply", [*added, *reverted], before, findings, note=note,
                   actor=actor, warnings=[w.to_json() for w in proposed.warnings])
     if digest and added:
-        overrides.set_receipt([o.id for o in added], digest)
+        overrides.set_receipt([o.id for o in added], digest, inputs.shared)
     return Applied(added, reverted, digest)
 
 
@@ -195,7 +231,7 @@ def end_overrides(inputs: Inputs, ids: list[str] | None, key: SigningKey | None,
     from spine_gates.failover import overrides
 
     before = routes(inputs.live.data, overrides.active(inputs.now))
-    removed = overrides.revert(ids, inputs.now)
+    removed = overrides.revert(ids, inputs.now, inputs.shared)
     if not removed:
         return [], None
     return removed, sign(inputs, key, "revert", removed, before, findings, note=note,

@@ -10,6 +10,13 @@ corrupted or wrong-shaped file is an InputError (exit 3) naming the file, never 
 The live config the override started from is copied to `pre-override/config.json` in the same
 directory on the first override: the router's own backup rotation (three `config.json.*.bak`)
 never reaches it.
+
+With a shared state store (`state: {backend: redis}`), the team's document lives in Redis
+(`<prefix>:overrides`, the same shape) and every edit is made under the team's lease lock
+(`<prefix>:lock:overrides`) as well as the file lock. The file stays what this workstation's
+router module reads: every edit writes it too, and `mirror` copies the team's document into it
+(each watcher round and each failover command does, so another machine's change reaches this
+router at this machine's next round).
 """
 
 from __future__ import annotations
@@ -19,8 +26,9 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +41,14 @@ from spine_gates.model.schemas import CCR_SLOTS
 
 if TYPE_CHECKING:
     from spine_gates.failover.plan import Plan
+    from spine_gates.health.state_redis import RedisState
 
 FILE_NAME = "overrides.json"
 LOCK_NAME = "overrides.lock"
 PRE_OVERRIDE = Path("pre-override") / "config.json"
 VERSION = 1
+SHARED_KEY = "overrides"  # <prefix>:overrides in the team's Redis
+LOCK_WAIT_S = 15.0  # an edit holds the lock for milliseconds; a wait this long means trouble
 _FIELDS = ("id", "slot", "route", "replaces", "created_at", "expires_at", "reason", "evidence",
            "receipt")
 
@@ -46,7 +57,7 @@ def overrides_path() -> Path:
     return state_dir() / FILE_NAME
 
 
-def _bad(path: Path, what: str) -> InputError:
+def _bad(path: Path | str, what: str) -> InputError:
     return InputError(f"corrupted failover state: {what}; fix or remove the file (removing it "
                       "ends every override)", str(path))
 
@@ -58,7 +69,7 @@ def _route(value: Any) -> bool:
     return bool(sep and provider and model)
 
 
-def _entry(raw: Any, index: int, path: Path) -> Override:
+def _entry(raw: Any, index: int, path: Path | str) -> Override:
     if not isinstance(raw, dict):
         raise _bad(path, f"overrides[{index}] is not an object")
     missing = [name for name in _FIELDS if name not in raw]
@@ -96,6 +107,11 @@ def read(path: Path | None = None) -> list[Override]:
         return []
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the failover state: {exc}", str(path)) from None
+    return parse(text, path)
+
+
+def parse(text: str, path: Path | str) -> list[Override]:
+    """The entries of one override document (`path` names where it came from)."""
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -148,6 +164,73 @@ def locked(directory: Path | None = None) -> Iterator[Path]:
         os.close(fd)
 
 
+def shared_label(shared: RedisState) -> str:
+    """Where the team's document lives, for messages (no password: the URL carries none)."""
+    return f"{shared.config.url} {shared.key(SHARED_KEY)}"
+
+
+def read_shared(shared: RedisState) -> list[Override]:
+    """The team's overrides; none when nothing was ever recorded."""
+    text = shared.get(SHARED_KEY)
+    return [] if text is None else parse(text, shared_label(shared))
+
+
+def mirror(shared: RedisState) -> list[Override]:
+    """Copy the team's overrides into this machine's file (what its router module reads);
+    returns them. Writes only when the file differs."""
+    with locked() as directory:
+        path = directory / FILE_NAME
+        entries = read_shared(shared)
+        try:
+            current = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            current = None
+        except (OSError, UnicodeDecodeError):
+            current = ""  # unreadable: the team's copy replaces it
+        if current != render(entries) and (entries or current is not None):
+            _write(entries, path)
+        if not entries:
+            (directory / PRE_OVERRIDE).unlink(missing_ok=True)
+    return entries
+
+
+@dataclass
+class _Edit:
+    """One locked read-modify-write: the entries on record and how to write them back."""
+
+    directory: Path
+    entries: list[Override]
+    local: list[Override]  # what this machine's file held (its router's view)
+    write: Callable[[list[Override]], None]
+
+
+@contextmanager
+def _editing(shared: RedisState | None) -> Iterator[_Edit]:
+    """The file lock; with a shared store also the team's lease, its document as the truth,
+    and every write going to both."""
+    with locked() as directory:
+        path = directory / FILE_NAME
+        local = read(path) if shared is None else _readable_or_empty(path)
+        if shared is None:
+            yield _Edit(directory, local, local, lambda entries: _write(entries, path))
+            return
+        with shared.lease(SHARED_KEY, LOCK_WAIT_S):
+            def write(entries: list[Override]) -> None:
+                shared.set(SHARED_KEY, render(entries))
+                _write(entries, path)
+
+            yield _Edit(directory, read_shared(shared), local, write)
+
+
+def _readable_or_empty(path: Path) -> list[Override]:
+    """The local mirror's entries; a corrupted mirror counts as none (the team's copy is the
+    truth and is written over it)."""
+    try:
+        return read(path)
+    except InputError:
+        return []
+
+
 def active(now: _dt.datetime, path: Path | None = None) -> list[Override]:
     """The overrides in force at `now`."""
     return [entry for entry in read(path) if entry.active(now)]
@@ -160,7 +243,7 @@ def new_id(slot: str, route: str, created_at: _dt.datetime) -> str:
 
 def apply(plan: Plan, ttl: _dt.timedelta, now: _dt.datetime, *,
           max_ttl: _dt.timedelta | None = None, live_path: Path | None = None,
-          receipt: str | None = None) -> list[Override]:
+          receipt: str | None = None, shared: RedisState | None = None) -> list[Override]:
     """Record the plan's changes as overrides living `ttl` from `now`; returns the new entries.
 
     An active override of the same slot is replaced; expired ones stay on record until
@@ -174,18 +257,17 @@ def apply(plan: Plan, ttl: _dt.timedelta, now: _dt.datetime, *,
         raise InputError("an override's TTL must be longer than 0 s", "--ttl")
     if max_ttl is not None and ttl > max_ttl:
         raise InputError(f"the TTL ({ttl}) is longer than failover.max_ttl ({max_ttl})", "--ttl")
-    with locked() as directory:
-        path = directory / FILE_NAME
-        entries = read(path)
-        if live_path is not None and not any(e.active(now) for e in entries):
-            _keep_pre_override(live_path, directory / PRE_OVERRIDE)
+    with _editing(shared) as edit:
+        entries = edit.entries
+        if live_path is not None and not any(e.active(now) for e in edit.local):
+            _keep_pre_override(live_path, edit.directory / PRE_OVERRIDE)
         slots = {change.slot for change in plan.changes}
         kept = [e for e in entries if not (e.slot in slots and e.active(now))]
         added = [Override(new_id(c.slot, c.route, now), c.slot, c.route, c.replaces, now,
                           now + ttl, redact_text(c.reason),
                           json.loads(redact_text(json.dumps(c.evidence))), receipt)
                  for c in plan.changes]
-        _write(kept + added, path)
+        edit.write(kept + added)
     return added
 
 
@@ -202,14 +284,15 @@ def _keep_pre_override(live_path: Path, target: Path) -> None:
         raise _unwritable(exc, target) from None
 
 
-def revert(ids: Iterable[str] | None, now: _dt.datetime) -> list[Override]:
+def revert(ids: Iterable[str] | None, now: _dt.datetime,
+           shared: RedisState | None = None) -> list[Override]:
     """Remove the named overrides (None: all, expired ones included); returns what was
     removed. An unknown id is exit 3 and nothing is removed. With no override left, the
     pre-override copy is removed too (the live config never changed under the module)."""
     wanted = None if ids is None else list(dict.fromkeys(ids))
-    with locked() as directory:
-        path = directory / FILE_NAME
-        entries = read(path)
+    with _editing(shared) as edit:
+        entries = edit.entries
+        where = shared_label(shared) if shared is not None else str(edit.directory / FILE_NAME)
         if wanted is None:
             removed, kept = entries, []
         else:
@@ -217,23 +300,21 @@ def revert(ids: Iterable[str] | None, now: _dt.datetime) -> list[Override]:
             unknown = [i for i in wanted if i not in known]
             if unknown:
                 raise InputError(f"no override with id {unknown[0]!r} (recorded: "
-                                 f"{', '.join(sorted(known)) or 'none'})", str(path))
+                                 f"{', '.join(sorted(known)) or 'none'})", where)
             removed = [e for e in entries if e.id in wanted]
             kept = [e for e in entries if e.id not in wanted]
-        if removed or path.exists():
-            _write(kept, path)
+        if removed or (edit.directory / FILE_NAME).exists():
+            edit.write(kept)
         if not kept:
-            (directory / PRE_OVERRIDE).unlink(missing_ok=True)
+            (edit.directory / PRE_OVERRIDE).unlink(missing_ok=True)
     return removed
 
 
-def set_receipt(ids: Iterable[str], digest: str) -> None:
+def set_receipt(ids: Iterable[str], digest: str, shared: RedisState | None = None) -> None:
     """Name the receipt that signed these overrides (written after signing)."""
     wanted = set(ids)
-    with locked() as directory:
-        path = directory / FILE_NAME
-        entries = read(path)
+    with _editing(shared) as edit:
         updated = [Override(e.id, e.slot, e.route, e.replaces, e.created_at, e.expires_at,
                             e.reason, e.evidence, digest) if e.id in wanted else e
-                   for e in entries]
-        _write(updated, path)
+                   for e in edit.entries]
+        edit.write(updated)

@@ -117,6 +117,12 @@ class _Round:
 def tick(watch: Watch, interval: _dt.timedelta) -> list[str]:
     """One round (see the module docstring); returns the lines to print."""
     r = _Round(watch, interval)
+    with actions.team_round(r.inputs):
+        return _tick(r)
+
+
+def _tick(r: _Round) -> list[str]:
+    watch = r.watch
     _converge(r)
     states = watch.probe(r.inputs.root)
     active = overrides.active(r.now)

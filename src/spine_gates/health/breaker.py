@@ -11,16 +11,13 @@ quota signal; only the stated reset passing, or a probe that measures quota itse
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from spine_gates.health.state import Health, State
-from spine_gates.health.state_store import transaction
 from spine_gates.secrets.redact import redact_text
-
-if TYPE_CHECKING:
-    import sqlite3
 
 RATE_WAIT_S = 60.0
 EJECT_BASE_S = 30.0
@@ -46,6 +43,30 @@ class Breaker:
 
 
 CLOSED = Breaker(Position.CLOSED)
+Step = Callable[[Breaker], Breaker]
+
+
+class BreakerStore(Protocol):
+    """Where breakers live: `breakers_sqlite.SqliteBreakers` (this machine's store, the
+    default) or `state_redis.RedisState` (the team's Redis); the spine's `state:` picks one."""
+
+    scope: str  # "machine" or "team": whose breakers a reader sees
+
+    def update_breaker(self, provider: str, model: str, credential: str, step: Step,
+                       now: _dt.datetime) -> Breaker:
+        """Load, apply `step`, persist when it changed, atomically across processes (and
+        machines, for Redis); returns the breaker after the step."""
+        ...
+
+    def breaker_models(self, provider: str, credential: str) -> list[str]:
+        """Models with a model-level breaker on record for a provider's credential."""
+        ...
+
+    def count_requests(self, provider: str, credential: str, sent: int,
+                       now: _dt.datetime) -> int | None:
+        """Add `sent` requests to this minute's count for the key; the minute's total so far,
+        or None for a store that keeps no shared budget (one machine's count is no budget)."""
+        ...
 
 
 def _open_for(state: State, ejections: int) -> float | None:
@@ -119,51 +140,36 @@ def _dt_of(value: float | None) -> _dt.datetime | None:
     return _dt.datetime.fromtimestamp(value, _dt.UTC) if value is not None else None
 
 
-def load(conn: sqlite3.Connection, provider: str, model: str, credential: str) -> Breaker:
-    row = conn.execute(
-        "SELECT position, state, reason, until, opened_at, ejections, api_base FROM breakers "
-        "WHERE provider = ? AND model = ? AND credential = ?",
-        (provider, model, credential)).fetchone()
-    if row is None:
-        return CLOSED
+def to_record(breaker: Breaker) -> dict[str, Any]:
+    """A breaker as stored (SQLite row or Redis JSON). Its reason is redacted first: the store
+    is kept across runs (and shared, for Redis), and a reason may quote a provider's answer or a
+    config value."""
+    return {"position": breaker.position.value, "state": breaker.state.value,
+            "reason": redact_text(breaker.reason), "until": _ts(breaker.until),
+            "opened_at": _ts(breaker.opened_at), "ejections": breaker.ejections,
+            "api_base": breaker.api_base}
+
+
+def from_record(rec: Mapping[str, Any]) -> Breaker:
     try:
-        return Breaker(Position(row[0]), State(row[1]), row[2], _dt_of(row[3]), _dt_of(row[4]),
-                       int(row[5]), row[6])
-    except ValueError:
-        return CLOSED  # a row written by an incompatible version: start over
+        return Breaker(Position(rec["position"]), State(rec["state"]), str(rec["reason"]),
+                       _dt_of(rec["until"]), _dt_of(rec["opened_at"]), int(rec["ejections"]),
+                       str(rec["api_base"]))
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return CLOSED  # written by an incompatible version: start over
 
 
-def save(conn: sqlite3.Connection, provider: str, model: str, credential: str,
-         breaker: Breaker, now: _dt.datetime) -> None:
-    """Persist one breaker; its reason is redacted first: the store is a file on disk, kept
-    across runs, and a reason may quote a provider's answer or a config value."""
-    if breaker.position == Position.CLOSED:
-        conn.execute("DELETE FROM breakers WHERE provider = ? AND model = ? AND credential = ?",
-                     (provider, model, credential))
-        return
-    conn.execute(
-        "INSERT OR REPLACE INTO breakers (provider, model, credential, position, state, reason, "
-        "until, opened_at, ejections, api_base, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (provider, model, credential, breaker.position.value, breaker.state.value,
-         redact_text(breaker.reason), _ts(breaker.until), _ts(breaker.opened_at), breaker.ejections,
-         breaker.api_base, now.timestamp()))
-
-
-def update(conn: sqlite3.Connection, provider: str, model: str, credential: str,
-           observed: Health | None, now: _dt.datetime, api_base: str,
+def update(store: BreakerStore, provider: str, model: str,
+           credential: str, observed: Health | None, now: _dt.datetime, api_base: str,
            offline_reason: str = "not probed; breaker closed") -> Health:
     """Advance and persist one breaker atomically; returns the health to report."""
-    with transaction(conn):
-        before = load(conn, provider, model, credential)
-        after = advance(before, observed, now, api_base)
-        if after != before:
-            save(conn, provider, model, credential, after, now)
+    after = store.update_breaker(
+        provider, model, credential, lambda before: advance(before, observed, now, api_base),
+        now)
     return effective(after, observed, offline_reason)
 
 
-def open_breakers(conn: sqlite3.Connection, provider: str,
-                  credential: str) -> dict[str, Breaker]:
-    """Model-level breakers still on record for a provider (offline view)."""
-    rows = conn.execute("SELECT model FROM breakers WHERE provider = ? AND credential = ? "
-                        "AND model != ?", (provider, credential, PROVIDER_WIDE)).fetchall()
-    return {row[0]: load(conn, provider, row[0], credential) for row in rows}
+def open_breakers(store: BreakerStore, provider: str,
+                  credential: str) -> list[str]:
+    """Models with a breaker still on record for a provider (offline view)."""
+    return store.breaker_models(provider, credential)

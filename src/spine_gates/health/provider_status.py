@@ -20,12 +20,14 @@ from urllib.parse import urlunsplit
 from spine_gates.errors import InputError
 from spine_gates.health import passive, state_store
 from spine_gates.health.state import Health, State, iso, utcnow, worse
+from spine_gates.health.state_config import StateConfig, minute, state_config
 from spine_gates.health.targets import ProviderTarget, build_targets, parse_overrides, split_url
 from spine_gates.model.spine import load_config, load_documents
 
 if TYPE_CHECKING:
     import sqlite3
 
+    from spine_gates.health.breaker import BreakerStore
     from spine_gates.health.roles import RoleView
     from spine_gates.health.router import RouterHealth
     from spine_gates.health.runner import ProgressFunc
@@ -36,16 +38,45 @@ SLOW_SAMPLE = 3
 
 
 @dataclass(frozen=True)
+class Budget:
+    """A key's requests this minute against its registry `rate_limit_rpm`, counted by the team.
+
+    `sources` says where the count comes from: `probes` (every `providers status` and watcher
+    round of the team) and `gateway` (a team gateway's own per-minute counters; None: not read).
+    """
+
+    minute: str
+    used: int
+    limit_rpm: int | None
+    sources: Mapping[str, int | None]
+
+    def to_json(self) -> dict[str, Any]:
+        remaining = None if self.limit_rpm is None else max(self.limit_rpm - self.used, 0)
+        return {"minute": self.minute, "used": self.used, "limit_rpm": self.limit_rpm,
+                "remaining": remaining, "sources": dict(self.sources)}
+
+    def describe(self) -> str:
+        limit = f"/{self.limit_rpm}" if self.limit_rpm is not None else " (no rate_limit_rpm)"
+        seen = ", ".join(f"{name} {count}" for name, count in self.sources.items()
+                         if count is not None)
+        return f"budget this minute: {self.used}{limit} requests, team-wide ({seen})"
+
+
+@dataclass(frozen=True)
 class ProviderStatus:
     id: str
     kind: str
     api_base: str
     credential: str
     health: Health
+    budget: Budget | None = None  # with a shared state store only
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "api_base": self.api_base,
+        data = {"id": self.id, "kind": self.kind, "api_base": self.api_base,
                 "credential": self.credential, **self.health.to_json()}
+        if self.budget is not None:
+            data["budget"] = self.budget.to_json()
+        return data
 
 
 @dataclass(frozen=True)
@@ -58,6 +89,7 @@ class StatusReport:
     duration_ms: float
     cache_ttl_s: float = DEFAULTS["cache_ttl_s"]
     router: RouterHealth | None = None  # the router itself (health/router.py)
+    state_store: str | None = None  # the shared store read, when there is one
 
     @property
     def exit_code(self) -> int:
@@ -81,6 +113,7 @@ class StatusReport:
             "duration_ms": round(self.duration_ms, 1),
             "cache_ttl_s": self.cache_ttl_s,
             "router": self.router.to_json() if self.router is not None else None,
+            **({"state_store": self.state_store} if self.state_store else {}),
         }
 
 
@@ -139,7 +172,7 @@ def _slow(conn: Any, target: ProviderTarget, health: Health, now: _dt.datetime,
                         f"probes (> {slow_ms:.0f} ms)")
 
 
-def _settle(conn: Any, target: ProviderTarget, observed: Health | None,
+def _settle(conn: Any, store: BreakerStore, target: ProviderTarget, observed: Health | None,
             log_tally: passive.Tally | None, now: _dt.datetime, slow_ms: float,
             offline: bool) -> Health:
     """Probe + router log + breaker -> the one health to report for a provider."""
@@ -152,12 +185,12 @@ def _settle(conn: Any, target: ProviderTarget, observed: Health | None,
     offline_reason = ("offline: not probed; breaker closed, no recent errors in the router log"
                       if offline else "not probed; breaker closed")
     base = display_base(target.api_base)
-    health = breaker.update(conn, target.id, breaker.PROVIDER_WIDE, target.credential, merged,
+    health = breaker.update(store, target.id, breaker.PROVIDER_WIDE, target.credential, merged,
                             now, base, offline_reason)
     models: dict[str, Health] = {}
     tallies = log_tally.models if log_tally else {}
     names = set(tallies) | (set(merged.models) if merged is not None else set())
-    names |= set(breaker.open_breakers(conn, target.id, target.credential))
+    names |= set(breaker.open_breakers(store, target.id, target.credential))
     for model in sorted(names):
         seen = merged.models.get(model) if merged is not None else None
         seen = worse(seen, passive.fold(tallies.get(model), now)) if seen else passive.fold(
@@ -165,7 +198,7 @@ def _settle(conn: Any, target: ProviderTarget, observed: Health | None,
         if seen is None and not offline and merged is not None:
             seen = Health(State.HEALTHY, "no model-level signal",
                           quota_evidence=merged.quota_evidence)
-        model_health = breaker.update(conn, target.id, model, target.credential, seen, now,
+        model_health = breaker.update(store, target.id, model, target.credential, seen, now,
                                       base, "no model-level signal")
         if model_health.state != State.HEALTHY:
             models[model] = model_health
@@ -190,6 +223,7 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
     config = load_config(root)
     documents = load_documents(root, config)
     conf = settings(config.settings)
+    state = state_config(config)
     timeout = conf["timeout_s"] if timeout is None else timeout
     deadline = conf["deadline_s"] if deadline is None else deadline
     if not (0 < timeout < math.inf and 0 < deadline < math.inf):  # NaN fails both tests
@@ -207,7 +241,7 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
         flight = start_probes(targets, timeout, deadline, progress, now)
     ready = None
     try:
-        ready = _while_probing(root, config, documents, targets, keys, now, conf)
+        ready = _while_probing(root, config, documents, targets, keys, now, conf, state, env)
         ready.router = _router(live, env, offline)
         observed = flight.result() if flight is not None else {}
     except BaseException:
@@ -216,6 +250,7 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
         if ready is not None:
             ready.conn.close()
         raise
+    ready.limits = _rpm_limits(registry if isinstance(registry, dict) else {})
     if flight is not None:
         now = utcnow()
     return _finish(root, ready, targets, observed, now, conf, offline, started), keys
@@ -231,11 +266,15 @@ class _Ready:
     files: list[str]
     digest: str
     router: RouterHealth | None = None
+    store: BreakerStore | None = None
+    state: StateConfig | None = None
+    limits: dict[str, int] | None = None
 
 
 def _while_probing(root: Path, config: Any, documents: dict[str, Any],
                    targets: list[ProviderTarget], keys: list[str], now: _dt.datetime,
-                   conf: Mapping[str, float]) -> _Ready:
+                   conf: Mapping[str, float], state: StateConfig,
+                   env: Mapping[str, str]) -> _Ready:
     """Everything after the probes that does not depend on their answers.
 
     Registering the keys makes every later output of this process scrub them. The router log
@@ -255,7 +294,48 @@ def _while_probing(root: Path, config: Any, documents: dict[str, Any],
                                    window_s=conf["passive_window_s"])
     files = governed_files(root, config.registries)
     digest = digest_files(root, files)
-    return _Ready(model.roles, open_store(), tallies, files, digest)
+    ready = _Ready(model.roles, open_store(), tallies, files, digest, state=state)
+    try:
+        ready.store = open_breaker_store(state, ready.conn, env)
+    except BaseException:
+        ready.conn.close()
+        raise
+    return ready
+
+
+def open_breaker_store(state: StateConfig, conn: sqlite3.Connection,
+                       env: Mapping[str, str]) -> BreakerStore:
+    """Where breakers live: this machine's SQLite store, or the team's Redis (connected and
+    checked now, while the probes are on the wire; exit 3 when it does not answer)."""
+    if not state.shared:
+        from spine_gates.health.breakers_sqlite import SqliteBreakers
+
+        return SqliteBreakers(conn)
+    from spine_gates.health.state_redis import connect
+
+    return connect(state, env)
+
+
+def _rpm_limits(registry: Mapping[str, Any]) -> dict[str, int]:
+    limits = {}
+    for ident, body in registry.items():
+        value = body.get("rate_limit_rpm") if isinstance(body, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            limits[str(ident)] = value
+    return limits
+
+
+def _budget(store: BreakerStore, target: ProviderTarget, observed: Mapping[str, Health],
+            limits: Mapping[str, int], now: _dt.datetime) -> Budget | None:
+    """Count this run's probe requests against the key's minute and report the team's total
+    (a store without a shared budget reports none)."""
+    sent = 0
+    if target.problem is None and target.id in observed:  # a problem means nothing was sent
+        sent = 2 if target.deep else 1  # the catalogue call, and the 1-token completion
+    used = store.count_requests(target.id, target.credential, sent, now)
+    if used is None:
+        return None
+    return Budget(minute(now), used, limits.get(target.id), {"probes": used, "gateway": None})
 
 
 def _finish(root: Path, ready: _Ready, targets: list[ProviderTarget],
@@ -265,16 +345,20 @@ def _finish(root: Path, ready: _Ready, targets: list[ProviderTarget],
     from spine_gates.health.roles import role_views
 
     conn = ready.conn
+    store = ready.store
+    assert store is not None
     try:
         statuses = tuple(
             ProviderStatus(t.id, t.kind, display_base(t.api_base), t.credential,
-                           _settle(conn, t, observed.get(t.id), ready.tallies.get(t.id), now,
-                                   conf["slow_ms"], offline))
+                           _settle(conn, store, t, observed.get(t.id), ready.tallies.get(t.id),
+                                   now, conf["slow_ms"], offline),
+                           _budget(store, t, observed, ready.limits or {}, now))
             for t in targets)
         views = tuple(role_views(ready.roles, {s.id: s.health for s in statuses}))
+        shared = ready.state.describe() if ready.state and ready.state.shared else None
         report = StatusReport(str(root), now, offline, statuses, views,
                               (time.perf_counter() - started) * 1000, conf["cache_ttl_s"],
-                              ready.router)
+                              ready.router, shared)
         save_snapshot(conn, report, ready.files, ready.digest)
     finally:
         conn.close()

@@ -50,9 +50,13 @@ def render_text(report: StatusReport) -> str:
         notes[len(rows) - 1] = [
             f"  model {name}: {m.state.value}" + (f" until {iso(m.until)}" if m.until else "")
             + f" ({m.reason})" for name, m in sorted(h.models.items())]
+        if status.budget is not None:
+            notes[len(rows) - 1].append(f"  {status.budget.describe()}")
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     mode = "offline (breakers and router log only)" if report.offline else "probed"
     lines = [f"providers ({mode}, {iso(report.checked_at)})"]
+    if report.state_store:
+        lines.append(f"state: {report.state_store}, shared by the team")
     for index, row in enumerate(rows):
         cells = [row[i].ljust(widths[i]) for i in range(5)]
         lines.append("  ".join([*cells, row[5]]).rstrip())
