@@ -41,6 +41,7 @@ COMMANDS = {
     "failover": "failover",
     "init": "init",
     "import": "importing",
+    "completion": "completion",
 }
 # OSError numbers that only a malformed path name causes: exit 3 wherever they surface.
 _BAD_PATH_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.ELOOP})
@@ -383,6 +384,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="add entries to existing files without asking (required without a "
                            "terminal)")
     iccr.set_defaults(handler="cmd_import_ccr")
+    completion = sub.add_parser("completion", help="print the shell completion script")
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"),
+                            help="bash, zsh or fish (see the README for where each goes)")
+    completion.set_defaults(handler="cmd_completion")
     return parser
 
 

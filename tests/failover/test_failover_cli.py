@@ -46,8 +46,8 @@ def test_plan_proposes_moving_the_unreachable_slots_and_exits_1(armed: Armed) ->
     assert proc.returncode == 1, proc.stderr
     data = json.loads(proc.stdout)
     assert data["status"] == "changes_proposed"
-    assert set(data) == {"version", "status", "checked_at", "changes", "stuck", "reverts",
-                         "warnings", "predicted"}
+    assert set(data) == {"schema_version", "tool", "version", "status", "checked_at", "changes",
+                         "stuck", "reverts", "warnings", "predicted"}
     default = next(c for c in data["changes"] if c["slot"] == "default")
     assert (default["replaces"], default["route"], default["state"]) == \
         ("openai,o4-mini", ROUTE, "unreachable")

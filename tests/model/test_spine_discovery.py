@@ -257,7 +257,7 @@ def test_gates_list_needs_no_spine(elsewhere, env):
 def test_policy_rules_outside_a_spine_shows_the_shipped_catalogue(elsewhere, env):
     result = gates_in(elsewhere, env, "policy", "rules", "--format", "json")
     assert result.returncode == 0, result.stderr
-    packs = {rule["pack"] for rule in json.loads(result.stdout)}
+    packs = {rule["pack"] for rule in json.loads(result.stdout)["rules"]}
     assert "built-in" in packs and not any(p.startswith("spine:") for p in packs)
 
 

@@ -37,7 +37,7 @@ def test_outside_a_spine_reference_checks_the_bundled_reference_spine(gates, tmp
 def test_gates_list_names_the_registry_policy_gate(gates):
     result = gates("list", "--format", "json")
     assert result.returncode == 0
-    names = {gate["name"]: gate for gate in json.loads(result.stdout)}
+    names = {gate["name"]: gate for gate in json.loads(result.stdout)["gates"]}
     assert names["registry-policy"]["ring"] == "instant"
     assert "schema" in names["registry-policy"]["checks"]
 

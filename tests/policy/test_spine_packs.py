@@ -73,7 +73,7 @@ def test_policy_test_runs_the_spines_cases_with_coverage(team: Path) -> None:
 def test_the_catalogue_lists_the_spines_rules(team: Path) -> None:
     done = run_gates("policy", "rules", "--root", str(team), "--format", "json")
     assert done.returncode == 0, done.stderr
-    rows = {row["id"]: row for row in json.loads(done.stdout)}
+    rows = {row["id"]: row for row in json.loads(done.stdout)["rules"]}
     assert rows["TEAM-001"]["pack"] == "spine:team" and "REG-001" in rows
 
 
@@ -129,7 +129,7 @@ def test_a_vendored_copy_of_the_shipped_packs_is_not_a_redefinition(spine: Path)
     done = run_gates("run", "registry-policy", "--root", str(spine), "--format", "json")
     assert done.returncode == 0, done.stdout + done.stderr
     rules = run_gates("policy", "rules", "--root", str(spine), "--format", "json")
-    ids = [row["id"] for row in json.loads(rules.stdout)]
+    ids = [row["id"] for row in json.loads(rules.stdout)["rules"]]
     assert ids.count("REG-001") == 1 and "TEAM-001" in ids
 
     edited = spine / "policies" / "registry.yaml"  # an edited copy redefines shipped rules

@@ -18,7 +18,6 @@ refused by findings that make the config unsafe 1.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from spine_gates.commands import emit, root_of
 from spine_gates.errors import InputError
 from spine_gates.printable import visible_lines
+from spine_gates.report.envelope import dumps
 
 if TYPE_CHECKING:
     import datetime as _dt
@@ -173,8 +173,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     proposed, health = _plan(args, inputs)
     predicted = _predicted(proposed, inputs.live.data, _health_states(inputs.root, args))
     if args.format == "json":
-        data = {**proposed.to_json(), "predicted": predicted}
-        emit(json.dumps(data, indent=2) + "\n", None)
+        emit(dumps({**proposed.to_json(), "predicted": predicted}), None)
     else:
         emit(render_plan(proposed, predicted, health), None)
     return proposed.exit_code
@@ -437,7 +436,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         data = {"now": iso(moment), "file": str(overrides.overrides_path()),
                 "router_module": module, "chained_router": chained,
                 "overrides": [{**e.to_json(), "state": state(e)} for e in entries]}
-        emit(json.dumps(data, indent=2) + "\n", None)
+        emit(dumps(data), None)
         return 0
     lines = [f"failover overrides ({overrides.overrides_path()}), router module: {module}"]
     if chained:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from spine_gates.commands import emit, root_of
 from spine_gates.errors import InputError
 from spine_gates.printable import visible_lines
+from spine_gates.report.envelope import dumps
 
 if TYPE_CHECKING:
     from spine_gates.failover.bypass import Bypass
@@ -129,7 +130,7 @@ def cmd_bypass(args: argparse.Namespace) -> int:
     if args.format == "json":
         data: dict[str, Any] = {"version": 1, "health": health, "exit_code": code,
                                 "clis": [r.to_json() for r in results]}
-        emit(json.dumps(data, indent=2) + "\n", None)
+        emit(dumps(data), None)
     else:
         emit(render_text(results, health), None)
     return code

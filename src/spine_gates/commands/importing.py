@@ -9,7 +9,6 @@ listed, in text and `--format json`.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from spine_gates.clock import today
 from spine_gates.commands import emit
 from spine_gates.errors import EXIT_PASS, InputError
+from spine_gates.report.envelope import dumps
 
 
 def cmd_import_ccr(args: argparse.Namespace) -> int:
@@ -100,7 +100,7 @@ def cmd_import_ccr(args: argparse.Namespace) -> int:
 
         with contextlib.redirect_stdout(io.StringIO()):  # the JSON document stays alone
             _git_init(root)
-        emit(json.dumps(report, indent=2) + "\n", None)
+        emit(dumps(report), None)
         return EXIT_PASS
     files, rest = _text(report)
     emit(files, None)

@@ -6,16 +6,17 @@ import argparse
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    import json
-
     from spine_gates.checks.table import load_gates
 
     gates = load_gates()
     if args.format == "json":
+        from spine_gates.report.envelope import dumps
+
+        # an object, not a bare list: the list sits under "gates", beside the envelope fields
         data = [{"name": g.name, "kind": g.kind, "ring": g.ring, "fail_on": g.fail_on.value,
                  "spine_gate_id": g.spine_gate_id, "checks": [c["kind"] for c in g.checks],
                  "description": g.description} for g in gates.values()]
-        print(json.dumps(data, indent=2))
+        print(dumps({"gates": data}), end="")
         return 0
     width = max((len(name) for name in gates), default=4)
     for gate in gates.values():

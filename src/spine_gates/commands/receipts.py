@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from spine_gates.commands import emit, root_of
 
 if TYPE_CHECKING:
-    from spine_gates.receipts.verify import ChainReport
+    from spine_gates.receipts.verify import ChainReport, Problem
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
@@ -45,10 +45,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for warning in report.warnings:
         print(f"gates: warning: {warning}", file=sys.stderr)
     failover = _failover_chain(spine)
-    text = render_verify(report, problems, args.format)
-    if failover is not None:
-        text = _with_failover(text, failover, args.format)
-    print(text, end="")
+    if failover is None:
+        print(render_verify(report, problems, args.format), end="")
+    elif args.format == "json":
+        print(render_verify(report, problems, "json", {"failover": _failover_verdict(failover)}),
+              end="")
+    else:
+        directory, chain = failover
+        own = render_verify(chain, _failover_problems(failover), args.format)
+        print(f"{render_verify(report, problems, args.format)}failover receipts ({directory}): "
+              f"{own}", end="")
     return 1 if problems or (failover is not None and failover[1].problems) else 0
 
 
@@ -64,22 +70,23 @@ def _failover_chain(spine: Path) -> tuple[Path, ChainReport] | None:
     return directory, verify_chain(spine, directory)
 
 
-def _with_failover(text: str, failover: tuple[Path, ChainReport], fmt: str) -> str:
-    """The spine chain's verdict, then the failover chain's, as a separate section."""
-    import json
-
+def _failover_problems(failover: tuple[Path, ChainReport]) -> list[Problem]:
+    """The failover chain's problems, each naming its receipt by its full path (the chain lives
+    in the user's state dir, not in the spine)."""
     from spine_gates.receipts.store import RECEIPTS_DIR
-    from spine_gates.receipts.verify import Problem, render_verify
+    from spine_gates.receipts.verify import Problem
 
     directory, report = failover
-    problems = [Problem(str(directory / p.receipt.removeprefix(f"{RECEIPTS_DIR}/")), p.reason)
-                if p.receipt.startswith(f"{RECEIPTS_DIR}/") else p for p in report.problems]
-    own = render_verify(report, problems, fmt)
-    if fmt == "json":
-        data = json.loads(text)
-        data["failover"] = {"directory": str(directory), **json.loads(own)}
-        return json.dumps(data, indent=2) + "\n"
-    return f"{text}failover receipts ({directory}): {own}"
+    return [Problem(str(directory / p.receipt.removeprefix(f"{RECEIPTS_DIR}/")), p.reason)
+            if p.receipt.startswith(f"{RECEIPTS_DIR}/") else p for p in report.problems]
+
+
+def _failover_verdict(failover: tuple[Path, ChainReport]) -> dict[str, Any]:
+    """The failover chain's verdict, a section of the JSON report."""
+    from spine_gates.receipts.verify import verify_dict
+
+    directory, report = failover
+    return {"directory": str(directory), **verify_dict(report, _failover_problems(failover))}
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from spine_gates.commands import emit, root_of
 from spine_gates.errors import InputError
 from spine_gates.model.schemas import MAX_RATE_LIMIT_RPM
 from spine_gates.printable import visible_lines
+from spine_gates.report.envelope import dumps
 from spine_gates.routing.fallback import Failures
 
 
@@ -131,7 +131,7 @@ def route_simulate(rates: list[str], duration: str, seed: int, fail: list[str] |
                       injected_failures(fail, live_state_root),
                       fallback)
     if fmt == "json":
-        return json.dumps(result.to_json(), indent=2) + "\n"
+        return dumps(result.to_json())
     return render_text(result)
 
 
@@ -174,7 +174,7 @@ def route_resilience(fail: list[str] | None, ccr_config: str | None, root: Path 
                                "single_point_of_failure": s.single_point_of_failure,
                                "final_on_timeout": s.network_spof} for s in slots},
         }
-        return json.dumps(data, indent=2) + "\n", all_up
+        return dumps(data), all_up
     lines = [f"config: {source}", "", f"{'role':<14} {'status':<9} slots"]
     for view in views:
         lines.append(f"{view.role:<14} {view.status.value:<9} {view.describe() or '-'}")

@@ -6,7 +6,6 @@ manifest / env).
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -73,6 +72,7 @@ def run_secrets_check(root: Path, fmt: str = "text", require: bool = False,
 
 def _json(rows: list[dict[str, Any]], findings: list[Finding], shown: list[Finding],
           code: int) -> str:
+    from spine_gates.report.envelope import dumps
     from spine_gates.report.json_format import finding_dict
 
     data = {
@@ -83,7 +83,7 @@ def _json(rows: list[dict[str, Any]], findings: list[Finding], shown: list[Findi
         "references": rows,
         "findings": [finding_dict(f) for f in shown],
     }
-    return json.dumps(data, indent=2) + "\n"
+    return dumps(data)
 
 
 def _summary(findings: list[Finding]) -> dict[str, int]:

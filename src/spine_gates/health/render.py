@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING, TextIO
 
 from spine_gates.health.state import Health, iso
 from spine_gates.printable import visible, visible_lines
+from spine_gates.report.envelope import dumps
 
 if TYPE_CHECKING:  # the command imports this module before the probes start: keep it light
     from spine_gates.health.provider_status import StatusReport
@@ -88,7 +88,7 @@ def render_text(report: StatusReport) -> str:
 
 
 def render_json(report: StatusReport) -> str:
-    return json.dumps(report.to_json(), indent=2) + "\n"
+    return dumps(report.to_json())
 
 
 class Progress:

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from spine_gates.checks.interface import builtin_rules
 from spine_gates.model.spine import bundled_dir
 from spine_gates.policy.rules import load_packs, spine_packs
 from spine_gates.printable import visible
+from spine_gates.report.envelope import dumps
 
 # Built-in groups listed before the packs: the checks of the registries as they are read.
 _BEFORE_PACKS = ("schema", "yaml-coercion")
@@ -41,8 +41,9 @@ def render_catalogue(fmt: str = "text", root: Path | None = None) -> str:
     """Every rule: the shipped packs', the built-in ones, then the spine's own (`root`)."""
     rows = catalogue_rows(root)
     if fmt == "json":
-        return json.dumps([dict(zip(("id", "severity", "title", "rationale", "pack"), row,
-                                    strict=True)) for row in rows], indent=2) + "\n"
+        # an object, not a bare list: the rules sit under "rules", beside the envelope fields
+        return dumps({"rules": [dict(zip(("id", "severity", "title", "rationale", "pack"), row,
+                                         strict=True)) for row in rows]})
     # A spine's own packs are its data: their ids, titles and rationales are shown escaped.
     rows = [(visible(a), b, visible(c), visible(" ".join(d.split())), visible(e))
             for a, b, c, d, e in rows]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from spine_gates.model.spine import SpineConfig, bundled_dir, load_config, load_
 from spine_gates.policy.evaluator import evaluate_packs
 from spine_gates.policy.rules import RulePack, load_packs, spine_pack_dir, spine_packs
 from spine_gates.printable import visible_lines
+from spine_gates.report.envelope import dumps
 
 
 @dataclass(frozen=True)
@@ -194,12 +194,12 @@ def _date(value: Any, name: str, line: int | None) -> _dt.date:
 def render_results(report: PolicyTestReport, fmt: str) -> str:
     coverage = report.coverage()
     if fmt == "json":
-        return json.dumps({
+        return dumps({
             "passed": report.passed,
             "cases": [vars(c) for c in report.cases],
             "coverage": coverage,
             "uncovered": report.uncovered,
-        }, indent=2) + "\n"
+        })
     lines = []
     for case in report.cases:
         mark = "ok  " if case.passed else "FAIL"

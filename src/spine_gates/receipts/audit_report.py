@@ -7,17 +7,17 @@ markdown and HTML views show their control, bidi and zero-width characters as vi
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from html import escape as _html_escape
 from typing import Any
 
 from spine_gates.printable import visible, visible_lines
 from spine_gates.receipts.audit_failovers import HEADERS as FAILOVER_HEADERS
 from spine_gates.receipts.audit_failovers import table_rows as failover_cells
+from spine_gates.report.envelope import dumps
 
 
 def render_json(audit: dict[str, Any]) -> str:
-    return json.dumps(audit, indent=2) + "\n"
+    return dumps(audit)
 
 
 def _short(commit: Any) -> str:

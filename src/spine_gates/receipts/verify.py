@@ -47,6 +47,7 @@ from spine_gates.receipts.store import (
     receipts_dir,
     stored_envelopes,
 )
+from spine_gates.report.envelope import dumps
 
 _PATH_PARTS = 3  # yyyy/mm/<run-key>.dsse.json
 _UNREADABLE = "unreadable index line"  # the expected previous digest when its line is broken
@@ -419,16 +420,22 @@ def check_worktree(root: Path, report: ChainReport,
     return problems
 
 
-def render_verify(report: ChainReport, problems: list[Problem], fmt: str) -> str:
-    """Text: one line per problem naming the receipt and the reason; JSON for machines."""
+def verify_dict(report: ChainReport, problems: list[Problem]) -> dict[str, Any]:
+    """The verdict for machines (the JSON report's body, before its envelope)."""
     head = report.receipts[-1] if report.receipts else None
-    if fmt == "json":
-        return json.dumps({
-            "ok": not problems, "receipts": report.count, "verified": len(report.receipts),
+    return {"ok": not problems, "receipts": report.count, "verified": len(report.receipts),
             "head": head.digest if head else None, "pinned": report.pinned,
             "warnings": report.warnings,
-            "problems": [{"receipt": p.receipt, "reason": p.reason} for p in problems],
-        }, indent=2) + "\n"
+            "problems": [{"receipt": p.receipt, "reason": p.reason} for p in problems]}
+
+
+def render_verify(report: ChainReport, problems: list[Problem], fmt: str,
+                  sections: dict[str, Any] | None = None) -> str:
+    """Text: one line per problem naming the receipt and the reason; JSON for machines, with
+    `sections` (another chain's verdict) beside the verdict's own fields."""
+    head = report.receipts[-1] if report.receipts else None
+    if fmt == "json":
+        return dumps({**verify_dict(report, problems), **(sections or {})})
     if problems:
         lines = [f"FAIL {p}" for p in problems]
         lines.append(f"{len(problems)} problem(s) in {report.count} receipt(s)")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from spine_gates.checks.interface import GateResult
 from spine_gates.finding import Finding
+from spine_gates.report.envelope import dumps
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -41,6 +41,4 @@ def result_dict(result: GateResult) -> dict[str, Any]:
 
 
 def render(result: GateResult, colour: bool = False) -> str:
-    # ensure_ascii: values round-trip exactly, yet controls, bidi and zero-width characters are
-    # \u escapes, so the report is safe to print to a terminal or paste into a review.
-    return json.dumps(result_dict(result), indent=2, sort_keys=False, ensure_ascii=True) + "\n"
+    return dumps(result_dict(result))

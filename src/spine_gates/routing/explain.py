@@ -19,6 +19,7 @@ from spine_gates.errors import InputError
 from spine_gates.model.governance import load_model
 from spine_gates.model.loader import read_json
 from spine_gates.printable import visible_lines
+from spine_gates.report.envelope import dumps
 from spine_gates.routing.fallback import Failures, Outcome, registered_providers, resolve
 from spine_gates.routing.slots import BOUND_NOTE, Decision, decide
 from spine_gates.secrets.redact import register_secret
@@ -146,4 +147,4 @@ def render_text(explanation: Explanation) -> str:
 
 
 def render_json(explanation: Explanation) -> str:
-    return json.dumps(explanation.to_json(), indent=2) + "\n"
+    return dumps(explanation.to_json())
