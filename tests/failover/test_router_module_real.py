@@ -205,9 +205,12 @@ def test_revert_and_expiry_hand_the_slot_back(hung_router: Any) -> None:
     overrides.revert(None, clock.now())
     assert ask(port, DEFAULT_BODY, timeout=5)[1] == "openai,o4-mini"
 
-    overrides.apply(proposed, _dt.timedelta(seconds=1), clock.now(), live_path=live)
-    assert ask(port, DEFAULT_BODY, timeout=5)[1] == "openrouter,anthropic/claude-sonnet-4-5"
-    time.sleep(1.2)
+    # 4 s: long enough that a loaded machine answers the first request before the expiry
+    # (with 1 s it expired first under CI load), short enough to wait out
+    expires = time.monotonic() + 4
+    overrides.apply(proposed, _dt.timedelta(seconds=4), clock.now(), live_path=live)
+    assert ask(port, DEFAULT_BODY, timeout=3)[1] == "openrouter,anthropic/claude-sonnet-4-5"
+    time.sleep(max(0.0, expires - time.monotonic()) + 0.2)
     assert ask(port, DEFAULT_BODY, timeout=5)[1] == "openai,o4-mini"  # expired: no revert run
 
 
