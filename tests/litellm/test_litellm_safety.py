@@ -18,10 +18,6 @@ from tests.secrets.corpus import SAMPLES_BY_NAME, echoes_a_piece
 
 Config = dict[str, Any]
 
-pytestmark = pytest.mark.xfail(strict=True, reason="no LIT-* rules: `gates proxy check` refuses "
-                               "--target litellm and the proxy-safety gate reads only a "
-                               "claude-code-router config")
-
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
