@@ -87,7 +87,6 @@ def cool_down(team: Team, gateway: Gateway, role: str, deployment: str) -> None:
     raise AssertionError(f"the gateway never cooled {deployment} down")
 
 
-@pytest.mark.xfail(strict=True, reason="compile litellm does not emit the state: Redis")
 def test_gates_compile_points_the_gateway_at_the_spines_redis(team: Team) -> None:
     text = team.config.read_text()
     assert f"redis_host: 127.0.0.1\n  redis_port: {team.server.port}\n" \
@@ -95,7 +94,6 @@ def test_gates_compile_points_the_gateway_at_the_spines_redis(team: Team) -> Non
     assert team.server.password not in text
 
 
-@pytest.mark.xfail(strict=True, reason="compile litellm ignores the state: Redis")
 def test_a_redis_the_gateway_cannot_be_given_as_host_and_port_is_refused(
         tmp_path: Path, team: Team) -> None:
     spine = gateway_spine(tmp_path / "spine", free_port())
@@ -106,7 +104,6 @@ def test_a_redis_the_gateway_cannot_be_given_as_host_and_port_is_refused(
     assert result.stdout == ""
 
 
-@pytest.mark.xfail(strict=True, reason="providers status does not read the gateway's cooldown keys")
 def test_a_deployment_the_gateway_cooled_down_is_reported_by_providers_status(
         team: Team, workstation: Machine) -> None:
     team.upstream.configure({"openai": Behaviour(status=429)})
@@ -132,7 +129,6 @@ def test_a_deployment_the_gateway_cooled_down_is_reported_by_providers_status(
     assert team.server.password not in text.stdout + text.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="budget.sources.gateway is never read")
 def test_the_gateways_requests_count_in_the_keys_shared_budget(
         team: Team, workstation: Machine) -> None:
     team.upstream.configure({})
@@ -151,7 +147,6 @@ def test_the_gateways_requests_count_in_the_keys_shared_budget(
         "gateway"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="the compiled gateway is not pointed at the shared Redis")
 def test_a_cooldown_one_gateway_instance_set_holds_on_another(team: Team) -> None:
     second = Gateway(team.config, free_port(), team.home, env={PASSWORD_ENV: team.server.password})
     second.start()
