@@ -46,10 +46,11 @@ class Gateway:
     port: int
     home: Path
     process: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)  # added to gateway_env (e.g. Redis)
     log: Path = field(init=False)
 
     def __post_init__(self) -> None:
-        self.log = self.home / "litellm.log"
+        self.log = self.home / f"litellm-{self.port}.log"
 
     @property
     def url(self) -> str:
@@ -61,7 +62,7 @@ class Gateway:
             self.process = subprocess.Popen(
                 [str(binary), "--config", str(self.config), "--host", "127.0.0.1", "--port",
                  str(self.port), "--num_workers", "1"],
-                env=gateway_env(self.home), cwd=self.home, stdout=log,
+                env={**gateway_env(self.home), **self.env}, cwd=self.home, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,11 +44,18 @@ def _answers(port: int, password: str) -> bool:
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    with start_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@contextmanager
+def start_redis(directory: Path) -> Iterator[RedisServer]:
+    """A redis-server of its own (a gateway writes its keys unprefixed: a test that starts one
+    gets a server no other test reads)."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail("redis-server is not installed: run the README's test command "
                     "(scripts/test.sh installs it)")
-    directory = tmp_path_factory.mktemp("redis")
     password = secrets.token_hex(16)
     port = _free_port()
     proc = subprocess.Popen(

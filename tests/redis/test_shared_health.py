@@ -58,7 +58,7 @@ def test_a_keys_budget_counts_every_machines_requests_against_its_rate_limit(
     assert second["used"] == first["used"] + 1
     assert second["limit_rpm"] == 40
     assert second["remaining"] == 40 - second["used"]
-    assert second["sources"] == {"probes": second["used"], "gateway": None}
+    assert second["sources"] == {"probes": second["used"], "gateway": 0}  # no gateway here
     text = b.gates("providers", "status", "--root", str(team_spine), "--offline")
     assert f"budget this minute: {second['used']}/40 requests, team-wide" in text.stdout
 

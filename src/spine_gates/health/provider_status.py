@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import sqlite3
 
     from spine_gates.health.breaker import BreakerStore
+    from spine_gates.health.gateway_redis import Cooldown, GatewayEvidence
     from spine_gates.health.roles import RoleView
     from spine_gates.health.router import RouterHealth
     from spine_gates.health.runner import ProgressFunc
@@ -42,7 +43,8 @@ class Budget:
     """A key's requests this minute against its registry `rate_limit_rpm`, counted by the team.
 
     `sources` says where the count comes from: `probes` (every `providers status` and watcher
-    round of the team) and `gateway` (a team gateway's own per-minute counters; None: not read).
+    round of the team) and `gateway` (the LiteLLM gateway's own per-minute counters in the same
+    Redis, `health/gateway_redis.py`; None: not read). `used` is their sum.
     """
 
     minute: str
@@ -70,12 +72,15 @@ class ProviderStatus:
     credential: str
     health: Health
     budget: Budget | None = None  # with a shared state store only
+    gateway: tuple[Cooldown, ...] | None = None  # the gateway's cooldowns, with a shared store
 
     def to_json(self) -> dict[str, Any]:
         data = {"id": self.id, "kind": self.kind, "api_base": self.api_base,
                 "credential": self.credential, **self.health.to_json()}
         if self.budget is not None:
             data["budget"] = self.budget.to_json()
+        if self.gateway is not None:
+            data["gateway_cooldowns"] = [c.to_json() for c in self.gateway]
         return data
 
 
@@ -253,6 +258,13 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
     ready.limits = _rpm_limits(registry if isinstance(registry, dict) else {})
     if flight is not None:
         now = utcnow()
+    if state.shared:
+        try:
+            ready.gateway = _gateway(ready.store, registry if isinstance(registry, dict) else {},
+                                     now)
+        except BaseException:
+            ready.conn.close()
+            raise
     return _finish(root, ready, targets, observed, now, conf, offline, started), keys
 
 
@@ -269,6 +281,7 @@ class _Ready:
     store: BreakerStore | None = None
     state: StateConfig | None = None
     limits: dict[str, int] | None = None
+    gateway: GatewayEvidence | None = None  # read from the team's Redis only
 
 
 def _while_probing(root: Path, config: Any, documents: dict[str, Any],
@@ -316,6 +329,29 @@ def open_breaker_store(state: StateConfig, conn: sqlite3.Connection,
     return connect(state, env)
 
 
+def _gateway(store: BreakerStore | None, registry: Mapping[str, Any],
+             now: _dt.datetime) -> GatewayEvidence:
+    """The team gateway's cooldowns and rate counters for the registry's deployments."""
+    from spine_gates.health.gateway_redis import deployments, read_gateway
+    from spine_gates.health.state_redis import RedisState
+
+    assert isinstance(store, RedisState)
+    return read_gateway(store, deployments(registry), now)
+
+
+def _with_cooldowns(health: Health, cooldowns: tuple[Cooldown, ...]) -> Health:
+    """A model the gateway cooled down is reported so (the worse signal wins) until it ends:
+    the gateway sends it nothing meanwhile, whatever a probe of the provider says."""
+    if not cooldowns:
+        return health
+    models = dict(health.models)
+    for cooldown in cooldowns:
+        seen = cooldown.health()
+        before = models.get(cooldown.deployment.model)
+        models[cooldown.deployment.model] = worse(before, seen) if before is not None else seen
+    return health.with_(models=models)
+
+
 def _rpm_limits(registry: Mapping[str, Any]) -> dict[str, int]:
     limits = {}
     for ident, body in registry.items():
@@ -326,16 +362,19 @@ def _rpm_limits(registry: Mapping[str, Any]) -> dict[str, int]:
 
 
 def _budget(store: BreakerStore, target: ProviderTarget, observed: Mapping[str, Health],
-            limits: Mapping[str, int], now: _dt.datetime) -> Budget | None:
-    """Count this run's probe requests against the key's minute and report the team's total
-    (a store without a shared budget reports none)."""
+            limits: Mapping[str, int], now: _dt.datetime,
+            gateway: GatewayEvidence | None) -> Budget | None:
+    """Count this run's probe requests against the key's minute and report the team's total,
+    the gateway's requests included (a store without a shared budget reports none)."""
     sent = 0
     if target.problem is None and target.id in observed:  # a problem means nothing was sent
         sent = 2 if target.deep else 1  # the catalogue call, and the 1-token completion
     used = store.count_requests(target.id, target.credential, sent, now)
     if used is None:
         return None
-    return Budget(minute(now), used, limits.get(target.id), {"probes": used, "gateway": None})
+    through = gateway.rpm.get(target.id, 0) if gateway is not None else None
+    return Budget(minute(now), used + (through or 0), limits.get(target.id),
+                  {"probes": used, "gateway": through})
 
 
 def _finish(root: Path, ready: _Ready, targets: list[ProviderTarget],
@@ -348,11 +387,15 @@ def _finish(root: Path, ready: _Ready, targets: list[ProviderTarget],
     store = ready.store
     assert store is not None
     try:
+        gateway = ready.gateway
         statuses = tuple(
             ProviderStatus(t.id, t.kind, display_base(t.api_base), t.credential,
-                           _settle(conn, store, t, observed.get(t.id), ready.tallies.get(t.id),
-                                   now, conf["slow_ms"], offline),
-                           _budget(store, t, observed, ready.limits or {}, now))
+                           _with_cooldowns(
+                               _settle(conn, store, t, observed.get(t.id),
+                                       ready.tallies.get(t.id), now, conf["slow_ms"], offline),
+                               gateway.cooldowns.get(t.id, ()) if gateway else ()),
+                           _budget(store, t, observed, ready.limits or {}, now, gateway),
+                           gateway.cooldowns.get(t.id, ()) if gateway else None)
             for t in targets)
         views = tuple(role_views(ready.roles, {s.id: s.health for s in statuses}))
         shared = ready.state.describe() if ready.state and ready.state.shared else None

@@ -12,17 +12,22 @@ of the registries and the spine's `litellm:` settings.
 from __future__ import annotations
 
 import re
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 import yaml
 
 from spine_gates.errors import InputError
+from spine_gates.health.state_config import CONFIG_FILE as STATE_FILE
+from spine_gates.health.state_config import state_config
 from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import join_pointer
 from spine_gates.model.refs import ModelRef
 from spine_gates.secrets.redact import fingerprint
 from spine_gates.secrets.refs import looks_like_reference
+
+if TYPE_CHECKING:
+    from spine_gates.model.spine import SpineConfig
 
 # The router keyword arguments chosen against the measured pitfalls (docs/guides/team-gateway.md):
 # no retry on the same deployment (a group holds one; a retried 429 costs 0.8-1.1 s of backoff
@@ -97,14 +102,46 @@ def env_reference(ref: str) -> str:
     return f"os.environ/{name}"
 
 
+def litellm_model(model: str, api_format: str) -> str:
+    """`litellm_params.model` for a registry model: the gateway's rpm keys carry it too."""
+    # anthropic/… posts to {api_base}/v1/messages; openai/… to {api_base}/chat/completions
+    prefix = "anthropic" if api_format == "anthropic" else "openai"
+    return f"{prefix}/{model}"
+
+
+def redis_settings(config: SpineConfig) -> dict[str, Any]:
+    """router_settings that point the gateway at the spine's `state:` Redis, so its cooldowns
+    and rate counters are shared by its instances and read by `providers status`; none with
+    the SQLite default. The password stays a reference (`os.environ/NAME`)."""
+    state = state_config(config)
+    if not state.shared:
+        return {}
+    parts = urlsplit(state.url)
+    if parts.scheme != "redis" or not parts.hostname:
+        raise InputError(f"the LiteLLM gateway takes its Redis as host and port: state.url must "
+                         f"be redis://HOST:PORT/DB to share it with the gateway, got "
+                         f"{state.url!r}", STATE_FILE, state.line)
+    settings: dict[str, Any] = {"redis_host": parts.hostname, "redis_port": parts.port or 6379}
+    if state.password_ref is not None:
+        try:
+            settings["redis_password"] = env_reference(state.password_ref)
+        except ValueError as exc:
+            raise InputError(f"state.password_ref: {exc}", STATE_FILE, state.line) from None
+    db = parts.path.strip("/")
+    if db not in ("", "0"):
+        if not db.isdigit():
+            raise InputError(f"state.url: {db!r} is not a Redis database number", STATE_FILE,
+                             state.line)
+        settings["redis_db"] = int(db)
+    return settings
+
+
 def _deployment(ref: str, api_format: str, api_base: str, api_key: str,
                 rpm: Any) -> dict[str, Any]:
     parsed = ModelRef.parse(ref)
     assert parsed is not None
-    # anthropic/… posts to {api_base}/v1/messages; openai/… to {api_base}/chat/completions
-    prefix = "anthropic" if api_format == "anthropic" else "openai"
-    params: dict[str, Any] = {"model": f"{prefix}/{parsed.model}", "api_base": api_base,
-                              "api_key": api_key}
+    params: dict[str, Any] = {"model": litellm_model(parsed.model, api_format),
+                              "api_base": api_base, "api_key": api_key}
     if isinstance(rpm, int) and not isinstance(rpm, bool) and rpm > 0:
         params["rpm"] = rpm
     return {"model_name": ref, "litellm_params": params,
@@ -193,6 +230,7 @@ def compile_litellm_config(model: GovernanceModel) -> dict[str, Any]:
                               for key, value in DEFAULTS.items()}
     router["model_group_alias"] = aliases
     router["fallbacks"] = fallbacks
+    router.update(redis_settings(model.config))
     master = str(settings.get("master_key_ref", DEFAULT_MASTER_KEY_REF))
     try:
         master_key = env_reference(master)
