@@ -313,3 +313,16 @@ def test_ccr_activate_options_are_refused_for_the_litellm_target(compiled: tuple
     assert result.stderr.startswith("gates: error: ")
     assert "--activate-output" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_config_compiled_with_a_shared_redis_and_its_password_reference_passes(
+        tmp_path: Path) -> None:
+    spine = copy_reference_spine(tmp_path / "spine")
+    (spine / "spine-gates.yaml").write_text(
+        "state:\n  backend: redis\n  url: redis://10.0.0.5:6379/0\n"
+        "  password_ref: env:SPINE_GATES_REDIS_PASSWORD\n")
+    live = tmp_path / "config.yaml"
+    done = run_gates("compile", "litellm", "--root", str(spine), "--out", str(live))
+    assert done.returncode == 0, done.stderr
+    assert "redis_host: 10.0.0.5" in live.read_text()
+    assert findings(check(spine, live)) == []
