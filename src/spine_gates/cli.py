@@ -262,10 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="propose the SSOT patch for intended live edits").set_defaults(
         handler="cmd_adopt")
 
-    proxy = group("proxy", "claude-code-router safety preflight")
+    proxy = group("proxy", "proxy safety preflight (claude-code-router, LiteLLM)")
     pcheck = proxy.add_parser("check", parents=[live, deploy_profile, target, reader, report,
                                                 listing, colours],
-                              help="CCR-* rules on the live config and `ccr activate`")
+                              help="CCR-* rules and `ccr activate`, or LIT-* rules "
+                                   "(--target litellm), on the live config")
     pcheck.add_argument("--ccr", metavar="PATH", help="the router CLI (default: PATH, then "
                         "./node_modules/.bin/ccr)")
     pcheck.add_argument("--activate-output", metavar="FILE",

@@ -81,9 +81,9 @@ def _never_built() -> targets.ProxyTarget:
     raise AssertionError("a command that refuses the target must not build it")
 
 
+# `proxy check --target litellm` runs the LIT-* rules (tests/litellm/test_litellm_safety.py)
 @pytest.mark.parametrize("args, what", [
     (("adopt",), "adopt"),
-    (("proxy", "check", "--no-activate"), "proxy check"),
 ])
 def test_a_claude_code_router_only_command_refuses_another_target(
         spine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

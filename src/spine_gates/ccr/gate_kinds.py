@@ -23,6 +23,8 @@ def finding_missing(path: Path) -> Finding:
 
 def proxy_safety(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) -> list[Finding]:
     ctx.rules.update(rule_metas("ccr", "drift"))  # as the drift kind: `all` reports one set
+    if ctx.options.get("target") not in (None, "ccr"):
+        return []  # another proxy's config (its own check kind reads it)
     path, explicit = live_path(ctx.options.get("live"))
     if not explicit and is_missing(path):
         if ctx.options.get("activate") is not None:  # `gates proxy check` asked for this one

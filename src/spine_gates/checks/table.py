@@ -24,6 +24,7 @@ CHECK_KINDS: dict[str, str] = {
     "yaml-coercion": "spine_gates.policy.gate_kinds:yaml_coercion",
     "policy": "spine_gates.policy.gate_kinds:policy",
     "ccr-proxy": "spine_gates.ccr.gate_kinds:proxy_safety",
+    "litellm-proxy": "spine_gates.targets.litellm_safety:proxy_safety",
     "drift": "spine_gates.drift.gate_kinds:drift",
     "routing-scenarios": "spine_gates.routing.gate_kinds:scenarios",
     "routing-resilience": "spine_gates.routing.gate_kinds:resilience",
