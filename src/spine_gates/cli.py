@@ -297,8 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
         lambda p: p.add_argument(
         "--live-state", action="store_true",
         help="start from the provider states the last `gates providers status` cached "
-             "(explicit --fail wins)"))
-    predict = [reader, plain_report, routing, _profile_options("2.0")]
+             "(explicit --fail wins)"),
+        lambda p: p.add_argument(
+        "--litellm-config", metavar="PATH",
+        help="with --target litellm: this gateway config.yaml instead of the compiled SSOT"))
+    predict = [reader, plain_report, routing, _profile_options("2.0"), target]
     rexplain = route.add_parser("explain", parents=predict,
                                 help="which model serves REQUEST.json, and why")
     rexplain.add_argument("request", metavar="REQUEST.json", help="an Anthropic Messages body")

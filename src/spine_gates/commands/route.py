@@ -187,7 +187,81 @@ def route_resilience(fail: list[str] | None, ccr_config: str | None, root: Path 
     return visible_lines(lines), all_up
 
 
+def _gateway(args: argparse.Namespace) -> tuple[Any, str, Failures]:
+    """`--target litellm`: the gateway config, its source and the injected states."""
+    from spine_gates.routing.litellm import gateway_failures, load_gateway_config, require_known
+
+    if args.ccr_config or args.live_state:
+        raise InputError("--target litellm reads --litellm-config, not --ccr-config or "
+                         "--live-state")
+    root = None if args.litellm_config else root_of(args)
+    config, source = load_gateway_config(args.litellm_config, root)
+    require_known(args.fail, config, "--fail")
+    return config, source, gateway_failures(args.fail)
+
+
+def _gateway_explain(args: argparse.Namespace) -> int:
+    from spine_gates.routing.explain import load_request
+    from spine_gates.routing.litellm import render_json, render_text, route_request
+
+    body = load_request(args.request)
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise InputError("the request names no model (the gateway routes by it)", args.request)
+    config, source, failures = _gateway(args)
+    outcome = route_request(config, model, failures)
+    emit(render_json(outcome, source) if args.format == "json" else render_text(outcome, source),
+         args.output)
+    return 0
+
+
+def _gateway_simulate(args: argparse.Namespace) -> int:
+    from spine_gates.routing.litellm import (
+        render_simulation,
+        simulate_gateway,
+        simulation_json,
+    )
+    from spine_gates.routing.simulate import parse_duration, parse_rate
+
+    if not args.rate:
+        raise InputError("give at least one --rate MODEL=N/min")
+    if args.budget:
+        raise InputError("--budget is for the router; the gateway reads rpm from its config")
+    rates: dict[str, float] = {}
+    for text in args.rate:
+        name, rate = parse_rate(text)
+        rates[name] = rates.get(name, 0.0) + rate
+    seconds = parse_duration(args.duration)
+    config, _, failures = _gateway(args)
+    loads = simulate_gateway(config, rates, seconds, failures, args.seed)
+    emit(simulation_json(loads, seconds, args.seed) if args.format == "json"
+         else render_simulation(loads, seconds, args.seed), args.output)
+    return 0
+
+
+def _gateway_resilience(args: argparse.Namespace) -> int:
+    from spine_gates.routing.litellm import resilience
+
+    config, source, failures = _gateway(args)
+    rows = resilience(config, failures)
+    if args.format == "json":
+        emit(dumps({"config": source, "target": "litellm", "models": {
+            name: {"status": status, "model": o.model_ref, "http_status": o.status,
+                   "upstream_calls": len(o.calls), "seconds": o.seconds}
+            for name, status, o in rows}}), args.output)
+    else:
+        lines = [f"config: {source}", "", f"{'model':<40} {'status':<9} answer"]
+        for name, status, o in rows:
+            answer = o.model_ref or f"HTTP {o.status}"
+            lines.append(f"{name:<40} {status:<9} {answer} ({len(o.calls)} upstream calls, "
+                         f"about {o.seconds:g} s)")
+        emit(visible_lines(lines), args.output)
+    return 0 if all(status != "down" for _, status, _ in rows) else 1
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
+    if getattr(args, "target", None) == "litellm":
+        return _gateway_explain(args)
     spine = root_of(args) if args.live_state or not args.ccr_config else None
     root = None if args.ccr_config else spine
     emit(route_explain(args.request, args.ccr_config, args.fail, root, args.format,
@@ -197,6 +271,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    if getattr(args, "target", None) == "litellm":
+        return _gateway_simulate(args)
     root = root_of(args)
     emit(route_simulate(args.rate, args.duration, args.seed, args.fail, args.budget,
                         args.ccr_config, root, args.format, args.profile,
@@ -205,6 +281,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_resilience(args: argparse.Namespace) -> int:
+    if getattr(args, "target", None) == "litellm":
+        return _gateway_resilience(args)
     root = root_of(args)
     text, all_up = route_resilience(args.fail, args.ccr_config, root, args.format,
                                     args.profile, root if args.live_state else None)
