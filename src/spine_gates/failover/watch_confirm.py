@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spine_gates.health.state import State
+from spine_gates.health.targets import build_targets, parse_overrides
+from spine_gates.model.spine import load_config, load_documents
+from spine_gates.secrets.redact import register_secret
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,6 @@ def confirm_route(root: Path, route: str, timeout: float, api_base_overrides: li
     """Send the deep probe for `route` ("provider,model"); ok when it answered and measured
     more than the catalogue (`quota_evidence`)."""
     from spine_gates.health.runner import run_probes
-    from spine_gates.health.targets import build_targets, parse_overrides
-    from spine_gates.model.spine import load_config, load_documents
-    from spine_gates.secrets.redact import register_secret
 
     provider, _, model = route.partition(",")
     config = load_config(root)
