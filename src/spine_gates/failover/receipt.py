@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from spine_gates import __version__
 from spine_gates.health.state_store import state_dir
 from spine_gates.model.spine import bundled_dir, load_config
+from spine_gates.receipts import store
 from spine_gates.receipts.gitinfo import git_state
 from spine_gates.receipts.statement import (
     FAILOVER_PREDICATE_TYPE,
@@ -39,7 +40,7 @@ from spine_gates.receipts.statement import (
     policy_digest,
     rfc3339,
 )
-from spine_gates.receipts.store import WrittenReceipt, write_receipt
+from spine_gates.receipts.store import WrittenReceipt
 from spine_gates.report.json_format import finding_dict
 
 if TYPE_CHECKING:
@@ -125,4 +126,4 @@ def emit_failover_receipt(root: Path, key: SigningKey, *, action: str,
         return {"_type": STATEMENT_TYPE, "subject": subjects,
                 "predicateType": FAILOVER_PREDICATE_TYPE, "predicate": predicate}
 
-    return write_receipt(root, key, gate, build, moment, directory=chain_dir(root))
+    return store.write_receipt(root, key, gate, build, moment, directory=chain_dir(root))
