@@ -207,6 +207,7 @@ def _unescaped(text: str) -> str:
 
 
 def _gate_folders(gate: str) -> frozenset[str]:
+    # the check table and gate files only when a changed file lies in a folder some gates read
     from spine_gates.checks.table import load_gates
 
     gates = load_gates()

@@ -21,6 +21,8 @@ from spine_gates.importing.translate import provider_body
 from spine_gates.init.merge import append_entries
 from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import Document, join_pointer
+from spine_gates.secrets.detect import find_secrets
+from spine_gates.secrets.redact import redact_text
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./:@+-]*$")
 # A run of key alphabet with letters of both cases or letters and digits (not a word, not a number).
@@ -115,9 +117,6 @@ class _Editor:
         return patch
 
     def _key_lines(self) -> set[str]:
-        from spine_gates.secrets.detect import find_secrets
-        from spine_gates.secrets.redact import redact_text
-
         held: set[str] = set()
         for lines in (self.original, self.lines):
             text = "".join(lines)

@@ -12,8 +12,11 @@ from spine_gates.ccr.compile import ccr_settings, compile_ccr_config
 from spine_gates.ccr.live import LiveConfig
 from spine_gates.ccr.profiles import CcrProfile
 from spine_gates.checks.interface import rule_meta
+from spine_gates.checks.table import load_gates
 from spine_gates.drift.compare import Difference, DriftVerdict, compare, overall
 from spine_gates.drift.ignore import IgnoreRule, parse_rules
+from spine_gates.drift.overridden import findings as override_findings
+from spine_gates.drift.overridden import read_view
 from spine_gates.drift.run import DriftRun, active_rule
 from spine_gates.drift.stamp import read_stamp
 from spine_gates.finding import Finding
@@ -25,8 +28,6 @@ DRIFT_GATE = "provider-drift"
 
 def gate_ignore_rules() -> list[IgnoreRule]:
     """Ignore rules declared on the provider-drift gate's drift check."""
-    from spine_gates.checks.table import load_gates
-
     gate = load_gates().get(DRIFT_GATE)
     if gate is None:
         return []
@@ -65,9 +66,6 @@ def findings_for(comparison: Comparison, rules: list[IgnoreRule],
                  today: _dt.date, root: Path | None = None) -> list[Finding]:
     """One finding per difference (ignored ones suppressed, failover overrides named), expired
     rules, the failover state, and the verdict."""
-    from spine_gates.drift.overridden import findings as override_findings
-    from spine_gates.drift.overridden import read_view
-
     live = comparison.live
     view = read_view(comparison.compiled.data, live.data, comparison.differences, root)
     out: list[Finding] = []

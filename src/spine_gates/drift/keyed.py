@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from spine_gates.model.schemas import CCR_LONG_CONTEXT_DEFAULT
+
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
 
 
@@ -20,8 +22,6 @@ def _hashable(value: Any) -> Any:
 def _router(router: dict[str, Any]) -> dict[str, Any]:
     """The router reads `longContextThreshold || 60000`: a threshold of 0 or the default is
     the same router as none (so a config written by hand, or by another tool, is not drift)."""
-    from spine_gates.model.schemas import CCR_LONG_CONTEXT_DEFAULT
-
     threshold = router.get("longContextThreshold", MISSING)
     if isinstance(threshold, int | float) and not isinstance(threshold, bool) \
             and threshold in (0, CCR_LONG_CONTEXT_DEFAULT):

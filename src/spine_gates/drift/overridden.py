@@ -20,11 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spine_gates import clock
 from spine_gates.drift.compare import Difference
 from spine_gates.drift.ignore import IgnoreRule
+from spine_gates.failover import overrides, router_module
+from spine_gates.failover.receipt import chain_dir
 from spine_gates.failover.record import Override
+from spine_gates.failover.router_module import recorded_chain
 from spine_gates.finding import Finding
 from spine_gates.health.state import iso
+from spine_gates.receipts.store import RECEIPTS_DIR, parse_index_line, read_index
+from spine_gates.receipts.verify import verify_chain
 from spine_gates.targets.interface import LiveView
 
 OWNER = "gates failover"
@@ -62,16 +68,11 @@ def read_view(compiled: dict[str, Any], live: dict[str, Any],
     """The override state now (SPINE_GATES_NOW pins it) against a compiled and a live config.
     With the spine's `root`, each active override's receipt is verified against the spine's
     failover chain and trust anchors (the drift gate does; sync and adopt only need `covered`)."""
-    from spine_gates import clock
-    from spine_gates.failover import overrides
-
     recorded = tuple(overrides.read())
     now = clock.now()
     module = _module_state(compiled)
     chained = None
     if module is not None:
-        from spine_gates.failover.router_module import recorded_chain
-
         chained = recorded_chain(module[0])
     view = OverrideView(recorded, now, module, chained=chained)
     receipted = [o for o in recorded if o.active(now) and o.receipt]
@@ -89,10 +90,6 @@ def _receipt_problems(root: Path, receipted: list[Override]) -> dict[str, str]:
     """Why each override's receipt is not evidence for it: missing from the spine's failover
     chain, not verifying there (signature under the trust anchors, file digest, chain), or not
     an `apply` that records this override (id, slot, route, replaced route, expiry)."""
-    from spine_gates.failover.receipt import chain_dir
-    from spine_gates.receipts.store import RECEIPTS_DIR, parse_index_line, read_index
-    from spine_gates.receipts.verify import verify_chain
-
     directory = chain_dir(root)
     report = verify_chain(root, directory)
     verified = {r.digest: r for r in report.receipts}
@@ -135,7 +132,6 @@ def _module_state(compiled: dict[str, Any]) -> tuple[Path, str, str | None] | No
     named = compiled.get("CUSTOM_ROUTER_PATH")
     if not isinstance(named, str):
         return None
-    from spine_gates.failover import router_module
 
     path = Path(named)
     return path, router_module.expected_digest(path), router_module.installed_digest(path)

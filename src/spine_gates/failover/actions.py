@@ -10,22 +10,30 @@ never runs the gate runner) and are handed in.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from spine_gates.ccr.live import LiveConfig, is_missing, live_path, read_live_config
+from spine_gates.checks.interface import RunContext, prepare
+from spine_gates.clock import now
 from spine_gates.errors import InputError
+from spine_gates.failover import overrides, router_module
+from spine_gates.failover.plan import Change
+from spine_gates.failover.receipt import emit_failover_receipt
+from spine_gates.failover.router_probe import router_port, router_running
+from spine_gates.failover.settings import FailoverSettings, failover_settings
+from spine_gates.receipts.emit import signing_key_for_run
+from spine_gates.secrets.redact import redact_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from spine_gates.ccr.live import LiveConfig
-    from spine_gates.checks.interface import RunContext
-    from spine_gates.failover.plan import Change, Plan
+    from spine_gates.failover.plan import Plan
     from spine_gates.failover.record import Override
-    from spine_gates.failover.settings import FailoverSettings
     from spine_gates.finding import Finding
     from spine_gates.health.state_redis import RedisState
     from spine_gates.receipts.keys import SigningKey
@@ -52,11 +60,6 @@ def load_inputs(root: Path, live_option: str | None, ctx: RunContext | None = No
                 moment: _dt.datetime | None = None) -> Inputs:
     """The spine at `root` (already resolved by the caller) and the live config; exit 3 when
     there is no live config to override."""
-    from spine_gates.ccr.live import is_missing, live_path, read_live_config
-    from spine_gates.checks.interface import prepare
-    from spine_gates.clock import now
-    from spine_gates.failover.settings import failover_settings
-
     ctx = ctx or prepare(root)
     settings = failover_settings(ctx.config)
     path, _ = live_path(live_option)
@@ -100,8 +103,6 @@ def team_round(inputs: Inputs) -> Iterator[None]:
 
 def require_module(inputs: Inputs) -> None:
     """The override only acts through the router module the live config names."""
-    from spine_gates.failover import router_module
-
     expected = router_module.module_path(inputs.live.path)
     named = inputs.live.data.get("CUSTOM_ROUTER_PATH")
     if not inputs.settings.router_module or named != str(expected):
@@ -121,7 +122,6 @@ def signing_key(wanted: bool, path: str | None, root: Path | None = None) -> Sig
     with --no-receipt. No key is exit 3 before anything is written."""
     if not wanted:
         return None
-    from spine_gates.receipts.emit import signing_key_for_run
 
     key, _ = signing_key_for_run(path, explicit=True, root=root)
     return key
@@ -129,10 +129,6 @@ def signing_key(wanted: bool, path: str | None, root: Path | None = None) -> Sig
 
 def live_digest(inputs: Inputs) -> str:
     """The sha256 (hex) of the live config as every report shows it: redacted."""
-    import hashlib
-
-    from spine_gates.secrets.redact import redact_text
-
     text = redact_text(inputs.live.raw.decode("utf-8", "replace"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -153,8 +149,6 @@ def sign(inputs: Inputs, key: SigningKey | None, action: str, entries: Sequence[
     """Sign one action into the failover chain; its digest, or None without a key."""
     if key is None:
         return None
-    from spine_gates.failover import overrides
-    from spine_gates.failover.receipt import emit_failover_receipt
 
     after = routes(inputs.live.data, overrides.active(inputs.now))
     written = emit_failover_receipt(inputs.root, key, action=action, overrides=entries,
@@ -168,8 +162,6 @@ def sign_unreceipted(inputs: Inputs, key: SigningKey | None, findings: Sequence[
                      actor: str | None = None) -> tuple[list[Override], str | None]:
     """An apply killed after writing the override and before signing left it unreceipted:
     sign for it now (so a rerun converges). Returns what was signed and the digest."""
-    from spine_gates.failover import overrides
-
     if key is None:
         return [], None
     in_force = overrides.active(inputs.now)
@@ -196,8 +188,6 @@ def apply_plan(inputs: Inputs, key: SigningKey | None, proposed: Plan, ttl: _dt.
                note: str = "", max_ttl: _dt.timedelta | None = None) -> Applied:
     """Record the plan's changes (and end its reverts), then sign one `apply` receipt.
     `max_ttl` defaults to the spine's `failover.max_ttl`."""
-    from spine_gates.failover import overrides
-
     before = routes(inputs.live.data, overrides.active(inputs.now))
     reverted = overrides.revert([o.id for o in proposed.reverts], inputs.now, inputs.shared) \
         if proposed.reverts else []
@@ -216,8 +206,6 @@ def renewal(entry: Override, role: str, change_reason: str, evidence: dict[str, 
             state: Any) -> Change:
     """The change that re-applies `entry` unchanged (same slot, route and replaced route): an
     apply of it gives the slot a new override with a new expiry."""
-    from spine_gates.failover.plan import Change
-
     return Change(entry.slot, role, entry.replaces, entry.route, state, change_reason, None,
                   evidence)
 
@@ -228,8 +216,6 @@ def end_overrides(inputs: Inputs, ids: list[str] | None, key: SigningKey | None,
     """Remove overrides (`ids`, or every one) and sign the revert receipt: `failover revert`,
     `sync --clear-overrides` and the watcher all end overrides here. Returns what was removed
     and the receipt's digest (None without a key or when nothing was removed)."""
-    from spine_gates.failover import overrides
-
     before = routes(inputs.live.data, overrides.active(inputs.now))
     removed = overrides.revert(ids, inputs.now, inputs.shared)
     if not removed:
@@ -241,8 +227,6 @@ def end_overrides(inputs: Inputs, ids: list[str] | None, key: SigningKey | None,
 def router_note(inputs: Inputs) -> str:
     """What happens next: the running router's module reads the override on its next request;
     a stopped router answers nothing until it is started (the override is recorded either way)."""
-    from spine_gates.failover.router_probe import router_port, router_running
-
     port = router_port(inputs.live.data)
     if router_running(port):
         return "the router module reads the override on the next request; no restart"

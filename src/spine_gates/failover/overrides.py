@@ -38,6 +38,7 @@ from spine_gates.failover.record import Override
 from spine_gates.health.state import parse_iso
 from spine_gates.health.state_store import state_dir
 from spine_gates.model.schemas import CCR_SLOTS
+from spine_gates.secrets.redact import redact_text
 
 if TYPE_CHECKING:
     from spine_gates.failover.plan import Plan
@@ -251,8 +252,6 @@ def apply(plan: Plan, ttl: _dt.timedelta, now: _dt.datetime, *,
     override was in force (so the copy is the config before the first of them). A kill at any
     point leaves the old file or the new one.
     """
-    from spine_gates.secrets.redact import redact_text
-
     if ttl <= _dt.timedelta(0):
         raise InputError("an override's TTL must be longer than 0 s", "--ttl")
     if max_ttl is not None and ttl > max_ttl:

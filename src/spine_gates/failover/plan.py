@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from spine_gates.failover.settings import FailoverSettings
 from spine_gates.health.roles import entry_health, router_value
-from spine_gates.health.state import Health, State, iso
+from spine_gates.health.state import Health, State, iso, parse_iso
 from spine_gates.model.governance import effective_cost_tier
 from spine_gates.model.refs import ModelRef
 from spine_gates.model.schemas import CCR_SLOTS
@@ -281,8 +281,6 @@ def _warnings(changes: Sequence[Change], live_config: Mapping[str, Any],
 def states_from_snapshot(snapshot: Mapping[str, Any]) -> dict[str, Health]:
     """Provider health from a cached `providers status` report (`health.routing_states`'
     `read_snapshot`): the same `Health` values a fresh probe gives."""
-    from spine_gates.health.state import parse_iso
-
     def health(entry: Mapping[str, Any]) -> Health | None:
         try:
             state = State(str(entry.get("state")))

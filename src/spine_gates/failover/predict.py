@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from spine_gates.health.state import iso
+from spine_gates.routing.explain import explain_request
 
 if TYPE_CHECKING:
     from spine_gates.failover.record import Override
@@ -32,8 +33,6 @@ def explain_overridden(body: dict[str, Any], config: dict[str, Any], failures: F
                        active: Sequence[Override], *, supports_fallback: bool = True,
                        source: str = "", exact_tokens: bool = True) -> Explanation:
     """`explain_request`, starting from the active overrides."""
-    from spine_gates.routing.explain import explain_request
-
     plain = explain_request(body, config, failures, supports_fallback=supports_fallback,
                             source=source, exact_tokens=exact_tokens)
     by_slot = {o.slot: o for o in active}

@@ -25,13 +25,28 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spine_gates.receipts.statement import FAILOVER_PREDICATE_TYPE, STATEMENT_TYPE
+from spine_gates import __version__
+from spine_gates.health.state_store import state_dir
+from spine_gates.model.spine import bundled_dir, load_config
+from spine_gates.receipts import store
+from spine_gates.receipts.gitinfo import git_state
+from spine_gates.receipts.statement import (
+    FAILOVER_PREDICATE_TYPE,
+    LIVE_CONFIG_SUBJECT,
+    STATEMENT_TYPE,
+    _redact,
+    governed_files,
+    governed_subjects,
+    policy_digest,
+    rfc3339,
+)
+from spine_gates.receipts.store import WrittenReceipt
+from spine_gates.report.json_format import finding_dict
 
 if TYPE_CHECKING:
     from spine_gates.failover.record import Override
     from spine_gates.finding import Finding
     from spine_gates.receipts.keys import SigningKey
-    from spine_gates.receipts.store import WrittenReceipt
 
 RECEIPTS = "receipts"
 
@@ -46,8 +61,6 @@ def spine_id(root: Path) -> str:
 
 def chain_dir(root: Path) -> Path:
     """Where this spine's failover receipts live."""
-    from spine_gates.health.state_store import state_dir
-
     return state_dir() / RECEIPTS / spine_id(root)
 
 
@@ -79,20 +92,6 @@ def emit_failover_receipt(root: Path, key: SigningKey, *, action: str,
                           warnings: Sequence[Mapping[str, Any]] = ()) -> WrittenReceipt:
     """Sign and store one failover action as the head of the spine's failover chain; `actor`
     defaults to the person running this process (`person_actor()`)."""
-    from spine_gates import __version__
-    from spine_gates.model.spine import bundled_dir, load_config
-    from spine_gates.receipts.gitinfo import git_state
-    from spine_gates.receipts.statement import (
-        LIVE_CONFIG_SUBJECT,
-        _redact,
-        governed_files,
-        governed_subjects,
-        policy_digest,
-        rfc3339,
-    )
-    from spine_gates.receipts.store import write_receipt
-    from spine_gates.report.json_format import finding_dict
-
     config = load_config(root)
     subjects = governed_subjects(root, governed_files(root, config.registries.values(), ()))
     if live_digest:
@@ -127,4 +126,4 @@ def emit_failover_receipt(root: Path, key: SigningKey, *, action: str,
         return {"_type": STATEMENT_TYPE, "subject": subjects,
                 "predicateType": FAILOVER_PREDICATE_TYPE, "predicate": predicate}
 
-    return write_receipt(root, key, gate, build, moment, directory=chain_dir(root))
+    return store.write_receipt(root, key, gate, build, moment, directory=chain_dir(root))

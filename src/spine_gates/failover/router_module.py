@@ -21,6 +21,7 @@ from pathlib import Path
 
 from spine_gates.atomic import write_atomic
 from spine_gates.errors import InputError
+from spine_gates.failover.overrides import overrides_path
 
 MODULE_NAME = "spine-gates-failover.js"
 CHAIN_NAME = "spine-gates-failover.chain.json"
@@ -102,8 +103,6 @@ def digest(source: str | bytes) -> str:
 def expected_digest(module: Path | None = None, chained: str | None = None) -> str:
     """The digest of the module this version renders for the user's override file (chaining
     `chained`, else what is recorded beside `module`): what an installed module must match."""
-    from spine_gates.failover.overrides import overrides_path
-
     if chained is None and module is not None:
         chained = recorded_chain(module)
     return digest(render(overrides_path(), chained))
@@ -114,8 +113,6 @@ def install(live_config: Path, overrides_file: Path | None = None,
     """Write the module beside `live_config` (atomic, 0644: the router only reads it), and the
     record of the module it chains (removed when it chains none)."""
     if overrides_file is None:
-        from spine_gates.failover.overrides import overrides_path
-
         overrides_file = overrides_path()
     source = render(overrides_file, chained)
     target = module_path(live_config)

@@ -32,8 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from spine_gates.clock import now
 from spine_gates.failover import actions, overrides, watch_state
 from spine_gates.failover.plan import Change, Plan, plan, route_ref
+from spine_gates.failover.settings import format_duration
 from spine_gates.failover.watch_confirm import Confirmed
 from spine_gates.failover.watch_state import Bad, Confirmation, WatchState
 from spine_gates.health.roles import entry_health
@@ -204,7 +206,7 @@ def _recoveries(r: _Round, active: Sequence[Override], proposed: Plan,
         since = r.state.healthy_since.setdefault(entry.slot, r.now)
         if since == r.now:
             r.say(f"{entry.slot}: {entry.replaces} looks healthy ({health.reason}); handing it "
-                  f"back after {_span(r.limits.hold)} healthy and a 1-token completion")
+                  f"back after {format_duration(r.limits.hold)} healthy and a 1-token completion")
         if r.now - since < r.limits.hold:
             keep.append(entry)
             continue
@@ -274,12 +276,12 @@ def _revert(r: _Round, reverts: list[Override]) -> list[Override]:
         return []
     removed, digest = actions.end_overrides(
         r.inputs, [o.id for o in reverts], r.watch.key, r.findings(None), actor=r.watch.actor,
-        note=f"the replaced route was healthy for {_span(r.limits.hold)} and answered a "
+        note=f"the replaced route was healthy for {format_duration(r.limits.hold)} and answered a "
              "1-token completion")
     for entry in removed:
         r.state.healthy_since.pop(entry.slot, None)
         r.say(f"reverted {entry.id}: {entry.slot} back to {entry.replaces} (healthy for "
-              f"{_span(r.limits.hold)}, confirmed by a 1-token completion); "
+              f"{format_duration(r.limits.hold)}, confirmed by a 1-token completion); "
               f"{r.receipt(digest)}")
     return removed
 
@@ -314,12 +316,6 @@ def _renew(r: _Round, keep: list[Override], states: dict[str, Health]) -> None:
               f"{r.receipt(applied.digest)}")
 
 
-def _span(value: _dt.timedelta) -> str:
-    from spine_gates.failover.settings import format_duration
-
-    return format_duration(value)
-
-
 def run(watch: Watch, *, once: bool, stop: threading.Event,
         say: Callable[[list[str]], None]) -> None:
     """Rounds every interval until `stop` is set (a signal) or after one (`once`). Between
@@ -329,16 +325,10 @@ def run(watch: Watch, *, once: bool, stop: threading.Event,
         started = time.monotonic()
         lines = tick(watch, interval)
         if once:
-            say(lines or [f"{iso(_now())} no change ({len(overrides.active(_now()))} "
+            say(lines or [f"{iso(now())} no change ({len(overrides.active(now()))} "
                           "override(s) in force)"])
             return
         say(lines)
         rest = interval.total_seconds() - (time.monotonic() - started)
         if stop.wait(max(rest, 0.0)):
             return
-
-
-def _now() -> _dt.datetime:
-    from spine_gates.clock import now
-
-    return now()

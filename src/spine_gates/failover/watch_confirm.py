@@ -14,7 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from spine_gates.health.runner import run_probes
 from spine_gates.health.state import State
+from spine_gates.health.targets import build_targets, parse_overrides
+from spine_gates.model.spine import load_config, load_documents
+from spine_gates.secrets.redact import register_secret
 
 
 @dataclass(frozen=True)
@@ -27,11 +31,6 @@ def confirm_route(root: Path, route: str, timeout: float, api_base_overrides: li
                   env: Mapping[str, str]) -> Confirmed:
     """Send the deep probe for `route` ("provider,model"); ok when it answered and measured
     more than the catalogue (`quota_evidence`)."""
-    from spine_gates.health.runner import run_probes
-    from spine_gates.health.targets import build_targets, parse_overrides
-    from spine_gates.model.spine import load_config, load_documents
-    from spine_gates.secrets.redact import register_secret
-
     provider, _, model = route.partition(",")
     config = load_config(root)
     registry = load_documents(root, config)["providers"].data.get("providers")

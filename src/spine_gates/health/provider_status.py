@@ -1,7 +1,10 @@
 """The core loop of `gates providers status`: probe, fold passive signals, advance breakers,
 derive the role view, and write the snapshot `gates session check` reads.
 
-It knows nothing about the command line or output formats.
+It knows nothing about the command line or output formats. What the set-up after the probes
+needs (the breakers, the roles, the governance model, the redaction service, the router check) is
+imported inside functions: at the top it would load before the probes start; `_while_probing`
+loads it while they wait on the network.
 """
 
 from __future__ import annotations
@@ -98,7 +101,7 @@ class StatusReport:
 
     @property
     def exit_code(self) -> int:
-        from spine_gates.health.roles import exit_code
+        from spine_gates.health.roles import exit_code  # loaded while probing (_while_probing)
 
         return exit_code(list(self.roles))
 
@@ -181,7 +184,7 @@ def _settle(conn: Any, store: BreakerStore, target: ProviderTarget, observed: He
             log_tally: passive.Tally | None, now: _dt.datetime, slow_ms: float,
             offline: bool) -> Health:
     """Probe + router log + breaker -> the one health to report for a provider."""
-    from spine_gates.health import breaker
+    from spine_gates.health import breaker  # loaded while probing (_while_probing)
 
     observed_log = passive.fold(log_tally, now)
     if observed is not None:
@@ -241,7 +244,7 @@ def collect_status(root: Path, *, timeout: float | None = None, deadline: float 
     now = now or utcnow()
     flight = None
     if not offline:
-        from spine_gates.health.runner import start_probes
+        from spine_gates.health.runner import start_probes  # asyncio + httpx; not --offline
 
         flight = start_probes(targets, timeout, deadline, progress, now)
     ready = None
@@ -381,7 +384,7 @@ def _finish(root: Path, ready: _Ready, targets: list[ProviderTarget],
             observed: Mapping[str, Health], now: _dt.datetime, conf: Mapping[str, float],
             offline: bool, started: float) -> StatusReport:
     """Fold the answers into breakers, derive the roles and write the snapshot."""
-    from spine_gates.health.roles import role_views
+    from spine_gates.health.roles import role_views  # loaded while probing (_while_probing)
 
     conn = ready.conn
     store = ready.store
@@ -411,7 +414,7 @@ def _finish(root: Path, ready: _Ready, targets: list[ProviderTarget],
 def _router(live: Path | None, env: Mapping[str, str], offline: bool) -> RouterHealth:
     """The router's own health, checked while the probes are on the wire (loopback only, at
     most its short timeout); --offline reads its files and sends nothing."""
-    from spine_gates.health.router import check_router
+    from spine_gates.health.router import check_router  # called while probing
 
     return check_router(live, env, probe=not offline)
 
@@ -427,7 +430,7 @@ def open_store() -> Any:
 
 
 def save_snapshot(conn: Any, report: StatusReport, files: list[str], digest: str) -> None:
-    from spine_gates.secrets.redact import redact_text
+    from spine_gates.secrets.redact import redact_text  # loaded while probing
 
     payload = redact_text(json.dumps(report.to_json(), sort_keys=True))
     with state_store.transaction(conn):

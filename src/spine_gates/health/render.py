@@ -6,6 +6,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from spine_gates.health.state import Health, iso
+from spine_gates.model.role_status import RoleStatus
 from spine_gates.printable import visible, visible_lines
 from spine_gates.report.envelope import dumps
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:  # the command imports this module before the probes start: ke
 
 def scrub(text: str, keys: list[str]) -> str:
     """Replace any key that slipped into text with its fingerprint (defence in depth)."""
-    from spine_gates.secrets.redact import redact_text, register_secret
+    from spine_gates.secrets.redact import redact_text, register_secret  # after the probes start
 
     for key in keys:
         register_secret(key)
@@ -39,8 +40,6 @@ def _latency(health: Health) -> str:
 
 
 def render_text(report: StatusReport) -> str:
-    from spine_gates.model.role_status import RoleStatus
-
     rows = [("PROVIDER", "STATE", "LATENCY", "QUOTA/RATE", "RESET", "REASON")]
     notes: dict[int, list[str]] = {}
     for status in report.providers:

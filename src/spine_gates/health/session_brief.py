@@ -18,10 +18,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from spine_gates.clock import now as clock_now
 from spine_gates.errors import InputError
 from spine_gates.health import state_store
 from spine_gates.health.freshness import cache_ttl_s
+from spine_gates.health.router import check_router
 from spine_gates.model.discovery import spine_root
+from spine_gates.model.scope import is_inside_root
 from spine_gates.printable import visible
 
 REFRESH_ENV = "SPINE_GATES_HEALTH_REFRESH"  # "0" disables the background refresh
@@ -55,8 +58,6 @@ def _ago(seconds: float) -> str:
 def digest_files(root: Path, files: list[str]) -> str:
     """Changes to the registries make a cached state stale (read bytes, no YAML parsing)."""
     import hashlib
-
-    from spine_gates.model.scope import is_inside_root
 
     sha = hashlib.sha256()
     for rel in files:
@@ -142,8 +143,6 @@ def failover_lines() -> list[str]:
     expiry, reason) and the expired ones still on record (drift until reverted)."""
     import datetime as _dt
 
-    from spine_gates.clock import now as clock_now
-
     try:
         entries = _recorded_overrides()
         now = clock_now()
@@ -207,8 +206,6 @@ def _left(seconds: int) -> str:
 def router_lines(live: str | None, env: Mapping[str, str]) -> list[str]:
     """`provider_router:` when the router is set up here and does not answer: every
     proxy-compatible CLI is then stuck, and the line names the way around it."""
-    from spine_gates.health.router import check_router
-
     path = Path(live).expanduser() if live else None
     router = check_router(path, env, timeout=ROUTER_TIMEOUT_S)
     if not router.failed:
@@ -276,7 +273,7 @@ def record_refresh(root: Path, error: str | None) -> None:
     `session check` prints it without redacting (speed), so it is scrubbed before it is stored.
     """
     if error:
-        from spine_gates.secrets.redact import redact_text
+        from spine_gates.secrets.redact import redact_text  # the background run's only
 
         error = redact_text(error)
     conn = state_store.connect()

@@ -12,7 +12,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from spine_gates.clock import now
 from spine_gates.model.spine import load_config
+from spine_gates.receipts.audit_failovers import failovers
+from spine_gates.receipts.gitinfo import open_repo
 from spine_gates.receipts.keys import short_id
 from spine_gates.receipts.statement import LIVE_CONFIG_SUBJECT, governed_files, rfc3339, utc_now
 from spine_gates.receipts.verify import ChainReport, Receipt, verify_chain
@@ -61,8 +64,6 @@ def failover_section(root: Path, directory: Path) -> dict[str, Any]:
                                    if isinstance(o, dict)],
                      "findings": len(predicate.get("findings") or []),
                      "signer": receipt.signer.name, "keyid": short_id(receipt.signer.keyid)})
-    from spine_gates.clock import now
-    from spine_gates.receipts.audit_failovers import failovers
 
     return {"directory": str(directory),
             "chain": {"receipts": report.count, "verified": len(report.receipts),
@@ -201,8 +202,6 @@ def unreceipted_commits(root: Path, governed: list[str],
     One `git log --raw` lists every change to a governed path with its blob id; each distinct blob
     is hashed once (SHA-256) and looked up among the passing receipts' subjects.
     """
-    from spine_gates.receipts.gitinfo import open_repo
-
     repo = open_repo(root)
     if repo is None:
         return {"checked": False, "reason": "the spine root is not in a git repository",

@@ -10,6 +10,7 @@ from spine_gates import __version__
 from spine_gates.checks.table import load_gates
 from spine_gates.errors import InputError
 from spine_gates.model.spine import bundled_dir
+from spine_gates.receipts.gitinfo import git_state
 from spine_gates.receipts.keys import (
     KEY_ENV,
     KEY_FILE_ENV,
@@ -44,8 +45,6 @@ def emit_receipt(result: GateResult, key: SigningKey, when: _dt.datetime | None 
     subjects = governed_subjects(root, governed_files(root, result.files, gate_reads(result)))
     policies = policy_digest(bundled_dir("policies"))
     if git is True:
-        from spine_gates.receipts.gitinfo import git_state
-
         git = git_state(root)
     state = git if isinstance(git, dict) else None
     moment = when or utc_now()

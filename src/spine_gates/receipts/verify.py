@@ -20,6 +20,7 @@ from spine_gates.model.spine import load_config
 from spine_gates.receipts import dsse
 from spine_gates.receipts.anchors import load_keyring
 from spine_gates.receipts.files import NotRegular, read_regular
+from spine_gates.receipts.gitinfo import open_repo, worktree_of
 from spine_gates.receipts.keys import PublicKey, Revocation, short_id
 from spine_gates.receipts.statement import (
     LIVE_CONFIG_SUBJECT,
@@ -450,8 +451,6 @@ def check_index_history(root: Path) -> list[Problem]:
     """When the index is committed, git remembers it: every commit may only append to it, and the
     worktree index must extend the committed one. This catches a truncated tail, which the files
     alone cannot show."""
-    from spine_gates.receipts.gitinfo import open_repo, worktree_of
-
     if worktree_of(root) is None and "GIT_DIR" not in os.environ:
         return []  # not in a repository: no history to read (and no gitpython to import)
     index = receipts_dir(root) / INDEX_FILE

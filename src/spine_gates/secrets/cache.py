@@ -80,6 +80,7 @@ class ExistenceCache:
 
     def save(self) -> None:
         """Write atomically; an unwritable cache costs a network call next time, nothing more."""
+        # tempfile: off `secrets check --offline`, which writes no cache
         from spine_gates.atomic import write_atomic
 
         if self._entries is None or not self._dirty:

@@ -85,6 +85,7 @@ def resolve_refs(uses: list[RefUse], settings: SecretsSettings, root: Path, offl
                                   f"{_age(age)} ago")
     why_not_live = "offline (--offline)" if offline else ""
     if pending and not offline:
+        # sockets, temp dirs, the SDK: only online (see the docstring)
         from spine_gates.secrets.resolvers.infisical import InfisicalResolver
 
         live = InfisicalResolver(settings.infisical).resolve(pending)

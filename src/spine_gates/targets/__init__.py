@@ -12,7 +12,7 @@ from spine_gates.targets.interface import ProxyTarget, TargetError, UnknownTarge
 
 
 def _ccr() -> ProxyTarget:
-    from spine_gates.targets.ccr import CcrTarget
+    from spine_gates.targets.ccr import CcrTarget  # compile, drift, sync: only when asked
 
     return CcrTarget()
 
