@@ -26,6 +26,8 @@ from spine_gates.failover.plan import Change
 from spine_gates.failover.receipt import emit_failover_receipt
 from spine_gates.failover.router_probe import router_port, router_running
 from spine_gates.failover.settings import FailoverSettings, failover_settings
+from spine_gates.health.state_config import state_config
+from spine_gates.health.state_redis import connect
 from spine_gates.receipts.emit import signing_key_for_run
 from spine_gates.secrets.redact import redact_text
 
@@ -73,16 +75,11 @@ def load_inputs(root: Path, live_option: str | None, ctx: RunContext | None = No
 def shared_state(ctx: RunContext) -> RedisState | None:
     """The team's store when the spine names one (connected, and its overrides mirrored into
     this machine's file, so what follows reads the team's state); exit 3 when it is down."""
-    from spine_gates.health.state_config import state_config
-
     config = state_config(ctx.config)
     if not config.shared:
         return None
-    from spine_gates.failover.overrides import mirror
-    from spine_gates.health.state_redis import connect
-
     shared = connect(config)
-    mirror(shared)
+    overrides.mirror(shared)
     return shared
 
 
@@ -94,10 +91,8 @@ def team_round(inputs: Inputs) -> Iterator[None]:
     if inputs.shared is None:
         yield
         return
-    from spine_gates.failover.overrides import mirror
-
     with inputs.shared.lease("watch", inputs.shared.config.lock_lease_s):
-        mirror(inputs.shared)
+        overrides.mirror(inputs.shared)
         yield
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from spine_gates.health.state import Health, State, iso
+from spine_gates.litellm.compile import deployment_id, litellm_model
 
 if TYPE_CHECKING:
     from spine_gates.health.state_redis import RedisState
@@ -73,8 +74,6 @@ class GatewayEvidence:
 
 def deployments(registry: Mapping[str, Any]) -> list[Deployment]:
     """The deployments `gates compile litellm` writes for this provider registry."""
-    from spine_gates.litellm.compile import deployment_id, litellm_model
-
     found = []
     for ident, body in registry.items():
         if not isinstance(body, dict) or not isinstance(body.get("models"), list):

@@ -323,6 +323,7 @@ def open_breaker_store(state: StateConfig, conn: sqlite3.Connection,
                        env: Mapping[str, str]) -> BreakerStore:
     """Where breakers live: this machine's SQLite store, or the team's Redis (connected and
     checked now, while the probes are on the wire; exit 3 when it does not answer)."""
+    # each store's module only when the spine uses it (and off the path before the probes start)
     if not state.shared:
         from spine_gates.health.breakers_sqlite import SqliteBreakers
 
@@ -335,6 +336,7 @@ def open_breaker_store(state: StateConfig, conn: sqlite3.Connection,
 def _gateway(store: BreakerStore | None, registry: Mapping[str, Any],
              now: _dt.datetime) -> GatewayEvidence:
     """The team gateway's cooldowns and rate counters for the registry's deployments."""
+    # only with the team's Redis store: the gateway reader pulls in the litellm compiler (YAML)
     from spine_gates.health.gateway_redis import deployments, read_gateway
     from spine_gates.health.state_redis import RedisState
 

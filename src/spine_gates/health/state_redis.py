@@ -39,6 +39,7 @@ from spine_gates.health.breaker import (
     to_record,
 )
 from spine_gates.health.state_config import CONFIG_FILE, StateConfig, minute, password
+from spine_gates.secrets.redact import redact_text, register_secret
 
 RPM_TTL_S = 120
 T = TypeVar("T")
@@ -66,8 +67,6 @@ def connect(config: StateConfig, env: Mapping[str, str] | None = None) -> RedisS
     import redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
-
-    from spine_gates.secrets.redact import register_secret
 
     secret = password(config, os.environ if env is None else env)
     if secret:
@@ -107,8 +106,6 @@ class RedisState:
             raise self.unavailable(exc) from None
 
     def unavailable(self, exc: BaseException) -> InputError:
-        from spine_gates.secrets.redact import redact_text
-
         what = redact_text(str(exc) or type(exc).__name__)
         return InputError(f"the shared state store {self.config.url} did not answer ({what}): "
                           "start it, or set state.backend: sqlite to use this machine's own "

@@ -28,9 +28,13 @@ deployment first and a retry the next healthy one, which is the path that shows 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from spine_gates.errors import InputError
+from spine_gates.litellm.compile import compile_litellm_config
+from spine_gates.litellm.live import read_file
+from spine_gates.model.governance import load_model
 from spine_gates.printable import visible_lines
 from spine_gates.report.envelope import dumps
 from spine_gates.routing.fallback import Failures, InjectedState, parse_state
@@ -487,17 +491,10 @@ def render_json(outcome: GatewayOutcome, source: str) -> str:
 def load_gateway_config(path: str | None, root: Any) -> tuple[GatewayConfig, str]:
     """A LiteLLM `config.yaml` (`--litellm-config`), else the SSOT at `root` compiled for it."""
     if path:
-        from pathlib import Path
-
-        from spine_gates.litellm.live import read_file
-
         live = read_file(Path(path).expanduser())
         return gateway_config(live.data, path), path
     if root is None:
         raise InputError("no spine root and no --litellm-config")
-    from spine_gates.litellm.compile import compile_litellm_config
-    from spine_gates.model.governance import load_model
-
     return gateway_config(compile_litellm_config(load_model(root)), str(root)), \
         f"compiled for litellm from {root}"
 

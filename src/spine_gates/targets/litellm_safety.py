@@ -21,6 +21,7 @@ from spine_gates.checks.interface import GateDefinition, RunContext, rule_meta, 
 from spine_gates.finding import Finding, Severity
 from spine_gates.model.loader import join_pointer
 from spine_gates.secrets.redact import fingerprint, register_secret
+from spine_gates.targets import get_target
 from spine_gates.targets.interface import LiveView
 
 # What LiteLLM reads as a secret reference: `os.environ/NAME` (resolved at start-up).
@@ -286,8 +287,6 @@ def proxy_safety(spec: dict[str, Any], ctx: RunContext, gate: GateDefinition) ->
     config is safe to run; for any other target it has nothing to check."""
     if ctx.options.get("target") != "litellm":
         return []
-    from spine_gates.targets import get_target
-
     ctx.rules.update(rule_metas("litellm"))
     target = get_target("litellm")
     path, explicit = target.live_path(ctx.options.get("live"))
