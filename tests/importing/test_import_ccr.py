@@ -199,8 +199,6 @@ URL_CREDENTIALS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="import ccr copied a credential in api_base_url into the "
-                   "registry")
 @pytest.mark.parametrize("where", sorted(URL_CREDENTIALS))
 def test_a_credential_in_a_providers_url_is_refused_and_nothing_written(
         where: str, tmp_path: Path) -> None:

@@ -21,8 +21,6 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.xfail(strict=True, reason="--live-url with userinfo went to urllib (the password "
-                   "reached the resolver)")
 @pytest.mark.parametrize("userinfo", [f"admin:{PASSWORD}@", f"{PASSWORD}@", f":{PASSWORD}@"])
 def test_a_live_url_with_a_user_or_password_is_refused_before_any_connection(
         userinfo: str, tmp_path: Path) -> None:
@@ -41,7 +39,6 @@ def _sync(spine: Path, live: Path, home: Path) -> object:
                      env=gates_env(HOME=str(home)))
 
 
-@pytest.mark.xfail(strict=True, reason="sync --target litellm overwrote a registry")
 def test_sync_refuses_a_registry_of_the_spine_as_the_live_file(tmp_path: Path) -> None:
     spine = copy_reference_spine(tmp_path / "spine")
     registry = spine / "docs" / "governance" / "ROLE_PROVIDER_MAPS.yaml"
@@ -53,7 +50,6 @@ def test_sync_refuses_a_registry_of_the_spine_as_the_live_file(tmp_path: Path) -
         p.name for p in (Path(__file__).resolve().parents[2] / "docs" / "governance").iterdir())
 
 
-@pytest.mark.xfail(strict=True, reason="sync --target litellm overwrote any YAML mapping")
 @pytest.mark.parametrize("through_link", [False, True], ids=["file", "symlink"])
 def test_sync_refuses_a_yaml_mapping_that_is_not_a_litellm_config(
         through_link: bool, tmp_path: Path) -> None:
@@ -73,7 +69,6 @@ def test_sync_refuses_a_yaml_mapping_that_is_not_a_litellm_config(
         ["notes.yaml"]
 
 
-@pytest.mark.xfail(strict=True, reason="sync --target litellm wrote through a link into the spine")
 def test_sync_refuses_a_live_path_that_links_into_the_spine(tmp_path: Path) -> None:
     spine = copy_reference_spine(tmp_path / "spine")
     registry = spine / "docs" / "governance" / "ROLE_PROVIDER_MAPS.yaml"
