@@ -188,3 +188,31 @@ def test_a_config_the_spine_cannot_express_is_one_error_line_and_nothing_written
     assert result.stderr.startswith(f"gates: error: {source}") and needle in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert not (tmp_path / "governed").exists()
+
+
+GOOGLE_KEY = "AIzaSy" + "Qx7mT2vLk9Pz4RwB8nJcY3dHs6FgA1eKu0o"  # a fake, Google-key-shaped
+URL_CREDENTIALS = {
+    "userinfo password": ("https://user:hunter2secretpassword@api.deepseek.com/chat/completions",
+                          "hunter2secretpassword"),
+    "key in the query": ("https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"
+                         f"?key={GOOGLE_KEY}", GOOGLE_KEY),
+}
+
+
+@pytest.mark.parametrize("where", sorted(URL_CREDENTIALS))
+def test_a_credential_in_a_providers_url_is_refused_and_nothing_written(
+        where: str, tmp_path: Path) -> None:
+    url, secret = URL_CREDENTIALS[where]
+    source = tmp_path / "config.json"
+    source.write_text(json.dumps({
+        "Providers": [{"name": "p", "api_base_url": url, "api_key": "$P_API_KEY",
+                       "models": ["m"]}],
+        "Router": {"default": "p,m"}}, indent=2))
+    result = run_gates("import", "ccr", str(source), "--into", str(tmp_path / "governed"),
+                       env=gates_env(HOME=str(tmp_path / "home")))
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stderr.startswith(f"gates: error: {source}:")
+    assert "Providers[0].api_base_url" in result.stderr and "credential" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert not echoes_a_piece(result.stdout + result.stderr, secret, "AIza")
+    assert not (tmp_path / "governed").exists()

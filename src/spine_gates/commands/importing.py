@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -112,10 +113,30 @@ def cmd_import_ccr(args: argparse.Namespace) -> int:
 
 def _literal_keys(data: dict[str, Any]) -> list[str]:
     """The router config's literal keys (never written; checked for before writing)."""
-    values = [p.get("api_key") for p in data.get("Providers") or [] if isinstance(p, dict)]
+    providers = [p for p in data.get("Providers") or [] if isinstance(p, dict)]
+    values = [p.get("api_key") for p in providers]
     values.append(data.get("APIKEY"))
+    # a credential inside a provider URL (user:password@, ?key=…) is a key too
+    values += [v for p in providers for v in _url_secrets(p.get("api_base_url"))]
     return [v for v in values if isinstance(v, str) and len(v.strip()) >= 8
             and not v.strip().startswith("$")]
+
+
+_SECRET_PARAMS = ("key", "token", "secret", "password", "sig", "auth")
+
+
+def _url_secrets(url: Any) -> list[str]:
+    """A URL's password and credential-named query values (`?key=…`; `api-version` is not)."""
+    if not isinstance(url, str):
+        return []
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return []
+    found = [parts.password] if parts.password else []
+    found += [v for k, v in urllib.parse.parse_qsl(parts.query)
+              if any(word in k.lower() for word in _SECRET_PARAMS)]
+    return found
 
 
 def _text(report: dict[str, Any]) -> tuple[str, str]:

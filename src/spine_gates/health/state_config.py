@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from spine_gates.errors import InputError
 
@@ -98,14 +98,16 @@ def _check_url(url: Any, line: int | None) -> str:
         parts = urlsplit(url)
         parts.port  # noqa: B018  a port that is not a number raises here
     except ValueError:
-        raise InputError(f"state.url {url!r} is not a valid URL", CONFIG_FILE, line) from None
+        raise InputError("state.url is not a valid URL", CONFIG_FILE, line) from None
+    # redis-py logs in with `?password=` as it does with `:password@`; checked before anything
+    # repeats the URL (the value itself is never repeated: it is a secret in a committed file)
+    if parts.password is not None or any(k.lower() == "password"
+                                         for k, _ in parse_qsl(parts.query)):
+        raise InputError("state.url carries a password: remove it and name the password with "
+                         "state.password_ref (env:NAME)", CONFIG_FILE, line)
     if parts.scheme not in ("redis", "rediss", "unix"):
         raise InputError(f"state.url must be redis://, rediss:// or unix://, got {url!r}",
                          CONFIG_FILE, line)
-    if parts.password is not None:
-        # the value itself is not repeated: it is a secret in a committed file
-        raise InputError("state.url carries a password: remove it and name the password with "
-                         "state.password_ref (env:NAME)", CONFIG_FILE, line)
     return url
 
 

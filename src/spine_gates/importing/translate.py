@@ -141,6 +141,8 @@ def _providers(live: LiveConfig, out: Imported) -> dict[str, str]:
                              "names in lower case; the drift gate reports the rename until "
                              "`gates sync`")
         names[ident] = ident
+        # the URL is copied into api_base / api_endpoint: a password or ?key= in it would be too
+        _no_keys_in(url, f"Providers[{index}].api_base_url", live, f"{pointer}/api_base_url")
         _no_keys_in(provider.get("transformer"), f"Providers[{index}].transformer", live,
                     f"{pointer}/transformer")
         key_ref = _key_ref(provider, ident, taken, live, pointer, out)

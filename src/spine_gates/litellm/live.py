@@ -67,8 +67,11 @@ def read_file(path: Path) -> LitellmFile:
     name = str(path)
     text = read_text(path, name)
     document = parse_yaml(text, path, name)
-    if not isinstance(document.data, dict):
-        raise InputError("is not a LiteLLM config (a YAML mapping with model_list)", name)
+    # sync replaces this file: a YAML mapping that is not a gateway config (a registry, any
+    # other settings file) must not be overwritten with one
+    if not isinstance(document.data, dict) or "model_list" not in document.data:
+        raise InputError("is not a LiteLLM config (a YAML mapping with model_list); refusing "
+                         "to read or replace it", name)
     return LitellmFile(path, name, text.encode("utf-8"), document.data, document)
 
 
@@ -93,7 +96,16 @@ def _get(url: str, key: str) -> Any:
 def read_runtime(url: str) -> LitellmRuntime:
     """Deployments (`/model/info`) and router settings (`/get/config/callbacks`) of the running
     proxy, read with the master key from LITELLM_MASTER_KEY (never shown)."""
-    parsed = urllib.parse.urlsplit(url)
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        parsed.port  # noqa: B018  a port that is not a number raises here
+    except ValueError:
+        raise InputError("--live-url is not a valid URL", "--live-url") from None
+    if parsed.username is not None or parsed.password is not None:
+        # refused before any lookup: urllib would resolve `user:password@host` as a host name;
+        # the URL is not repeated (it holds the password)
+        raise InputError("--live-url must not carry a user or password (user:password@); the "
+                         f"proxy is read with the master key in {MASTER_KEY_ENV}", "--live-url")
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise InputError("--live-url must be the proxy's http(s) URL, e.g. "
                          "http://127.0.0.1:4000", url)

@@ -62,6 +62,18 @@ def plan_sync(compiled: dict[str, Any], live: LitellmFile | None, diffs: Sequenc
                            before_raw=live.raw if live is not None else None)
 
 
+def refuse_inside_spine(path: Path, name: str, root: Path) -> None:
+    """The gateway config is never one of the SSOT's own files (also not through a link)."""
+    try:
+        target = path.resolve()
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError on a symlink loop
+        raise InputError("is a symlink loop", name) from None
+    spine = root.resolve()
+    if target == spine or target.is_relative_to(spine):
+        raise InputError(f"resolves to {target}, inside the spine root {spine}; the gateway "
+                         "config is not one of the SSOT's files; nothing written", name)
+
+
 def apply_sync(plan: SyncPlan, root: str) -> SyncResult:
     if not isinstance(plan, GatewaySyncPlan):
         raise TypeError("not a LiteLLM sync plan")
@@ -73,6 +85,7 @@ def apply_sync(plan: SyncPlan, root: str) -> SyncResult:
 
 
 def _apply(plan: GatewaySyncPlan, root: str) -> SyncResult:
+    refuse_inside_spine(plan.path, plan.name, Path(root))
     directory = plan.path.parent
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     with sync_lock(directory, plan.path.name):
