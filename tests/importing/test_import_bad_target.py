@@ -12,9 +12,6 @@ from tests.helpers import gates_env, one_error_line, run_gates
 CONFIG = Path(__file__).resolve().parent / "fixtures" / "gemini-fallback.json"
 SSOT = "docs/governance/SSOT_REGISTRY.yaml"
 
-pytestmark = pytest.mark.xfail(
-    strict=True, reason="import ccr: bad merged files, unmakeable DIRs give exit 4")
-
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:

@@ -27,9 +27,6 @@ BAD_FILES = [
     (CAPS, "capabilities: 5\n", 1, "'capabilities' must be a mapping"),
 ]
 
-pytestmark = pytest.mark.xfail(
-    strict=True, reason="init: bad merged files, unmakeable DIRs give exit 4")
-
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
