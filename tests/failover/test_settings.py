@@ -16,6 +16,7 @@ from spine_gates.failover.settings import FailoverSettings, failover_settings, p
 from spine_gates.health.state import State
 from spine_gates.model.governance import load_model
 from spine_gates.model.spine import load_config
+from tests.helpers import gates_env, one_error_line, run_gates
 
 
 def _settings(root: Path, text: str) -> FailoverSettings:
@@ -88,3 +89,34 @@ def test_router_module_is_refused_for_the_1_0_profile(spine: Path) -> None:
     (spine / "spine-gates.yaml").write_text("failover:\n  router_module: true\n")
     with pytest.raises(InputError, match="for claude-code-router 2.0"):
         compile_ccr_config(load_model(spine), get_profile("1.0"))
+
+
+@pytest.mark.parametrize("text", ["99999999999999h", "9999999h", "366000000s", "9" * 5000 + "m"])
+def test_a_duration_over_a_year_is_bad_input_not_an_overflow(text: str) -> None:
+    with pytest.raises(InputError, match="at most 365 days"):
+        parse_duration(text, "--ttl")
+
+
+def test_a_year_is_the_longest_duration() -> None:
+    assert parse_duration("8760h") == _dt.timedelta(days=365)
+
+
+@pytest.mark.parametrize("body, line", [
+    ("failover:\n  max_ttl: 99999999999999h\n", 2),
+    ("failover:\n  watch:\n    hold: '99999999999999h'\n", 3),
+])
+def test_an_overlong_setting_is_one_error_line_with_its_line(spine: Path, body: str,
+                                                             line: int) -> None:
+    (spine / "spine-gates.yaml").write_text(body)
+    result = run_gates("failover", "plan", "--offline", "--root", str(spine))
+    one_error_line(result, f"spine-gates.yaml:{line}:", "at most 365 days")
+
+
+def test_an_overlong_ttl_option_is_one_error_line(spine: Path, tmp_path: Path) -> None:
+    env = gates_env(HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path / "state"),
+                    XDG_CACHE_HOME=str(tmp_path / "cache"))
+    live = tmp_path / "live.json"
+    assert run_gates("sync", "--root", str(spine), "--live", str(live), env=env).returncode == 0
+    result = run_gates("failover", "apply", "--ttl", "99999999999999h", "--yes", "--offline",
+                       "--root", str(spine), "--live", str(live), env=env)
+    one_error_line(result, "--ttl", "at most 365 days")

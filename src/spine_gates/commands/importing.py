@@ -24,7 +24,13 @@ from spine_gates.report.envelope import dumps
 def cmd_import_ccr(args: argparse.Namespace) -> int:
     from spine_gates.ccr.live import LiveConfig, parse_config, read_bytes, register_credentials
     from spine_gates.ccr.profiles import get_profile
-    from spine_gates.commands.init import _confirmed, _git_init, _login
+    from spine_gates.commands.init import (
+        _check_dir,
+        _confirmed,
+        _git_init,
+        _login,
+        _make_dir,
+    )
     from spine_gates.importing.render import RenderError
     from spine_gates.importing.translate import profile_of, translate
     from spine_gates.importing.write import plan_import
@@ -45,8 +51,7 @@ def cmd_import_ccr(args: argparse.Namespace) -> int:
 
     given = args.into or "."
     root = Path(given)
-    if (root.exists() or root.is_symlink()) and not root.is_dir():
-        raise InputError("is not a directory", given)
+    _check_dir(root, given)
     day = today()
     values = Values(day.isoformat(), "@" + slug(_login(), "owner"),
                     slug(root.absolute().name, "my-spine"))
@@ -67,14 +72,12 @@ def cmd_import_ccr(args: argparse.Namespace) -> int:
         raise InputError(f"import adds entries to {len(merges)} existing file(s) "
                          f"({', '.join(c.path for c in merges)}): pass --yes to let it "
                          "(nothing else in them changes); nothing written", given)
-    created_root = not root.exists()
-    if created_root:
-        root.mkdir(parents=True)
+    made = _make_dir(root, given)
     try:
         apply_plan(root, changes)
     except BaseException:
-        if created_root:
-            shutil.rmtree(root, ignore_errors=True)
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
         raise
     where = "" if given == "." else f" --root {given}"
     next_steps = [f"gates run provider-drift{where} --live {args.path}   # only the keys "

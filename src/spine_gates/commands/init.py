@@ -32,8 +32,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     given = args.dir or "."
     root = Path(given)
-    if (root.exists() or root.is_symlink()) and not root.is_dir():
-        raise InputError("is not a directory", given)
+    _check_dir(root, given)
     values = Values(today().isoformat(), "@" + slug(_login(), "owner"),
                     slug(root.absolute().name, "my-spine"))
     changes = plan_init(root, values)
@@ -48,14 +47,12 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise InputError(f"init adds entries to {len(merges)} existing file(s) "
                          f"({', '.join(c.path for c in merges)}): pass --yes to let it "
                          "(nothing else in them changes); nothing written", given)
-    created_root = not root.exists()
-    if created_root:
-        root.mkdir(parents=True)
+    made = _make_dir(root, given)
     try:
         apply_plan(root, changes)
     except BaseException:
-        if created_root:
-            shutil.rmtree(root, ignore_errors=True)
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
         raise
     for change in changes:
         note = f" ({change.note})" if change.note else ""
@@ -65,6 +62,33 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"next:     gates run all{where}   # passes as written; then edit the registries, "
           "git add -A && git commit, pre-commit install")
     return 0
+
+
+def _check_dir(root: Path, given: str) -> None:
+    """DIR is a directory or does not exist yet; anything else is bad input."""
+    try:
+        if (root.exists() or root.is_symlink()) and not root.is_dir():
+            raise InputError("is not a directory", given)
+    except OSError as exc:  # a parent that cannot be searched
+        raise InputError(f"cannot be read ({exc.strerror or exc})", given) from None
+
+
+def _make_dir(root: Path, given: str) -> Path | None:
+    """Make DIR and its missing parents; returns the outermost folder made (removing it undoes
+    all of them), None when DIR existed. A DIR that cannot be made (under a file or a FIFO, no
+    permission, a read-only file system) is bad input, with nothing left behind."""
+    made: list[Path] = []
+    try:
+        missing = [p for p in (root, *root.parents) if not p.exists() and not p.is_symlink()]
+        for folder in reversed(missing):
+            folder.mkdir()
+            made.append(folder)
+    except OSError as exc:
+        if made:
+            shutil.rmtree(made[0], ignore_errors=True)
+        raise InputError(f"cannot make the directory ({exc.strerror or exc}); nothing written",
+                         given) from None
+    return made[0] if made else None
 
 
 def _login() -> str:

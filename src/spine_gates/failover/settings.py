@@ -52,6 +52,7 @@ CONFIG_FILE = "spine-gates.yaml"
 DEFAULT_TRIGGERS = (State.UNREACHABLE, State.QUOTA_EXHAUSTED)
 DEFAULT_TTL = _dt.timedelta(minutes=30)
 MAX_TTL = _dt.timedelta(hours=4)
+MAX_DURATION_S = 365 * 86400  # any duration setting or --ttl; longer is a typo, not a plan
 KNOWN = ("triggers", "default_ttl", "max_ttl", "router_module", "watch")
 WATCH_KNOWN = ("interval", "bad_probes", "hold", "recovery_probe_interval",
                "max_changes_per_hour")
@@ -89,13 +90,22 @@ class FailoverSettings:
 
 
 def parse_duration(text: str, where: str = "", line: int | None = None) -> _dt.timedelta:
-    """`90s`, `30m`, `2h`, `1h30m`: a positive whole number of hours, minutes and seconds."""
+    """`90s`, `30m`, `2h`, `1h30m`: a positive whole number of hours, minutes and seconds, at most
+    365 days."""
     match = _DURATION.match(text.strip()) if isinstance(text, str) else None
     if match is None or not any(match.groups()):
         raise InputError(f"{text!r} is not a duration such as 90s, 30m, 2h or 1h30m", where,
                          line)
+    # Bounded before timedelta() sees it: a huge count would overflow it (or int()'s digit cap).
+    if any(len(part or "") > 9 for part in match.groups()):
+        raise InputError(f"{text!r} is too long: a duration is at most 365 days (8760h)", where,
+                         line)
     hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    value = _dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    total = hours * 3600 + minutes * 60 + seconds
+    if total > MAX_DURATION_S:
+        raise InputError(f"{text!r} is too long: a duration is at most 365 days (8760h)", where,
+                         line)
+    value = _dt.timedelta(seconds=total)
     if value <= _dt.timedelta(0):
         raise InputError(f"{text!r}: a duration must be longer than 0 s", where, line)
     return value

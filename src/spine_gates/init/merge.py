@@ -14,6 +14,7 @@ import yaml
 
 from spine_gates.errors import InputError
 from spine_gates.init.templates import SESSION_COMMAND, SESSION_HOOK
+from spine_gates.model.loader import Document
 
 
 def _compose(text: str, name: str) -> yaml.Node:
@@ -125,16 +126,28 @@ def merge_settings(text: str, name: str) -> str | None:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def runs_hook(text: str, name: str, hook_id: str) -> bool:
-    """True when the pre-commit config already has a hook with this id."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise InputError("not valid YAML", name) from None
+def runs_hook(doc: Document, hook_id: str) -> bool:
+    """True when the parsed pre-commit config already has a hook with this id; a `repos` or
+    `hooks` that is not a list is bad input naming its line (pre-commit would refuse it too)."""
+    data = doc.data
     repos = data.get("repos") if isinstance(data, dict) else None
-    return any(isinstance(hook, dict) and hook.get("id") == hook_id
-               for repo in repos or [] if isinstance(repo, dict)
-               for hook in repo.get("hooks") or [])
+    if repos is None:
+        return False
+    if not isinstance(repos, list):
+        raise InputError(f"'repos' must be a list, not {type(repos).__name__}", doc.name,
+                         doc.line_of("/repos"))
+    for index, repo in enumerate(repos):
+        if not isinstance(repo, dict):
+            continue
+        hooks = repo.get("hooks")
+        if hooks is None:
+            continue
+        if not isinstance(hooks, list):
+            raise InputError(f"'hooks' must be a list, not {type(hooks).__name__}", doc.name,
+                             doc.line_of(f"/repos/{index}/hooks"))
+        if any(isinstance(hook, dict) and hook.get("id") == hook_id for hook in hooks):
+            return True
+    return False
 
 
 __all__ = ["SESSION_COMMAND", "append_entries", "merge_settings", "runs_hook"]

@@ -24,6 +24,7 @@ from spine_gates.init.templates import (
     ci_templates,
     render,
 )
+from spine_gates.model.loader import Document, parse_yaml
 
 
 class Action(enum.Enum):
@@ -79,14 +80,16 @@ def _decide(root: Path, template: Template, content: str, rendered: dict[str, st
 
 
 def _merge(name: str, current: str, template: str) -> Change:
-    wanted = yaml.safe_load(template)
-    have = yaml.safe_load(current) if current.strip() else None
+    wanted = yaml.safe_load(template)  # init's own template: known good
+    # The project's loader: a syntax error, or a value of the wrong type, names its line.
+    doc = parse_yaml(current, Path(name), name)
+    have = doc.data
     if not isinstance(have, dict):
         raise InputError("expected a mapping at the top level", name, 1)
     if name == SSOT:
-        ssots = have.get("ssots") or []
-        paths = {e.get("path") for e in ssots if isinstance(e, dict)}
-        ids = {e.get("id") for e in ssots if isinstance(e, dict)}
+        ssots = _typed(doc, "ssots", list, "a list of SSOT entries")
+        paths = {e.get("path") for e in ssots if isinstance(e, dict) and _hashable(e.get("path"))}
+        ids = {e.get("id") for e in ssots if isinstance(e, dict) and _hashable(e.get("id"))}
         missing = [e for e in wanted["ssots"] if e["path"] not in paths]
         for entry in missing:
             if entry["id"] in ids:
@@ -94,14 +97,29 @@ def _merge(name: str, current: str, template: str) -> Change:
                                  f"{entry['path']} by hand under another id", name)
         return _appended(name, current, "ssots", missing, "SSOT entries")
     if name in (CAPABILITIES, CAPABILITY_MAP):
-        caps = have.get("capabilities") or {}
+        caps = _typed(doc, "capabilities", dict, "a mapping of capabilities")
         missing_caps = {k: v for k, v in wanted["capabilities"].items() if k not in caps}
         return _appended(name, current, "capabilities", missing_caps, "capabilities")
     if name == PRE_COMMIT:
-        if runs_hook(current, name, "registry-policy"):
+        if runs_hook(doc, "registry-policy"):
             return Change(name, Action.UNCHANGED, note="has a registry-policy hook")
         return _appended(name, current, "repos", wanted["repos"], "the spine-gates hooks")
     raise AssertionError(f"no merge for {name}")
+
+
+def _typed(doc: Document, key: str, kind: type[Any], what: str) -> Any:
+    """`key`'s value (empty when missing or null), or bad input naming its line."""
+    value = doc.data.get(key)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise InputError(f"'{key}' must be {what}, not {type(value).__name__}", doc.name,
+                         doc.line_of(f"/{key}"))
+    return value
+
+
+def _hashable(value: object) -> bool:
+    return isinstance(value, str | int | float | bool)
 
 
 def _appended(name: str, current: str, key: str, entries: list[Any] | dict[str, Any],
