@@ -9,6 +9,7 @@ import pytest
 from spine_gates.health.classify import (
     Reply,
     classify_anthropic,
+    classify_nim,
     classify_openai,
     classify_zai,
     epoch_or_delta,
@@ -145,3 +146,33 @@ def test_keys_are_read_without_surrounding_whitespace():
     assert target.key == "secret-value-123"
     (blank,) = build_targets(providers, {"K": "  \n"}, {})
     assert blank.key is None and "not in the environment" in (blank.problem or "")
+
+
+# A provider (or whatever answers at its address) controls these headers and bodies: a wait no
+# timedelta can hold crashed the classifier (OverflowError, exit 4). Waits are capped at a year.
+HUGE = ["1e20", "inf", "99999999999999999999", "nan"]
+
+
+@pytest.mark.xfail(strict=True, reason="a huge provider-sent wait raises OverflowError")
+@pytest.mark.parametrize("value", HUGE)
+def test_a_huge_retry_after_is_capped_not_a_crash(value):
+    health = classify_openai(Reply(429, {"retry-after": value}, {"error": {}}), NOW)
+    assert health.state == State.RATE_LIMITED
+    assert health.until is None or NOW <= health.until <= NOW + _dt.timedelta(days=366)
+
+
+@pytest.mark.xfail(strict=True, reason="a huge provider-sent reset raises OverflowError")
+@pytest.mark.parametrize("value", HUGE)
+def test_a_huge_reset_is_capped_not_a_crash(value):
+    moment = epoch_or_delta(value, NOW)
+    assert moment is None or NOW <= moment <= NOW + _dt.timedelta(days=366)
+    reply = Reply(429, {"x-ratelimit-remaining-requests": "0",
+                        "x-ratelimit-reset-requests": f"{value}s"}, {"error": {}})
+    assert classify_openai(reply, NOW).state in (State.RATE_LIMITED, State.QUOTA_EXHAUSTED)
+
+
+@pytest.mark.xfail(strict=True, reason="a huge 'try again in' hint raises OverflowError")
+def test_a_huge_try_again_hint_is_capped_not_a_crash():
+    body = {"title": "Too Many Requests", "detail": "Try again in 99999999999999999999 days"}
+    health = classify_nim(Reply(429, {}, body), NOW)
+    assert health.state == State.RATE_LIMITED
