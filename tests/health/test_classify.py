@@ -153,7 +153,6 @@ def test_keys_are_read_without_surrounding_whitespace():
 HUGE = ["1e20", "inf", "99999999999999999999", "nan"]
 
 
-@pytest.mark.xfail(strict=True, reason="a huge provider-sent wait raises OverflowError")
 @pytest.mark.parametrize("value", HUGE)
 def test_a_huge_retry_after_is_capped_not_a_crash(value):
     health = classify_openai(Reply(429, {"retry-after": value}, {"error": {}}), NOW)
@@ -161,7 +160,6 @@ def test_a_huge_retry_after_is_capped_not_a_crash(value):
     assert health.until is None or NOW <= health.until <= NOW + _dt.timedelta(days=366)
 
 
-@pytest.mark.xfail(strict=True, reason="a huge provider-sent reset raises OverflowError")
 @pytest.mark.parametrize("value", HUGE)
 def test_a_huge_reset_is_capped_not_a_crash(value):
     moment = epoch_or_delta(value, NOW)
@@ -171,7 +169,6 @@ def test_a_huge_reset_is_capped_not_a_crash(value):
     assert classify_openai(reply, NOW).state in (State.RATE_LIMITED, State.QUOTA_EXHAUSTED)
 
 
-@pytest.mark.xfail(strict=True, reason="a huge 'try again in' hint raises OverflowError")
 def test_a_huge_try_again_hint_is_capped_not_a_crash():
     body = {"title": "Too Many Requests", "detail": "Try again in 99999999999999999999 days"}
     health = classify_nim(Reply(429, {}, body), NOW)

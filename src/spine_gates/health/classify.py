@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import email.utils
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,10 +44,23 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 def _float(value: Any) -> float | None:
+    """A finite number, or None (a provider's `inf` or `nan` is no number)."""
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
+
+
+# The longest wait a provider's answer may set: whatever it says (a header, a reset, a "try again
+# in" text) is capped here, since a value no timedelta holds would crash the classifier.
+MAX_WAIT_S = 365 * 86400.0
+
+
+def later(now: _dt.datetime, seconds: float) -> _dt.datetime:
+    """`now` plus a provider-given wait, clamped to 0..MAX_WAIT_S (nan counts as 0)."""
+    wait = seconds if math.isfinite(seconds) else (MAX_WAIT_S if seconds > 0 else 0.0)
+    return now + _dt.timedelta(seconds=min(max(wait, 0.0), MAX_WAIT_S))
 
 
 # `rate_limit_exceeded`, `invalid-request.error`, `1113`: lowercase words (up to two trailing
@@ -92,7 +106,7 @@ def retry_after(reply: Reply, now: _dt.datetime) -> _dt.datetime | None:
         return None
     seconds = _float(value)
     if seconds is not None:
-        return now + _dt.timedelta(seconds=max(seconds, 0.0))
+        return later(now, seconds)
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -105,11 +119,12 @@ def epoch_or_delta(value: Any, now: _dt.datetime) -> _dt.datetime | None:
     number = _float(value)
     if number is None:
         return parse_iso(value) if isinstance(value, str) else None
-    if number > 1e12:
-        return _dt.datetime.fromtimestamp(number / 1000, _dt.UTC)
-    if number > 1e9:
-        return _dt.datetime.fromtimestamp(number, _dt.UTC)
-    return now + _dt.timedelta(seconds=max(number, 0.0))
+    if number > 1e9:  # epoch milliseconds, or seconds (a past one stays past: already reset)
+        epoch = number / 1000 if number > 1e12 else number
+        if epoch - now.timestamp() > MAX_WAIT_S:
+            return later(now, MAX_WAIT_S)
+        return _dt.datetime.fromtimestamp(epoch, _dt.UTC)
+    return later(now, number)
 
 
 def next_day(now: _dt.datetime) -> _dt.datetime:
@@ -224,7 +239,7 @@ def openai_limits(reply: Reply, now: _dt.datetime) -> tuple[Limit, ...]:
         if remaining is None:
             continue
         reset_s = parse_duration(reply.header(f"x-ratelimit-reset-{kind}"))
-        reset = now + _dt.timedelta(seconds=reset_s) if reset_s is not None else None
+        reset = later(now, reset_s) if reset_s is not None else None
         limits.append(Limit(kind, remaining, _float(reply.header(f"x-ratelimit-limit-{kind}")),
                             reset))
     return tuple(limits)
@@ -335,7 +350,7 @@ def classify_nim(reply: Reply, now: _dt.datetime) -> Health:
         hinted = None
         if match:
             unit = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[match.group(2).lower()]
-            hinted = now + _dt.timedelta(seconds=float(match.group(1)) * unit)
+            hinted = later(now, float(match.group(1)) * unit)
         shape = "NIM" if "title" in body else "OpenAI-shaped"
         hint = f", {match.group(0)}" if match else ""
         return Health(State.RATE_LIMITED, f"429 Too Many Requests ({shape} body{hint})",
