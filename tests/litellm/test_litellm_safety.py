@@ -368,8 +368,6 @@ _CREDENTIALS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="LIT-002 looks only at api_key, master_key, "
-                   "redis_password and redis_url")
 @pytest.mark.parametrize("case", list(_CREDENTIALS))
 def test_any_inline_credential_is_lit_002_shown_only_as_its_fingerprint(
         compiled: tuple[Path, str], tmp_path: Path, case: str) -> None:
