@@ -187,8 +187,6 @@ def test_a_deployment_added_through_the_proxys_api_is_runtime_drift(
                        "database), SSOT has none"]
 
 
-@pytest.mark.xfail(strict=True, reason="drift shows a value under a credential-named field as "
-                   "it is when no key format matches it")
 @pytest.mark.parametrize("fmt", ["json", "text"])
 def test_a_low_entropy_password_in_the_file_is_drift_shown_only_as_a_fingerprint(
         synced: tuple[Path, Path], fmt: str) -> None:
