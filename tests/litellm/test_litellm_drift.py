@@ -3,6 +3,7 @@ is the truth when the file changed under it or a deployment was added through it
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -12,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.helpers import copy_reference_spine, gates_env, run_gates
 from tests.litellm.conftest import Running
 from tests.litellm.gateway import MASTER_KEY
+from tests.secrets.corpus import echoes_a_piece
 
 
 def drift(spine: Path, live: Path, *extra: str, **env: str) -> Any:
@@ -182,3 +185,20 @@ def test_a_deployment_added_through_the_proxys_api_is_runtime_drift(
     assert drifted == ["model_list[a1b2c3]: live is a deployment of openai/gpt-4o at "
                        "https://api.openai.com/v1 (added through the proxy's API, kept in its "
                        "database), SSOT has none"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_low_entropy_password_in_the_file_is_drift_shown_only_as_a_fingerprint(
+        synced: tuple[Path, Path], fmt: str) -> None:
+    spine, live = synced
+    password = "correcthorsebatterystaple"
+    config = yaml.safe_load(live.read_text())
+    config.setdefault("litellm_settings", {})["cache_params"] = {
+        "type": "redis", "host": "redis.internal", "password": password}
+    config["environment_variables"] = {"DB_PASS": password}
+    live.write_text(yaml.safe_dump(config, sort_keys=False))
+    result = drift(spine, live, "--format", fmt)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert not echoes_a_piece(result.stdout + result.stderr, password)
+    digest = "sha256:" + hashlib.sha256(password.encode()).hexdigest()[:8]
+    assert digest in result.stdout

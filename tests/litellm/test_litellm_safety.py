@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -325,4 +326,72 @@ def test_a_config_compiled_with_a_shared_redis_and_its_password_reference_passes
     done = run_gates("compile", "litellm", "--root", str(spine), "--out", str(live))
     assert done.returncode == 0, done.stderr
     assert "redis_host: 10.0.0.5" in live.read_text()
+    assert findings(check(spine, live)) == []
+
+
+def _set(config: Config, path: tuple[str | int, ...], value: Any) -> None:
+    node: Any = config
+    for token in path[:-1]:
+        node = node[token] if isinstance(token, int) else node.setdefault(token, {})
+    node[path[-1]] = value
+
+
+_PEM = SAMPLES_BY_NAME["pem-private-key"]
+_LOW_ENTROPY = "correcthorsebatterystaple"
+# (where the value goes, the value, the secret in it, the pointer LIT-002 names)
+_CREDENTIALS = {
+    "environment_variables": (("environment_variables", "ANTHROPIC_API_KEY"),
+                              SAMPLES_BY_NAME["anthropic"].text,
+                              SAMPLES_BY_NAME["anthropic"].secret,
+                              "/environment_variables/ANTHROPIC_API_KEY"),
+    "an environment variable not named as a key": (("environment_variables", "DB_PASS"),
+                                                   _LOW_ENTROPY, _LOW_ENTROPY,
+                                                   "/environment_variables/DB_PASS"),
+    "cache_params.password": (("litellm_settings", "cache_params", "password"), _LOW_ENTROPY,
+                              _LOW_ENTROPY, "/litellm_settings/cache_params/password"),
+    "aws_secret_access_key": (("model_list", 3, "litellm_params", "aws_secret_access_key"),
+                              SAMPLES_BY_NAME["aws-secret-access-key"].text,
+                              SAMPLES_BY_NAME["aws-secret-access-key"].secret,
+                              "/model_list/3/litellm_params/aws_secret_access_key"),
+    "vertex_credentials": (("model_list", 3, "litellm_params", "vertex_credentials"),
+                           json.dumps({"type": "service_account", "private_key": _PEM.text}),
+                           _PEM.secret, "/model_list/3/litellm_params/vertex_credentials"),
+    "database_url": (("general_settings", "database_url"),
+                     f"postgresql://gateway:{_LOW_ENTROPY}@db.internal:5432/litellm",
+                     _LOW_ENTROPY, "/general_settings/database_url"),
+    "api_base userinfo": (("model_list", 3, "litellm_params", "api_base"),
+                          f"https://deploy:{_LOW_ENTROPY}@api.openai.com/v1", _LOW_ENTROPY,
+                          "/model_list/3/litellm_params/api_base"),
+    "api_base key parameter": (("model_list", 3, "litellm_params", "api_base"),
+                               f"https://api.openai.com/v1?api-key={_LOW_ENTROPY}", _LOW_ENTROPY,
+                               "/model_list/3/litellm_params/api_base"),
+}
+
+
+@pytest.mark.parametrize("case", list(_CREDENTIALS))
+def test_any_inline_credential_is_lit_002_shown_only_as_its_fingerprint(
+        compiled: tuple[Path, str], tmp_path: Path, case: str) -> None:
+    path, value, secret, pointer = _CREDENTIALS[case]
+    spine, live, _text = planted(compiled, tmp_path, lambda c: _set(c, path, value))
+    outputs = [check(spine, live, fmt=fmt) for fmt in ("json", "text")]
+    [found] = only(outputs[0], "LIT-002")
+    assert found["pointer"] == pointer
+    assert re.search(r"sha256:[0-9a-f]{8}", found["message"])
+    for result in outputs:
+        assert result.returncode == 1
+        assert not echoes_a_piece(result.stdout + result.stderr, secret)
+
+
+def test_environment_references_and_urls_without_credentials_pass(
+        compiled: tuple[Path, str], tmp_path: Path) -> None:
+    def edit(config: Config) -> None:
+        config["environment_variables"] = {"ANTHROPIC_API_KEY": "os.environ/ANTHROPIC_KEY"}
+        config["general_settings"]["database_url"] = "os.environ/DATABASE_URL"
+        config["litellm_settings"] = {"request_timeout": 600,
+                                      "cache_params": {"type": "redis", "host": "redis.internal",
+                                                       "password": "os.environ/REDIS_PASSWORD"}}
+        config["model_list"][3]["litellm_params"]["api_base"] = \
+            "https://api.openai.com/v1?api-version=2024-10-01"
+
+    spine, live, _text = planted(compiled, tmp_path, edit)
     assert findings(check(spine, live)) == []

@@ -5,18 +5,20 @@ chain (the order it is tried in). Keys appear only as `os.environ/NAME` or a fin
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from spine_gates.drift.compare import Difference, DriftVerdict
 from spine_gates.drift.keyed import MISSING, keyed_pointer
+from spine_gates.litellm.credentials import (
+    ENVIRONMENT,
+    credential_name,
+    credentials,
+    is_reference,
+)
 from spine_gates.litellm.live import RUNTIME_PARAMS
-from spine_gates.secrets.redact import fingerprint
+from spine_gates.secrets.redact import fingerprint, register_secret
 
-ENV_KEY = re.compile(r"os\.environ/[A-Za-z_][A-Za-z0-9_]*")
-_SECRET_FIELDS = {"api_key", "master_key", "aws_secret_access_key", "vertex_credentials",
-                  "database_url", "redis_password", "salt_key"}
 _SECTIONS = {("model_list",), ("router_settings",), ("general_settings",), ("litellm_settings",),
              ("router_settings", "fallbacks"), ("router_settings", "model_group_alias"),
              ("router_settings", "context_window_fallbacks"),
@@ -24,10 +26,14 @@ _SECTIONS = {("model_list",), ("router_settings",), ("general_settings",), ("lit
 _FALLBACK_KEYS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
 
 
-def show(value: Any, secret: bool = False) -> str:
-    """A value for a sentence; a literal key only as its fingerprint."""
-    if secret and isinstance(value, str):
-        return value if ENV_KEY.fullmatch(value) else f"a literal key {fingerprint(value)}"
+def show(value: Any, secret: bool = False, name: str = "") -> str:
+    """A value for a sentence; a literal credential (litellm.credentials: the notion LIT-002
+    flags) only as its fingerprint, and registered so no output carries it."""
+    for credential in credentials({name: value} if name else value):
+        register_secret(credential.value)  # e.g. a URL's password, shown inside the URL
+    if secret and not isinstance(value, dict | list | bool) and value is not None \
+            and not is_reference(value):
+        return f"a literal key {fingerprint(str(value))}"
     if isinstance(value, dict):
         if "litellm_params" in value:
             params = value.get("litellm_params") or {}
@@ -37,10 +43,10 @@ def show(value: Any, secret: bool = False) -> str:
                 value.get("model_info"), dict) and value["model_info"].get("db_model") else ""
             model = params.get("model", "?") if isinstance(params, dict) else "?"
             return f"a deployment of {model} at {where}{origin}"
-        return "{" + ", ".join(f"{k}: {show(v, str(k) in _SECRET_FIELDS)}"
+        return "{" + ", ".join(f"{k}: {show(v, secret or credential_name(str(k)), str(k))}"
                                for k, v in value.items()) + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(show(v) for v in value) + "]"
+        return "[" + ", ".join(show(v, secret) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -57,13 +63,15 @@ class GatewayDifference(Difference):
         return ".".join(self.unit)
 
     def sentence(self) -> str:
-        secret = self.unit[-1] in _SECRET_FIELDS
+        # a field named as a credential, or anything under environment_variables
+        name = self.unit[-1]
+        secret = credential_name(name) or self.unit[0] == ENVIRONMENT
         if self.live is MISSING:
-            return f"{self.label}: live has none, SSOT says {show(self.ssot, secret)}"
+            return f"{self.label}: live has none, SSOT says {show(self.ssot, secret, name)}"
         if self.ssot is MISSING:
-            return f"{self.label}: live is {show(self.live, secret)}, SSOT has none"
-        return f"{self.label}: live is {show(self.live, secret)}, SSOT says " \
-               f"{show(self.ssot, secret)}"
+            return f"{self.label}: live is {show(self.live, secret, name)}, SSOT has none"
+        return f"{self.label}: live is {show(self.live, secret, name)}, SSOT says " \
+               f"{show(self.ssot, secret, name)}"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """LiteLLM gateway safety (rules LIT-*): settings `litellm --validate_config` lets through.
 
 Each rule guards a measured behaviour of LiteLLM 1.108.7 (reference notes, litellm.md): a
-gateway without a master key, a key written into the file, the 6000 s default timeout, a
+gateway without a master key, a credential written into the file (any credential-named field,
+a URL's password, an environment_variables value), the 6000 s default timeout, a
 fallback to a group that does not exist, retry and cooldown numbers it accepts but cannot use,
 fallbacks that never cool a rate-limited deployment down, shared Redis state without a password.
 Titles, severities and fixes are in policies/builtin/rules.yaml (group `litellm`). A literal
@@ -11,24 +12,17 @@ key is only ever named by its fingerprint, and registered for scrubbing from eve
 from __future__ import annotations
 
 import fnmatch
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from spine_gates.checks.interface import GateDefinition, RunContext, rule_meta, rule_metas
 from spine_gates.finding import Finding, Severity
+from spine_gates.litellm.credentials import Credential, credentials
 from spine_gates.model.loader import join_pointer
 from spine_gates.secrets.redact import fingerprint, register_secret
 from spine_gates.targets import get_target
 from spine_gates.targets.interface import LiveView
 
-# What LiteLLM reads as a secret reference: `os.environ/NAME` (resolved at start-up).
-ENV_REFERENCE = re.compile(r"os\.environ/[A-Za-z_][A-Za-z0-9_]*")
-KEY_FIELDS = ("api_key", "master_key", "redis_password")
-# The compiled config's key for a keyless local server (targets.litellm's compile): not a secret.
-KEYLESS_PLACEHOLDER = "no-key"
 FALLBACK_SETTINGS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
 # Where the proxy reads router settings: router_settings, and the same keys in litellm_settings.
 SETTINGS_SECTIONS = ("router_settings", "litellm_settings")
@@ -50,44 +44,16 @@ def _section(config: dict[str, Any], name: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _walk(value: Any, pointer: str) -> Iterator[tuple[str, str, Any]]:
-    """Every (pointer, key, value) of every mapping in the document."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            child = join_pointer(pointer, key)
-            yield child, str(key), item
-            yield from _walk(item, child)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk(item, f"{pointer}/{index}")
-
-
-def _is_reference(value: Any) -> bool:
-    return isinstance(value, str) and ENV_REFERENCE.fullmatch(value.strip()) is not None
-
-
-def _inline(live: LiveView, pointer: str, what: str, value: str) -> Finding:
-    register_secret(value)  # defence in depth: no report can carry it, whatever builds it
-    return finding("LIT-002", f"{what} at {pointer} is written into the file "
-                   f"({fingerprint(value)}), not an os.environ/NAME reference", live, pointer)
+def _inline(live: LiveView, credential: Credential) -> Finding:
+    register_secret(credential.value)  # defence in depth: no report can carry it
+    return finding("LIT-002", f"{credential.what} at {credential.pointer} is written into the "
+                   f"file ({fingerprint(credential.value)}), not an os.environ/NAME reference",
+                   live, credential.pointer)
 
 
 def _inline_keys(config: dict[str, Any], live: LiveView) -> list[Finding]:
-    found = []
-    for pointer, key, value in _walk(config, ""):
-        if key == "redis_url" and isinstance(value, str):
-            password = urlsplit(value.strip()).password if "@" in value else None
-            if password and not _is_reference(password):
-                found.append(_inline(live, pointer, "the password in redis_url", password))
-            continue
-        if key not in KEY_FIELDS or value is None or value == "" or _is_reference(value):
-            continue
-        if isinstance(value, dict | list):
-            continue
-        if key == "api_key" and value == KEYLESS_PLACEHOLDER:
-            continue
-        found.append(_inline(live, pointer, key, str(value)))
-    return found
+    # the same notion of a credential as the drift and sync sentences (litellm.credentials)
+    return [_inline(live, credential) for credential in credentials(config)]
 
 
 def _master_key(config: dict[str, Any], live: LiveView) -> list[Finding]:
