@@ -82,19 +82,9 @@ def _cache_age(snapshot: dict[str, Any]) -> str:
     import os
 
     from spine_gates.failover.settings import format_duration
-    from spine_gates.health.freshness import TTL_ENV, cache_ttl_s
-    from spine_gates.health.state import parse_iso, utcnow
+    from spine_gates.health.freshness import snapshot_age
 
-    stamp = str(snapshot.get("checked_at") or "")
-    checked = parse_iso(stamp)
-    try:
-        if checked is None:
-            raise ValueError(stamp)
-        ttl = cache_ttl_s(snapshot, os.environ)
-    except ValueError:
-        raise InputError(f"cannot tell how old the cached provider health is (checked_at, "
-                         f"{TTL_ENV}): run `gates providers status` again") from None
-    age = max(0.0, (utcnow() - checked).total_seconds())
+    stamp, age, ttl = snapshot_age(snapshot, os.environ)
     old = "under a minute" if age < 60 else format_duration(_dt.timedelta(minutes=age // 60))
     fresh = format_duration(_dt.timedelta(seconds=int(ttl)))
     if age > ttl:

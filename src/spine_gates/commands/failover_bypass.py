@@ -35,24 +35,14 @@ def _cached(root: Path) -> tuple[dict[str, Health], str]:
     import os
 
     from spine_gates.failover.plan import states_from_snapshot
-    from spine_gates.health.freshness import TTL_ENV, cache_ttl_s
+    from spine_gates.health.freshness import snapshot_age
     from spine_gates.health.routing_states import read_snapshot
-    from spine_gates.health.state import parse_iso, utcnow
 
     snapshot = read_snapshot(root)
     if snapshot is None:
         raise InputError("no cached provider state for this spine: run `gates providers "
                          "status` first, or drop --from-cache", str(root))
-    stamp = str(snapshot.get("checked_at") or "")
-    checked = parse_iso(stamp)
-    try:
-        if checked is None:
-            raise ValueError(stamp)
-        ttl = cache_ttl_s(snapshot, os.environ)
-    except ValueError:
-        raise InputError(f"cannot tell how old the cached provider health is (checked_at, "
-                         f"{TTL_ENV}): run `gates providers status` again") from None
-    age = max(0.0, (utcnow() - checked).total_seconds())
+    stamp, age, ttl = snapshot_age(snapshot, os.environ)
     if age > ttl:
         raise InputError(f"the cached provider health is from {stamp} ({age:.0f} s old; fresh "
                          f"for {ttl:g} s): run `gates providers status` first, or drop "
