@@ -9,7 +9,6 @@ listed, in text and `--format json`.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import urllib.parse
 from pathlib import Path
@@ -24,17 +23,10 @@ from spine_gates.report.envelope import dumps
 def cmd_import_ccr(args: argparse.Namespace) -> int:
     from spine_gates.ccr.live import LiveConfig, parse_config, read_bytes, register_credentials
     from spine_gates.ccr.profiles import get_profile
-    from spine_gates.commands.init import (
-        _check_dir,
-        _confirmed,
-        _git_init,
-        _login,
-        _make_dir,
-    )
+    from spine_gates.commands.init import _check_dir, _git_init, _login, write_changes
     from spine_gates.importing.render import RenderError
     from spine_gates.importing.translate import profile_of, translate
     from spine_gates.importing.write import plan_import
-    from spine_gates.init.apply import apply_plan
     from spine_gates.init.plan import Action
     from spine_gates.init.templates import Values, slug
 
@@ -67,18 +59,7 @@ def cmd_import_ccr(args: argparse.Namespace) -> int:
             if change.content and key in change.content:
                 raise RenderError(f"{change.path}: would hold a key from the router config; "
                                   "nothing written")
-    merges = [c for c in changes if c.action is Action.MERGE]
-    if merges and not args.yes and not _confirmed(merges):
-        raise InputError(f"import adds entries to {len(merges)} existing file(s) "
-                         f"({', '.join(c.path for c in merges)}): pass --yes to let it "
-                         "(nothing else in them changes); nothing written", given)
-    made = _make_dir(root, given)
-    try:
-        apply_plan(root, changes)
-    except BaseException:
-        if made is not None:
-            shutil.rmtree(made, ignore_errors=True)
-        raise
+    write_changes(root, given, changes, args.yes, "import")
     where = "" if given == "." else f" --root {given}"
     next_steps = [f"gates run provider-drift{where} --live {args.path}   # only the keys "
                   "differ",

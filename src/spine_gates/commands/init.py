@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from spine_gates.init.apply import apply_plan
     from spine_gates.init.plan import Action, plan_init
     from spine_gates.init.templates import Values, slug
 
@@ -42,9 +41,26 @@ def cmd_init(args: argparse.Namespace) -> int:
                          f"overwrites: {', '.join(conflicts)}; move them away and run it again, "
                          "or add what they lack by hand (docs/guides/getting-started.md); "
                          "nothing written", given)
+    write_changes(root, given, changes, args.yes, "init")
+    for change in changes:
+        note = f" ({change.note})" if change.note else ""
+        print(f"{change.action.value:<9} {change.path}{note}")
+    _git_init(root)
+    where = "" if given == "." else f" --root {given}"
+    print(f"next:     gates run all{where}   # passes as written; then edit the registries, "
+          "git add -A && git commit, pre-commit install")
+    return 0
+
+
+def write_changes(root: Path, given: str, changes: list[Change], yes: bool, verb: str) -> None:
+    """Ask before adding to existing files (unless --yes), make DIR, write every change; on any
+    failure remove the folders it made, so nothing is half-written (init and import ccr)."""
+    from spine_gates.init.apply import apply_plan
+    from spine_gates.init.plan import Action
+
     merges = [c for c in changes if c.action is Action.MERGE]
-    if merges and not args.yes and not _confirmed(merges):
-        raise InputError(f"init adds entries to {len(merges)} existing file(s) "
+    if merges and not yes and not _confirmed(merges):
+        raise InputError(f"{verb} adds entries to {len(merges)} existing file(s) "
                          f"({', '.join(c.path for c in merges)}): pass --yes to let it "
                          "(nothing else in them changes); nothing written", given)
     made = _make_dir(root, given)
@@ -54,14 +70,6 @@ def cmd_init(args: argparse.Namespace) -> int:
         if made is not None:
             shutil.rmtree(made, ignore_errors=True)
         raise
-    for change in changes:
-        note = f" ({change.note})" if change.note else ""
-        print(f"{change.action.value:<9} {change.path}{note}")
-    _git_init(root)
-    where = "" if given == "." else f" --root {given}"
-    print(f"next:     gates run all{where}   # passes as written; then edit the registries, "
-          "git add -A && git commit, pre-commit install")
-    return 0
 
 
 def _check_dir(root: Path, given: str) -> None:
