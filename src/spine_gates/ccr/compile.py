@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,7 @@ from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import join_pointer
 from spine_gates.model.refs import ModelRef
 from spine_gates.model.schemas import CCR_SLOTS
-from spine_gates.secrets.redact import fingerprint
-from spine_gates.secrets.refs import looks_like_reference
+from spine_gates.secrets.refs import env_var_of
 
 DEFAULT_PORT = 3456
 DEFAULT_HOST = "127.0.0.1"
@@ -30,7 +28,6 @@ DEFAULT_LOG_LEVEL = "info"  # the router's default is "debug", which logs keys a
 DEFAULT_APIKEY_REF = "env:CCR_APIKEY"
 # The router silently drops a provider without an api_key; a keyless local server gets this.
 LOCAL_NO_KEY = "no-key"
-_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _SETTINGS = {"host", "port", "apikey_ref", "log", "log_level", "long_context_threshold",
              "api_timeout_ms", "ignore", "profile", "extra"}
 # Settings that may be null: the key is then left out and the router's own default applies (an
@@ -43,20 +40,7 @@ SECTIONS = ("Providers", "Router", "fallback")
 
 def placeholder_for(ref: str) -> str:
     """`infisical://spine/ai/providers/ANTHROPIC_API_KEY` or `env:FOO` -> `$NAME`."""
-    if ref.startswith("env:"):
-        name = ref[4:]
-    elif ref.startswith("infisical://"):
-        name = ref.rstrip("/").rsplit("/", 1)[-1]
-    else:
-        # A value that does not even look like a reference is most likely the key itself: it
-        # is named by its fingerprint, never echoed (no key format need match it).
-
-        shown = repr(ref) if looks_like_reference(ref) else f"a literal ({fingerprint(ref)})"
-        raise ValueError(f"{shown} is not an infisical:// or env: reference")
-    if not _ENV_NAME.match(name):
-        raise ValueError(f"{ref!r} does not end in an upper-case variable name the router can "
-                         "interpolate ($NAME)")
-    return f"${name}"
+    return "$" + env_var_of(ref, "the router can interpolate ($NAME)")
 
 
 def endpoint_for(api_format: str, api_base: str) -> str:

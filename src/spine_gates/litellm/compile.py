@@ -11,7 +11,6 @@ of the registries and the spine's `litellm:` settings.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -23,8 +22,7 @@ from spine_gates.health.state_config import state_config
 from spine_gates.model.governance import GovernanceModel
 from spine_gates.model.loader import join_pointer
 from spine_gates.model.refs import ModelRef
-from spine_gates.secrets.redact import fingerprint
-from spine_gates.secrets.refs import looks_like_reference
+from spine_gates.secrets.refs import env_var_of
 
 if TYPE_CHECKING:
     from spine_gates.model.spine import SpineConfig
@@ -52,7 +50,6 @@ CLAUDE_CODE_MODELS: dict[str, tuple[str, ...]] = {
     "default": ("claude-sonnet-5-5", "claude-sonnet-4-5"),
     "background": ("claude-haiku-5-5", "claude-haiku-4-5"),
 }
-_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _SETTINGS = {*DEFAULTS, "master_key_ref", "client_models", "ignore"}
 
 
@@ -89,17 +86,7 @@ def deployment_id(ref: str) -> str:
 
 def env_reference(ref: str) -> str:
     """`infisical://spine/ai/providers/ANTHROPIC_API_KEY` or `env:FOO` -> `os.environ/NAME`."""
-    if ref.startswith("env:"):
-        name = ref[4:]
-    elif ref.startswith("infisical://"):
-        name = ref.rstrip("/").rsplit("/", 1)[-1]
-    else:
-        shown = repr(ref) if looks_like_reference(ref) else f"a literal ({fingerprint(ref)})"
-        raise ValueError(f"{shown} is not an infisical:// or env: reference")
-    if not _ENV_NAME.match(name):
-        raise ValueError(f"{ref!r} does not end in an upper-case variable name LiteLLM can read "
-                         "(os.environ/NAME)")
-    return f"os.environ/{name}"
+    return "os.environ/" + env_var_of(ref, "LiteLLM can read (os.environ/NAME)")
 
 
 def litellm_model(model: str, api_format: str) -> str:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from spine_gates.secrets.redact import register_secret
+from spine_gates.secrets.redact import fingerprint, register_secret
 
 DEFAULT_NAMESPACE = "/spine/ai/providers"
 
@@ -115,3 +115,24 @@ def register_referenced_keys(refs: list[object], environ: Mapping[str, str]) -> 
             register_secret(value)
             count += 1
     return count
+
+
+_UPPER_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+def env_var_of(ref: str, reader: str) -> str:
+    """The variable a proxy config reads a key from: `infisical://…/ANTHROPIC_API_KEY` or
+    `env:FOO` -> its upper-case name. `reader` completes the error (who must read the name).
+
+    A value that does not even look like a reference is most likely the key itself: it is named
+    by its fingerprint, never echoed (no key format need match it)."""
+    if ref.startswith("env:"):
+        name = ref[4:]
+    elif ref.startswith("infisical://"):
+        name = ref.rstrip("/").rsplit("/", 1)[-1]
+    else:
+        shown = repr(ref) if looks_like_reference(ref) else f"a literal ({fingerprint(ref)})"
+        raise ValueError(f"{shown} is not an infisical:// or env: reference")
+    if not _UPPER_NAME.match(name):
+        raise ValueError(f"{ref!r} does not end in an upper-case variable name {reader}")
+    return name
